@@ -1,0 +1,126 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "workspaces-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "workspaces_exporter", targets: ["WorkSpacesExporter"]),
+        .executable(name: "workspaces_emulator", targets: ["WorkSpacesEmulatorMain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // C shims: system libraries from Debian's -dev packages.
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // Prometheus text exposition format: metric families and their rendering.
+        .target(name: "Exposition", swiftSettings: strict),
+
+        // libmicrohttpd-backed HTTP server with gzip content coding. Knows nothing of AWS.
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+
+        // AWS client: SigV4, credentials, the JSON 1.1 protocol, DescribeWorkspaceImages.
+        .target(
+            name: "AWSWorkSpaces",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Maps WorkSpaces images to metric families, one fresh set per scrape.
+        .target(
+            name: "WorkSpacesCollector",
+            dependencies: [
+                "AWSWorkSpaces", "Exposition",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // The exporter binary: flags, logging, wiring.
+        .executableTarget(
+            name: "WorkSpacesExporter",
+            dependencies: [
+                "WorkSpacesCollector", "HTTPServer", "AWSWorkSpaces", "Exposition",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // A local WorkSpaces API emulator for tests, benchmarks and demos (not in the exporter binary).
+        .target(
+            name: "WorkSpacesEmulator",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WorkSpacesEmulatorMain",
+            dependencies: [
+                "WorkSpacesEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Shared helpers for the test targets: child processes, free ports, HTTP fetches.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AWSWorkSpacesTests", dependencies: ["AWSWorkSpaces", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "WorkSpacesCollectorTests",
+            dependencies: ["WorkSpacesCollector", "AWSWorkSpaces", "Exposition"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkSpacesExporterTests",
+            dependencies: ["WorkSpacesExporter", "TestSupport", "CZlib"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkSpacesEmulatorTests",
+            dependencies: ["WorkSpacesEmulator", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

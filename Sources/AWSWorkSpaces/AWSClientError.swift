@@ -1,0 +1,41 @@
+/// Everything that can go wrong calling AWS, each case saying what failed.
+public enum AWSClientError: Error, Sendable, CustomStringConvertible {
+    /// AWS answered with an error: its code (`ThrottlingException`, or the HTTP
+    /// status when the body names none), message and HTTP status.
+    case service(code: String, message: String, status: Int)
+    /// The request did not complete: connection refused, reset, timed out, TLS.
+    case transport(String)
+    /// A 2xx answer whose body could not be decoded.
+    case invalidResponse(String)
+    /// No usable credentials.
+    case credentials(source: String, reason: String)
+    /// Pagination went wrong (a repeated NextToken, too many pages).
+    case pagination(String)
+    /// The endpoint URL is not usable.
+    case invalidEndpoint(String)
+
+    /// The AWS error code, or a short name for the failure kind, for logs.
+    public var code: String {
+        switch self {
+        case let .service(code, _, _): return code
+        case .transport: return "TransportError"
+        case .invalidResponse: return "InvalidResponse"
+        case .credentials: return "CredentialsError"
+        case .pagination: return "PaginationError"
+        case .invalidEndpoint: return "InvalidEndpoint"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case let .service(_, message, status): return "\(message) (HTTP \(status))"
+        case let .transport(reason): return "request failed: \(reason); check network access to the endpoint"
+        case let .invalidResponse(reason): return "unreadable response: \(reason)"
+        case let .credentials(source, reason): return "no credentials from \(source): \(reason)"
+        case let .pagination(reason): return reason
+        case let .invalidEndpoint(reason): return reason
+        }
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

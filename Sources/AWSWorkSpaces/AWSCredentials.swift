@@ -1,0 +1,16 @@
+/// A set of AWS credentials. Its description never shows the secret or token.
+public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible {
+    public let accessKeyId: String
+    public let secretAccessKey: String
+    public let sessionToken: String?
+
+    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil) {
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+    }
+
+    public var description: String {
+        "AWSCredentials(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>, sessionToken: \(sessionToken == nil ? "none" : "<redacted>"))"
+    }
+}

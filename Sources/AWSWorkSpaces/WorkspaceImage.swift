@@ -1,0 +1,89 @@
+/// One image from `DescribeWorkspaceImages`. Every member is optional, as in
+/// the API model; members this exporter does not use are ignored when decoding.
+public struct WorkspaceImage: Sendable, Hashable, Decodable {
+    public var imageId: String?
+    public var name: String?
+    public var description: String?
+    public var operatingSystem: OperatingSystem?
+    public var state: String?
+    public var requiredTenancy: String?
+    public var errorCode: String?
+    public var errorMessage: String?
+    /// Unix seconds.
+    public var created: Double?
+    public var ownerAccountId: String?
+    public var updates: Updates?
+    public var errorDetails: [ErrorDetail]?
+
+    /// The image's operating system.
+    public struct OperatingSystem: Sendable, Hashable, Decodable {
+        public var type: String?
+        public init(type: String?) { self.type = type }
+        enum CodingKeys: String, CodingKey { case type = "Type" }
+    }
+
+    /// Whether updated drivers or agents are available.
+    public struct Updates: Sendable, Hashable, Decodable {
+        public var updateAvailable: Bool?
+        public var description: String?
+        public init(updateAvailable: Bool?, description: String? = nil) {
+            self.updateAvailable = updateAvailable
+            self.description = description
+        }
+        enum CodingKeys: String, CodingKey {
+            case updateAvailable = "UpdateAvailable"
+            case description = "Description"
+        }
+    }
+
+    /// One failed image check.
+    public struct ErrorDetail: Sendable, Hashable, Decodable {
+        public var errorCode: String?
+        public var errorMessage: String?
+        public init(errorCode: String?, errorMessage: String? = nil) {
+            self.errorCode = errorCode
+            self.errorMessage = errorMessage
+        }
+        enum CodingKeys: String, CodingKey {
+            case errorCode = "ErrorCode"
+            case errorMessage = "ErrorMessage"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageId = "ImageId", name = "Name", description = "Description"
+        case operatingSystem = "OperatingSystem", state = "State", requiredTenancy = "RequiredTenancy"
+        case errorCode = "ErrorCode", errorMessage = "ErrorMessage", created = "Created"
+        case ownerAccountId = "OwnerAccountId", updates = "Updates", errorDetails = "ErrorDetails"
+    }
+
+    public init(
+        imageId: String? = nil, name: String? = nil, description: String? = nil,
+        operatingSystem: OperatingSystem? = nil, state: String? = nil, requiredTenancy: String? = nil,
+        errorCode: String? = nil, errorMessage: String? = nil, created: Double? = nil,
+        ownerAccountId: String? = nil, updates: Updates? = nil, errorDetails: [ErrorDetail]? = nil
+    ) {
+        self.imageId = imageId; self.name = name; self.description = description
+        self.operatingSystem = operatingSystem; self.state = state; self.requiredTenancy = requiredTenancy
+        self.errorCode = errorCode; self.errorMessage = errorMessage; self.created = created
+        self.ownerAccountId = ownerAccountId; self.updates = updates; self.errorDetails = errorDetails
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        imageId = try c.decodeIfPresent(String.self, forKey: .imageId)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        operatingSystem = try c.decodeIfPresent(OperatingSystem.self, forKey: .operatingSystem)
+        state = try c.decodeIfPresent(String.self, forKey: .state)
+        requiredTenancy = try c.decodeIfPresent(String.self, forKey: .requiredTenancy)
+        errorCode = try c.decodeIfPresent(String.self, forKey: .errorCode)
+        errorMessage = try c.decodeIfPresent(String.self, forKey: .errorMessage)
+        // The JSON protocol sends timestamps as epoch seconds, sometimes in
+        // E-notation; JSON numbers of either form decode as Double.
+        created = try c.decodeIfPresent(Double.self, forKey: .created)
+        ownerAccountId = try c.decodeIfPresent(String.self, forKey: .ownerAccountId)
+        updates = try c.decodeIfPresent(Updates.self, forKey: .updates)
+        errorDetails = try c.decodeIfPresent([ErrorDetail].self, forKey: .errorDetails)
+    }
+}

@@ -1,0 +1,160 @@
+import CMicroHTTPD
+public import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An HTTP/1.1 server on libmicrohttpd's internal polling thread.
+///
+/// Each complete request suspends its connection and runs the handler in a
+/// Swift task, so a slow handler (an AWS collection) never blocks MHD's thread;
+/// the connection is resumed with the response when the task finishes.
+/// Keep-alive is MHD's own.
+public final class HTTPServer: Sendable {
+    /// Settings for the server.
+    public struct Configuration: Sendable {
+        public var address: ListenAddress
+        /// Seconds an idle connection may stay open.
+        public var connectionTimeout: UInt32
+        public var logger: Logger
+
+        public init(address: ListenAddress, connectionTimeout: UInt32 = 120, logger: Logger = Logger(label: "http")) {
+            self.address = address
+            self.connectionTimeout = connectionTimeout
+            self.logger = logger
+        }
+    }
+
+    /// Why the server did not start.
+    public enum StartError: Error, CustomStringConvertible {
+        case listen(String)
+        case daemon(ListenAddress)
+
+        public var description: String {
+            switch self {
+            case let .listen(reason): return reason
+            case let .daemon(address): return "libmicrohttpd could not start a daemon on \(address)"
+            }
+        }
+    }
+
+    let handler: any HTTPHandler
+    let logger: Logger
+    let daemon: Mutex<DaemonHandle?>
+    let contexts = Mutex<[ObjectIdentifier: RequestContext]>([:])
+    /// The TCP port actually bound (differs from the configured one when that is 0).
+    public let port: Int
+    let listenDescriptor: Int32
+
+    struct DaemonHandle: @unchecked Sendable { let raw: OpaquePointer }
+
+    /// Binds the address and starts serving at once.
+    public init(configuration: Configuration, handler: any HTTPHandler) throws(StartError) {
+        self.handler = handler
+        self.logger = configuration.logger
+        let socket: ListenSocket
+        do {
+            socket = try ListenSocket.open(configuration.address)
+        } catch {
+            throw .listen(error.description)
+        }
+        self.port = socket.port
+        self.listenDescriptor = socket.descriptor
+        self.daemon = Mutex(nil)
+
+        let flags: UInt32 = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_AUTO.rawValue
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let completed = unsafeBitCast(requestCompletedCallback as MHD_RequestCompletedCallback, to: UnsafeRawPointer.self)
+        let options: [any CVarArg] = [
+            MHD_OPTION.LISTEN_SOCKET.rawValue, socket.descriptor,
+            MHD_OPTION.CONNECTION_TIMEOUT.rawValue, configuration.connectionTimeout,
+            MHD_OPTION.NOTIFY_COMPLETED.rawValue, OpaquePointer(completed), OpaquePointer(context),
+            MHD_OPTION.END.rawValue,
+        ]
+        let started = withVaList(options) { arguments in
+            MHD_start_daemon_va(flags, 0, nil, nil, accessHandlerCallback, context, arguments)
+        }
+        guard let started else {
+            close(socket.descriptor)
+            throw .daemon(configuration.address)
+        }
+        daemon.withLock { $0 = DaemonHandle(raw: started) }
+    }
+
+    deinit {
+        if let handle = daemon.withLock({ $0 }) {
+            MHD_stop_daemon(handle.raw)
+            close(listenDescriptor)
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish for up to `gracePeriod`,
+    /// answers any still running with 503, then stops the daemon. MHD aborts if
+    /// it is stopped with a suspended connection, so every one is resumed first.
+    public func shutdown(gracePeriod: Duration = .seconds(5)) async {
+        guard let handle = daemon.withLock({ $0 }) else { return }
+        _ = MHD_quiesce_daemon(handle.raw)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: gracePeriod)
+        while clock.now < deadline, pendingCount() > 0 {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for context in contexts.withLock({ Array($0.values) }) {
+            if context.complete(with: .text(503, "server is shutting down", headers: [("Connection", "close")])) {
+                logger.warning("answered an in-flight request with 503 at shutdown")
+            }
+        }
+        // Give MHD's thread a moment to send what was just resumed.
+        let flushDeadline = clock.now.advanced(by: .seconds(1))
+        while clock.now < flushDeadline, pendingCount() > 0 {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        daemon.withLock { $0 = nil }
+        MHD_stop_daemon(handle.raw)
+        close(listenDescriptor)
+    }
+
+    func pendingCount() -> Int {
+        contexts.withLock { $0.values.filter(\.isPending).count }
+    }
+
+    // MARK: Called from MHD's thread through the C callbacks.
+
+    func register(_ context: RequestContext) {
+        contexts.withLock { $0[ObjectIdentifier(context)] = context }
+    }
+
+    func unregister(_ context: RequestContext) {
+        contexts.withLock { $0[ObjectIdentifier(context)] = nil }
+    }
+
+    /// Runs the handler for a fully received request, then resumes the connection.
+    func dispatch(_ request: HTTPRequest, context: RequestContext) {
+        let handler = self.handler
+        let logger = self.logger
+        Task {
+            var response = await handler.handle(request)
+            var encoding = "identity"
+            if response.compressible {
+                response.headers.append(("Vary", "Accept-Encoding"))
+                if AcceptEncoding.allowsGzip(request.header("accept-encoding")) {
+                    do {
+                        response.body = try Gzip.compress(response.body)
+                        response.headers.append(("Content-Encoding", "gzip"))
+                        encoding = "gzip"
+                    } catch {
+                        logger.error("gzip failed, sending uncompressed", metadata: ["err": "\(error)"])
+                    }
+                }
+            }
+            logger.debug("request served", metadata: [
+                "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
+                "encoding": "\(encoding)", "bytes": "\(response.body.count)",
+            ])
+            context.complete(with: response)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A bound, listening TCP socket, created here rather than by MHD so that
+/// errors are reported precisely and port 0 (any free port) can be read back.
+struct ListenSocket: Sendable {
+    let descriptor: Int32
+    let port: Int
+
+    /// Why the listen socket could not be opened.
+    struct Failure: Error, CustomStringConvertible {
+        let address: ListenAddress
+        let reason: String
+        var description: String { "cannot listen on \(address): \(reason)" }
+    }
+
+    static func open(_ address: ListenAddress, backlog: Int32 = 128) throws(Failure) -> ListenSocket {
+        if address.host.isEmpty {
+            // Every interface: prefer a dual-stack IPv6 socket, fall back to IPv4.
+            if let socket = try? open(host: "::", port: address.port, dualStack: true, backlog: backlog, for: address) {
+                return socket
+            }
+            return try open(host: "0.0.0.0", port: address.port, dualStack: false, backlog: backlog, for: address)
+        }
+        return try open(host: address.host, port: address.port, dualStack: false, backlog: backlog, for: address)
+    }
+
+    private static func open(host: String, port: Int, dualStack: Bool, backlog: Int32, for address: ListenAddress) throws(Failure) -> ListenSocket {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        hints.ai_flags = AI_PASSIVE
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw Failure(address: address, reason: "cannot resolve host: \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(list) }
+
+        var lastError = "no usable address"
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let info = entry {
+            entry = info.pointee.ai_next
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if fd < 0 { lastError = String(cString: strerror(errno)); continue }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            if info.pointee.ai_family == AF_INET6 {
+                var v6only: Int32 = dualStack ? 0 : 1
+                setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &v6only, socklen_t(MemoryLayout<Int32>.size))
+            }
+            guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, backlog) == 0 else {
+                lastError = String(cString: strerror(errno))
+                close(fd)
+                continue
+            }
+            return ListenSocket(descriptor: fd, port: boundPort(fd) ?? port)
+        }
+        throw Failure(address: address, reason: lastError)
+    }
+
+    private static func boundPort(_ fd: Int32) -> Int? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+        default:
+            return nil
+        }
+    }
+}

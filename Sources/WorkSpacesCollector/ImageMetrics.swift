@@ -1,0 +1,90 @@
+public import AWSWorkSpaces
+public import Exposition
+
+/// Maps the images of one region to the image metric families. Pure: the same
+/// images, region and time give the same families.
+public enum ImageMetrics {
+    /// Label value for a field the API did not return.
+    public static let unknown = "unknown"
+
+    public static func families(for images: [WorkspaceImage], region: String, now: Double) -> [MetricFamily] {
+        let regionLabel = Label("region", region)
+
+        // Counts by (state, tenancy, os): the 12 combinations of known values
+        // always present, new values added as they appear.
+        struct Combination: Hashable { let state, tenancy, os: String }
+        var combinations: [Combination: Int] = [:]
+        for state in WorkSpacesModel.imageStates {
+            for tenancy in WorkSpacesModel.requiredTenancies {
+                for os in WorkSpacesModel.operatingSystemTypes {
+                    combinations[Combination(state: state, tenancy: tenancy, os: os)] = 0
+                }
+            }
+        }
+        var errorCounts: [String: Int] = Dictionary(uniqueKeysWithValues: WorkSpacesModel.errorDetailCodes.map { ($0, 0) })
+        var updatesAvailable = 0
+        var info: [Sample] = []
+        var ages: [Sample] = []
+        var created: [Sample] = []
+        var perImageUpdate: [Sample] = []
+        var seenIds: Set<String> = []
+
+        for image in images {
+            let state = value(image.state)
+            let tenancy = value(image.requiredTenancy)
+            let os = value(image.operatingSystem?.type)
+            combinations[Combination(state: state, tenancy: tenancy, os: os), default: 0] += 1
+
+            var codes: Set<String> = []
+            if let code = image.errorCode, !code.isEmpty { codes.insert(code) }
+            for detail in image.errorDetails ?? [] {
+                if let code = detail.errorCode, !code.isEmpty { codes.insert(code) }
+            }
+            for code in codes { errorCounts[code, default: 0] += 1 }
+
+            let updateAvailable = image.updates?.updateAvailable == true
+            if updateAvailable { updatesAvailable += 1 }
+
+            // Per-image series are keyed by image_id; an id seen twice would
+            // make duplicate series, so only the first is kept.
+            let imageId = value(image.imageId)
+            guard seenIds.insert(imageId).inserted else { continue }
+            let idLabel = Label("image_id", imageId)
+            info.append(Sample(labels: [
+                idLabel, Label("name", value(image.name)), Label("os_type", os),
+                Label("owner_account_id", value(image.ownerAccountId)), regionLabel,
+                Label("required_tenancy", tenancy), Label("state", state),
+            ], value: 1))
+            perImageUpdate.append(Sample(labels: [idLabel, regionLabel], value: updateAvailable ? 1 : 0))
+            if let createdAt = image.created, createdAt.isFinite {
+                created.append(Sample(labels: [idLabel, regionLabel], value: createdAt))
+                ages.append(Sample(labels: [idLabel, regionLabel], value: max(0, now - createdAt)))
+            }
+        }
+
+        let imageCounts = combinations.map { combination, count in
+            Sample(labels: [
+                Label("os_type", combination.os), regionLabel,
+                Label("required_tenancy", combination.tenancy), Label("state", combination.state),
+            ], value: Double(count))
+        }
+        let errorSamples = errorCounts.map { code, count in
+            Sample(labels: [Label("error_code", code), regionLabel], value: Double(count))
+        }
+
+        return [
+            MetricFamily(name: "aws_workspaces_images", help: "Number of WorkSpaces images by state, required tenancy and operating system.", type: .gauge, samples: imageCounts),
+            MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples),
+            MetricFamily(name: "aws_workspaces_images_update_available", help: "Number of WorkSpaces images with updated drivers or components available.", type: .gauge, samples: [Sample(labels: [regionLabel], value: Double(updatesAvailable))]),
+            MetricFamily(name: "aws_workspaces_image_info", help: "Information about a WorkSpaces image; always 1.", type: .gauge, samples: info),
+            MetricFamily(name: "aws_workspaces_image_age_seconds", help: "Seconds since the WorkSpaces image was created, at scrape time.", type: .gauge, samples: ages),
+            MetricFamily(name: "aws_workspaces_image_created_timestamp_seconds", help: "When the WorkSpaces image was created, in Unix seconds.", type: .gauge, samples: created),
+            MetricFamily(name: "aws_workspaces_image_update_available", help: "Whether updated drivers or components are available for the WorkSpaces image (1) or not (0).", type: .gauge, samples: perImageUpdate),
+        ].map { $0.sorted() }
+    }
+
+    static func value(_ field: String?) -> String {
+        guard let field, !field.isEmpty else { return unknown }
+        return field
+    }
+}

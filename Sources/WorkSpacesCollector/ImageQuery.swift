@@ -1,0 +1,15 @@
+public import AWSWorkSpaces
+
+/// Which images to describe, from the `--workspaces.*` flags.
+public struct ImageQuery: Sendable, Hashable {
+    public var imageType: ImageType?
+    public var imageIds: [String]
+    /// `MaxResults` per page, 1–25; nil lets AWS choose.
+    public var pageSize: Int?
+
+    public init(imageType: ImageType? = nil, imageIds: [String] = [], pageSize: Int? = 25) {
+        self.imageType = imageType
+        self.imageIds = imageIds
+        self.pageSize = pageSize
+    }
+}

@@ -1,0 +1,21 @@
+/// A failure the emulator can inject, for the exporter's fault tests.
+public enum Fault: String, Sendable, CaseIterable {
+    /// 400 with `ThrottlingException` in JSON, as AWS throttles.
+    case throttle
+    /// 500 with `InternalServerException`.
+    case serverError = "server-error"
+    /// 503 with a plain-text body that names no AWS error.
+    case unavailable
+    /// The connection is reset instead of answered.
+    case reset
+    /// 200 with a body that is not JSON.
+    case malformed
+    /// 200 whose body stops half-way; the connection is then closed.
+    case truncated
+    /// 403 with an XML error body, as moto and the query protocol answer.
+    case xmlError = "xml-error"
+    /// 200 pages that always return the same `NextToken`.
+    case repeatToken = "repeat-token"
+    /// Headers are sent, then nothing more: a body that never ends.
+    case stall
+}

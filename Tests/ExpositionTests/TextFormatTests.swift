@@ -1,0 +1,77 @@
+import Testing
+@testable import Exposition
+
+@Suite struct TextFormatTests {
+    func render(_ families: [MetricFamily]) -> String {
+        String(decoding: TextFormat.encode(families), as: UTF8.self)
+    }
+
+    @Test func escapesLabelValuesAndHelp() {
+        let family = MetricFamily(
+            name: "m", help: "help with \\ backslash\nand newline and \"quotes\"", type: .gauge,
+            samples: [Sample(labels: [Label("name", "a\\b \"c\"\nd")], value: 1)])
+        #expect(render([family]) == """
+        # HELP m help with \\\\ backslash\\nand newline and "quotes"
+        # TYPE m gauge
+        m{name="a\\\\b \\"c\\"\\nd"} 1
+
+        """)
+    }
+
+    @Test(arguments: [
+        (Double.nan, "NaN"), (Double.infinity, "+Inf"), (-Double.infinity, "-Inf"),
+        (0, "0"), (-0.0, "0"), (42, "42"), (-3, "-3"), (0.5, "0.5"), (1.732811234567e9, "1732811234.567"),
+        (1e20, "1e+20"), (1.5e-7, "1.5e-07"), (123456789012345.0, "123456789012345"),
+    ])
+    func formatsValues(value: Double, expected: String) {
+        #expect(TextFormat.formatValue(value) == expected)
+    }
+
+    @Test func formattedValuesRoundTrip() {
+        for value in [0.1, 1.0 / 3.0, 1_732_811_234.567, 9.999e15, 2.5e-300, Double.greatestFiniteMagnitude] {
+            #expect(Double(TextFormat.formatValue(value)) == value)
+        }
+    }
+
+    @Test func rendersSuffixesAndEmptyLabels() {
+        let family = MetricFamily(name: "h", help: "x", type: .histogram, samples: [
+            Sample(suffix: "_bucket", labels: [Label("le", "+Inf")], value: 3),
+            Sample(suffix: "_sum", value: 1.5),
+            Sample(suffix: "_count", value: 3),
+        ])
+        #expect(render([family]) == "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_sum 1.5\nh_count 3\n")
+    }
+
+    @Test func mergeSortsFamiliesAndSamplesDeterministically() {
+        let a1 = MetricFamily(name: "b_metric", help: "b", type: .gauge, samples: [Sample(labels: [Label("region", "us-west-2")], value: 2)])
+        let a2 = MetricFamily(name: "b_metric", help: "b", type: .gauge, samples: [Sample(labels: [Label("region", "eu-west-1")], value: 1)])
+        let c = MetricFamily(name: "a_metric", help: "a", type: .counter, samples: [Sample(value: 7)])
+        let forward = render(MetricFamily.merge([a1, c, a2]))
+        let backward = render(MetricFamily.merge([a2, c, a1]))
+        #expect(forward == backward)
+        #expect(forward == """
+        # HELP a_metric a
+        # TYPE a_metric counter
+        a_metric 7
+        # HELP b_metric b
+        # TYPE b_metric gauge
+        b_metric{region="eu-west-1"} 1
+        b_metric{region="us-west-2"} 2
+
+        """)
+    }
+
+    @Test func sortsBucketsNumerically() {
+        let family = MetricFamily(name: "h", help: "x", type: .histogram, samples: [
+            Sample(suffix: "_bucket", labels: [Label("le", "+Inf")], value: 3),
+            Sample(suffix: "_bucket", labels: [Label("le", "10")], value: 2),
+            Sample(suffix: "_bucket", labels: [Label("le", "2.5")], value: 1),
+        ]).sorted()
+        #expect(family.samples.map { $0.labels[0].value } == ["2.5", "10", "+Inf"])
+    }
+
+    @Test func utf8PassesThroughUnchanged() {
+        let family = MetricFamily(name: "m", help: "h", type: .gauge, samples: [Sample(labels: [Label("name", "Bild für Büro ✓")], value: 1)])
+        #expect(render([family]).contains("m{name=\"Bild für Büro ✓\"} 1"))
+    }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+
+/// A program started by a test, with its output captured to files, stopped
+/// (SIGTERM, then SIGKILL) by ``stop()`` or when the object goes away.
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
+    public let stdoutURL: URL
+    public let stderrURL: URL
+    public let name: String
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws {
+        let folder = try directory ?? PackagePaths.temporaryDirectory("proc")
+        name = URL(fileURLWithPath: executable).lastPathComponent
+        stdoutURL = folder.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).out")
+        stderrURL = folder.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).err")
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// Waits until 127.0.0.1:`port` accepts connections; throws with the
+    /// program's output when it exits or the wait times out.
+    public func waitForPort(_ port: Int, timeout: Duration = .seconds(30)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if FreePort.isListening(port) { return }
+            if !process.isRunning {
+                throw Failure("\(name) exited with \(process.terminationStatus) before listening: \(stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure("\(name) did not listen on \(port) within \(timeout): \(stderr)")
+    }
+
+    public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal` and waits up to `timeout` for the exit; returns the exit status.
+    @discardableResult
+    public func terminate(signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) async -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, signal)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if !process.isRunning { return process.terminationStatus }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// A test-setup failure with the reason.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+}
+
+/// Runs a command to completion and returns its exit status and combined output.
+public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
