@@ -97,6 +97,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -104,16 +105,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CZlib", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AWSWorkSpacesTests", dependencies: ["AWSWorkSpaces", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "WorkSpacesCollectorTests",
             dependencies: ["WorkSpacesCollector", "AWSWorkSpaces", "Exposition"],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "WorkSpacesExporterTests",
-            dependencies: ["WorkSpacesExporter", "TestSupport", "CZlib"],
+            dependencies: ["WorkSpacesExporter", "WorkSpacesEmulator", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

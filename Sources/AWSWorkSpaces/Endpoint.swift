@@ -14,7 +14,7 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
             throw .invalidEndpoint("endpoint URL \"\(text)\" is not an absolute http:// or https:// URL")
         }
         let defaultPort = scheme == "https" ? 443 : 80
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         if let port = components.port, port != defaultPort {
             hostHeader = "\(bracketed):\(port)"
         } else {

@@ -107,9 +107,10 @@ public final class HTTPServer: Sendable {
                 logger.warning("answered an in-flight request with 503 at shutdown")
             }
         }
-        // Give MHD's thread a moment to send what was just resumed.
+        // Give MHD's thread a moment to send what was resumed: a request's
+        // context goes away once MHD reports it completed.
         let flushDeadline = clock.now.advanced(by: .seconds(1))
-        while clock.now < flushDeadline, pendingCount() > 0 {
+        while clock.now < flushDeadline, contexts.withLock({ !$0.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
         daemon.withLock { $0 = nil }

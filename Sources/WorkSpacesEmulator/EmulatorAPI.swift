@@ -19,13 +19,21 @@ public struct EmulatorAPI: Sendable {
         guard headers["x-amz-target"] == "WorkspacesService.DescribeWorkspaceImages" else {
             return .awsError(400, code: "UnknownOperationException", message: "The emulator only implements DescribeWorkspaceImages")
         }
-        if let fault = configuration.fault, number % configuration.faultEvery == 0, fault != .repeatToken {
+        let faultApplies = configuration.faultRegion.map { $0 == Self.signedRegion(headers["authorization"]) } ?? true
+        if let fault = configuration.fault, faultApplies, number % configuration.faultEvery == 0, fault != .repeatToken {
             return reply(for: fault)
         }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body.isEmpty ? Array("{}".utf8) : body))) as? [String: Any] else {
             return .awsError(400, code: "SerializationException", message: "The request body is not a JSON object")
         }
-        return describe(object, repeatToken: configuration.fault == .repeatToken)
+        return describe(object, repeatToken: configuration.fault == .repeatToken && faultApplies)
+    }
+
+    /// The region in a SigV4 credential scope: `Credential=AKID/20251129/REGION/workspaces/aws4_request`.
+    static func signedRegion(_ authorization: String?) -> String? {
+        guard let authorization, let start = authorization.range(of: "Credential=") else { return nil }
+        let scope = authorization[start.upperBound...].prefix { $0 != "," }.split(separator: "/")
+        return scope.count >= 3 ? String(scope[2]) : nil
     }
 
     func describe(_ input: [String: Any], repeatToken: Bool) -> EmulatorReply {

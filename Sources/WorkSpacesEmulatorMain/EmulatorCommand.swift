@@ -25,6 +25,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault-every"), help: "Inject the fault on every n-th API request.")
     var faultEvery = 1
 
+    @Option(name: .customLong("fault-region"), help: "Inject the fault only into requests signed for this region.")
+    var faultRegion: String?
+
     func validate() throws {
         guard images >= 0 else { throw ValidationError("--images must be 0 or more") }
         guard latencyMilliseconds >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
@@ -45,7 +48,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             host: host.isEmpty ? "0.0.0.0" : host, port: port,
             configuration: EmulatorConfiguration(
                 images: SeedImages.images(count: images), latency: .milliseconds(latencyMilliseconds),
-                fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery))
+                fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion))
         let banner = "workspaces_emulator listening on \(host.isEmpty ? "0.0.0.0" : host):\(server.port) with \(images) images\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await server.waitUntilClosed()

@@ -13,8 +13,8 @@ public final class ChildProcess: @unchecked Sendable {
         name = URL(fileURLWithPath: executable).lastPathComponent
         stdoutURL = folder.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).out")
         stderrURL = folder.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }

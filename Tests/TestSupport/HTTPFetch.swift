@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 public import NIOCore
 public import NIOHTTP1
 
@@ -11,9 +11,14 @@ public struct FetchedResponse: Sendable {
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// Plain HTTP requests from tests through AsyncHTTPClient (which does not
-/// decompress: gzip bodies arrive as sent).
+/// Plain HTTP requests from tests through AsyncHTTPClient, with decompression
+/// off (unlike `HTTPClient.shared`) so gzip bodies arrive exactly as sent and
+/// no `Accept-Encoding` is added behind the test's back.
 public enum HTTPFetch {
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(decompression: .disabled))
+
     public static func fetch(
         _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: [UInt8]? = nil,
         timeout: TimeAmount = .seconds(30)
@@ -22,7 +27,7 @@ public enum HTTPFetch {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await client.execute(request, timeout: timeout)
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var collected: [String: String] = [:]
         for (name, value) in response.headers {

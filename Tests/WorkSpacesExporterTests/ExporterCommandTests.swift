@@ -1,0 +1,40 @@
+import Testing
+@testable import WorkSpacesExporter
+
+@Suite struct ExporterCommandTests {
+    @Test func defaultsFollowPrometheusConventions() throws {
+        let command = try ExporterCommand.parse([])
+        #expect(command.listenAddress == ":10027")
+        #expect(command.telemetryPath == "/metrics")
+        #expect(command.pageSize == 25)
+        #expect(command.logFormat == .logfmt)
+    }
+
+    @Test func repeatableFlagsAndEqualsSyntax() throws {
+        let command = try ExporterCommand.parse([
+            "--aws.region=us-east-1", "--aws.region", "eu-west-1", "--workspaces.image-id", "wsi-1", "--workspaces.image-id=wsi-2",
+            "--workspaces.image-type", "SHARED", "--log.level", "debug", "--log.format", "json",
+        ])
+        #expect(command.regions == ["us-east-1", "eu-west-1"])
+        #expect(command.imageIds == ["wsi-1", "wsi-2"])
+        #expect(command.imageType == .SHARED)
+        #expect(command.logLevel == .debug)
+        #expect(command.logFormat == .json)
+    }
+
+    @Test(arguments: [
+        ["--workspaces.page-size", "0"], ["--workspaces.page-size", "26"], ["--web.telemetry-path", "metrics"],
+        ["--web.telemetry-path", "/"], ["--web.listen-address", "nope"], ["--workspaces.image-type", "BOTH"],
+        ["--log.format", "xml"],
+    ])
+    func rejectsBadFlags(arguments: [String]) {
+        #expect(throws: (any Error).self) { try ExporterCommand.parse(arguments) }
+    }
+
+    @Test func regionOrder() throws {
+        #expect(try ExporterCommand.regions(flag: ["a", "a", "b"], environment: ["AWS_REGION": "c"]) == ["a", "b"])
+        #expect(try ExporterCommand.regions(flag: [], environment: ["AWS_REGION": "c", "AWS_DEFAULT_REGION": "d"]) == ["c"])
+        #expect(try ExporterCommand.regions(flag: [], environment: ["AWS_DEFAULT_REGION": "d"]) == ["d"])
+        #expect(throws: (any Error).self) { try ExporterCommand.regions(flag: [], environment: [:]) }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The real binary against moto_server with signature and IAM checks on: an
+/// independent implementation of SigV4 and of the WorkSpaces API.
+@Suite(.timeLimit(.minutes(3)))
+struct MotoTests {
+    static let imageCount = 7
+
+    struct Keys: Decodable {
+        struct Pair: Decodable { let AccessKeyId: String; let SecretAccessKey: String }
+        let exporter: Pair
+        let nobody: Pair
+    }
+
+    /// Starts moto_server (auth on after 3 calls) and seeds it; returns the server and keys.
+    func startMoto() async throws -> (ChildProcess, String, Keys) {
+        let motoServer = try #require(PackagePaths.which("moto_server"), "moto_server is needed (pip install 'moto[server]')")
+        let python = try #require(PackagePaths.which("python3"))
+        let port = FreePort.next()
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+        let moto = try ChildProcess(motoServer, ["-H", "127.0.0.1", "-p", String(port)], environment: environment)
+        try await moto.waitForPort(port, timeout: .seconds(60))
+        let url = "http://127.0.0.1:\(port)"
+        let seed = PackagePaths.root.appendingPathComponent("Tests/WorkSpacesExporterTests/Fixtures/seed_moto.py").path
+        let result = try runCommand(python, [seed, url, String(Self.imageCount)], environment: environment)
+        #expect(result.status == 0, "seeding moto failed: \(result.output)")
+        let json = try #require(result.output.split(separator: "\n").last)
+        let keys = try JSONDecoder().decode(Keys.self, from: Data(json.utf8))
+        return (moto, url, keys)
+    }
+
+    @Test func signedRequestsAreAcceptedAndWrongSecretsAreNot() async throws {
+        let (moto, url, keys) = try await startMoto()
+        defer { moto.stop() }
+
+        let good = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", url],
+            environment: ["AWS_ACCESS_KEY_ID": keys.exporter.AccessKeyId, "AWS_SECRET_ACCESS_KEY": keys.exporter.SecretAccessKey])
+        defer { good.stop() }
+        let (_, metrics) = try await good.scrape()
+        #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 1, "\(good.log)")
+        #expect(metrics.series("aws_workspaces_image_info").count == Self.imageCount)
+        #expect(metrics.value("aws_workspaces_images", ["state": "AVAILABLE", "required_tenancy": "DEFAULT", "os_type": "unknown", "region": "us-east-1"]) == Double(Self.imageCount))
+
+        let wrong = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", url],
+            environment: ["AWS_ACCESS_KEY_ID": keys.exporter.AccessKeyId, "AWS_SECRET_ACCESS_KEY": "not-the-secret"])
+        defer { wrong.stop() }
+        for _ in 0..<2 {
+            let (response, failed) = try await wrong.scrape()
+            #expect(response.status == 200)
+            #expect(failed.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
+            #expect(failed.series("aws_workspaces_image_info").isEmpty)
+        }
+        #expect(wrong.log.contains("code=SignatureDoesNotMatch"), "\(wrong.log)")
+        #expect(wrong.process.isRunning)
+
+        let denied = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", url],
+            environment: ["AWS_ACCESS_KEY_ID": keys.nobody.AccessKeyId, "AWS_SECRET_ACCESS_KEY": keys.nobody.SecretAccessKey])
+        defer { denied.stop() }
+        #expect(try await denied.scrape().1.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
+        #expect(denied.log.contains("code=AccessDenied"), "\(denied.log)")
+    }
+}

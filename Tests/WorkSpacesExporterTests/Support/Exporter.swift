@@ -1,0 +1,70 @@
+import Foundation
+import TestSupport
+
+/// The real `workspaces_exporter` binary, started on a free loopback port.
+final class Exporter: @unchecked Sendable {
+    let process: ChildProcess
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the exporter with `arguments` (listen address added) and waits until it listens.
+    static func start(_ arguments: [String], environment: [String: String] = [:], inheritCredentials: Bool = false) async throws -> Exporter {
+        let port = FreePort.next()
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") || inheritCredentials }
+        env.merge(environment) { $1 }
+        let process = try ChildProcess(
+            PackagePaths.binary("workspaces_exporter").path,
+            ["--web.listen-address", "127.0.0.1:\(port)"] + arguments,
+            environment: env)
+        try await process.waitForPort(port)
+        return Exporter(process: process, port: port)
+    }
+
+    private init(process: ChildProcess, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    /// GET the telemetry path and parse it.
+    func scrape(path: String = "/metrics", headers: [(String, String)] = []) async throws -> (FetchedResponse, ParsedExposition) {
+        let response = try await HTTPFetch.fetch(url + path, headers: headers)
+        return (response, ParsedExposition(response.text))
+    }
+
+    var log: String { process.stderr }
+
+    func stop() { process.stop() }
+}
+
+/// The `workspaces_emulator` binary, started on a free loopback port.
+final class Emulator: @unchecked Sendable {
+    let process: ChildProcess
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    static func start(images: Int, extra: [String] = []) async throws -> Emulator {
+        let port = FreePort.next()
+        let process = try ChildProcess(
+            PackagePaths.binary("workspaces_emulator").path,
+            ["--listen-address", "127.0.0.1:\(port)", "--images", String(images)] + extra)
+        try await process.waitForPort(port)
+        return Emulator(process: process, port: port)
+    }
+
+    private init(process: ChildProcess, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    /// API requests and TCP connections the emulator has seen.
+    func stats() async throws -> (requests: Int, connections: Int) {
+        let response = try await HTTPFetch.fetch(url + "/emulator/stats")
+        let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int] ?? [:]
+        return (json["requests"] ?? -1, json["connections"] ?? -1)
+    }
+
+    func stop() { process.stop() }
+}
+
+/// Credentials the emulator accepts (it checks that requests are signed, not the secret).
+let emulatorCredentials = ["AWS_ACCESS_KEY_ID": "AKIDEMULATOR", "AWS_SECRET_ACCESS_KEY": "emulator-secret"]

@@ -1,0 +1,87 @@
+/// A small, strict parser of the text format for assertions: one entry per
+/// sample line, HELP/TYPE remembered per family. promtool checks the format
+/// itself; this only reads values back.
+struct ParsedExposition {
+    struct Series: Hashable {
+        let name: String
+        let labels: [String: String]
+    }
+
+    private(set) var values: [Series: Double] = [:]
+    private(set) var types: [String: String] = [:]
+    private(set) var helps: [String: String] = [:]
+
+    init(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("# TYPE ") {
+                let parts = line.dropFirst(7).split(separator: " ", maxSplits: 1)
+                if parts.count == 2 { types[String(parts[0])] = String(parts[1]) }
+                continue
+            }
+            if line.hasPrefix("# HELP ") {
+                let parts = line.dropFirst(7).split(separator: " ", maxSplits: 1)
+                if parts.count == 2 { helps[String(parts[0])] = String(parts[1]) }
+                continue
+            }
+            if line.hasPrefix("#") { continue }
+            if let (series, value) = Self.parseSample(Substring(line)) { values[series] = value }
+        }
+    }
+
+    static func parseSample(_ line: Substring) -> (Series, Double)? {
+        var labels: [String: String] = [:]
+        let name: Substring
+        var rest: Substring
+        if let brace = line.firstIndex(of: "{") {
+            name = line[..<brace]
+            var index = line.index(after: brace)
+            while index < line.endIndex, line[index] != "}" {
+                guard let equals = line[index...].firstIndex(of: "=") else { return nil }
+                let key = String(line[index..<equals])
+                index = line.index(equals, offsetBy: 2) // skip ="
+                var value = ""
+                while index < line.endIndex, line[index] != "\"" {
+                    if line[index] == "\\" {
+                        index = line.index(after: index)
+                        switch line[index] {
+                        case "n": value.append("\n")
+                        default: value.append(line[index])
+                        }
+                    } else {
+                        value.append(line[index])
+                    }
+                    index = line.index(after: index)
+                }
+                labels[key] = value
+                index = line.index(after: index) // closing quote
+                if index < line.endIndex, line[index] == "," { index = line.index(after: index) }
+            }
+            rest = line[line.index(after: index)...]
+        } else {
+            guard let space = line.firstIndex(of: " ") else { return nil }
+            name = line[..<space]
+            rest = line[space...]
+        }
+        let valueText = rest.trimmingPrefix(" ").split(separator: " ").first.map(String.init) ?? ""
+        let value: Double?
+        switch valueText {
+        case "+Inf": value = .infinity
+        case "-Inf": value = -.infinity
+        case "NaN": value = .nan
+        default: value = Double(valueText)
+        }
+        guard let value else { return nil }
+        return (Series(name: String(name), labels: labels), value)
+    }
+
+    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+        values[Series(name: name, labels: labels)]
+    }
+
+    /// Every series of a family.
+    func series(_ name: String) -> [Series: Double] {
+        values.filter { $0.key.name == name }
+    }
+
+    var familyNames: Set<String> { Set(values.keys.map(\.name)) }
+}

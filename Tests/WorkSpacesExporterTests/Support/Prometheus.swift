@@ -1,0 +1,88 @@
+import Foundation
+import TestSupport
+
+/// A real Prometheus (Debian's `prometheus` package) on a free loopback port,
+/// scraping the given targets every second.
+final class Prometheus: @unchecked Sendable {
+    let process: ChildProcess
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    static func start(scraping target: String, job: String = "workspaces", extraConfig: String = "") async throws -> Prometheus {
+        guard let binary = PackagePaths.which("prometheus") else {
+            throw ChildProcess.Failure("prometheus is needed (apt install prometheus)")
+        }
+        let folder = try PackagePaths.temporaryDirectory("prom")
+        let config = """
+        global:
+          scrape_interval: 1s
+          scrape_timeout: 1s
+          evaluation_interval: 1s
+        \(extraConfig)
+        scrape_configs:
+          - job_name: \(job)
+            static_configs:
+              - targets: ["\(target)"]
+        """
+        let configURL = folder.appendingPathComponent("prometheus.yml")
+        try config.write(to: configURL, atomically: true, encoding: .utf8)
+        let port = FreePort.next()
+        let process = try ChildProcess(binary, [
+            "--config.file=\(configURL.path)",
+            "--storage.tsdb.path=\(folder.appendingPathComponent("data").path)",
+            "--web.listen-address=127.0.0.1:\(port)",
+            "--log.level=warn",
+        ], in: folder)
+        try await process.waitForPort(port, timeout: .seconds(60))
+        return Prometheus(process: process, port: port)
+    }
+
+    private init(process: ChildProcess, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    /// One instant-query result: labels and value.
+    struct Sample { let labels: [String: String]; let value: Double }
+
+    /// Runs an instant query; throws if Prometheus reports an error.
+    func query(_ promQL: String) async throws -> [Sample] {
+        var components = URLComponents(string: url + "/api/v1/query")
+        components?.queryItems = [URLQueryItem(name: "query", value: promQL)]
+        let encoded = (components?.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        let response = try await HTTPFetch.fetch(url + "/api/v1/query?" + encoded)
+        guard let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              json["status"] as? String == "success",
+              let data = json["data"] as? [String: Any] else {
+            throw ChildProcess.Failure("query \(promQL) failed: \(response.text)")
+        }
+        if data["resultType"] as? String == "scalar", let pair = data["result"] as? [Any], pair.count == 2, let text = pair[1] as? String {
+            return [Sample(labels: [:], value: Double(text) ?? .nan)]
+        }
+        let results = data["result"] as? [[String: Any]] ?? []
+        return results.map { result in
+            let labels = result["metric"] as? [String: String] ?? [:]
+            let pair = result["value"] as? [Any] ?? []
+            let value = (pair.count == 2 ? pair[1] as? String : nil).flatMap(Double.init) ?? .nan
+            return Sample(labels: labels, value: value)
+        }
+    }
+
+    /// The single value of a query, or nil when it returns nothing.
+    func value(_ promQL: String) async throws -> Double? {
+        try await query(promQL).first?.value
+    }
+
+    /// Polls until `promQL` returns at least one sample, or fails after `timeout`.
+    func waitFor(_ promQL: String, timeout: Duration = .seconds(60)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if let samples = try? await query(promQL), !samples.isEmpty { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw ChildProcess.Failure("\(promQL) returned nothing within \(timeout); prometheus log: \(process.stderr)")
+    }
+
+    func stop() { process.stop() }
+}

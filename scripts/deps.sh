@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system and Python packages this project needs, when missing.
+#   scripts/deps.sh build   - what building needs (libmicrohttpd, zlib)
+#   scripts/deps.sh test    - plus what the tests start (prometheus/promtool, curl, moto)
+set -euo pipefail
+
+mode="${1:-build}"
+packages=(libmicrohttpd-dev zlib1g-dev pkg-config)
+if [[ "$mode" == "test" ]]; then
+  packages+=(prometheus curl python3 python3-pip)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+  echo "installing: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "$mode" == "test" ]]; then
+  if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import moto, boto3, flask_cors" >/dev/null 2>&1; then
+    echo "installing: moto[server] boto3 (pip)" >&2
+    python3 -m pip install --quiet "moto[server]>=5.1,<6" "boto3>=1.35" \
+      || python3 -m pip install --quiet --break-system-packages "moto[server]>=5.1,<6" "boto3>=1.35"
+  fi
+fi

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the exporter and runs it on :10027.
+# Without AWS credentials in the environment it starts the bundled emulator
+# (40 seeded images) and points the exporter at it, so you see real metrics at once.
+# Extra arguments go to the exporter, e.g. scripts/run.sh --log.level=debug
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh build
+config="${CONFIGURATION:-release}"
+swift build -c "$config"
+bin="$(swift build -c "$config" --show-bin-path)"
+
+if [[ -z "${AWS_ACCESS_KEY_ID:-}" && -z "${AWS_PROFILE:-}" && -z "${AWS_WEB_IDENTITY_TOKEN_FILE:-}" ]]; then
+  emulator_address="127.0.0.1:${EMULATOR_PORT:-4599}"
+  "$bin/workspaces_emulator" --listen-address "$emulator_address" --images 40 &
+  emulator_pid=$!
+  trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
+  echo "no AWS credentials found: using the bundled emulator on $emulator_address" >&2
+  export AWS_ACCESS_KEY_ID=AKIDEMULATOR AWS_SECRET_ACCESS_KEY=emulator-secret
+  set -- --aws.region "${AWS_REGION:-us-east-1}" --aws.endpoint-url "http://$emulator_address" "$@"
+fi
+
+echo "metrics: http://localhost:10027/metrics (Ctrl-C to stop)" >&2
+"$bin/workspaces_exporter" "$@"
