@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AWSWorkSpacesTests", dependencies: ["AWSWorkSpaces", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AWSWorkSpacesTests", dependencies: ["AWSWorkSpaces", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "WorkSpacesCollectorTests",
             dependencies: ["WorkSpacesCollector", "AWSWorkSpaces", "Exposition"],

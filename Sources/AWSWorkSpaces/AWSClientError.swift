@@ -13,6 +13,10 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
     case pagination(String)
     /// The endpoint URL is not usable.
     case invalidEndpoint(String)
+    /// A configuration file is not usable: the file, the line and the problem.
+    case configuration(String)
+    /// The scrape's time budget ran out: what was running and the budget.
+    case deadlineExceeded(String)
 
     /// The AWS error code, or a short name for the failure kind, for logs.
     public var code: String {
@@ -23,6 +27,8 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
         case .credentials: return "CredentialsError"
         case .pagination: return "PaginationError"
         case .invalidEndpoint: return "InvalidEndpoint"
+        case .configuration: return "ConfigurationError"
+        case .deadlineExceeded: return "DeadlineExceeded"
         }
     }
 
@@ -34,6 +40,8 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
         case let .credentials(source, reason): return "no credentials from \(source): \(reason)"
         case let .pagination(reason): return reason
         case let .invalidEndpoint(reason): return reason
+        case let .configuration(reason): return reason
+        case let .deadlineExceeded(reason): return reason
         }
     }
 

@@ -1,7 +1,20 @@
-/// A source of AWS credentials (environment, profile, container, IMDS, …).
+/// A source of AWS credentials: the environment, a web identity token, the
+/// shared files, a container endpoint, EC2 instance metadata, an assumed role.
 public protocol CredentialProvider: Sendable {
-    /// A short name for logs, such as `environment`.
+    /// A short name for logs, such as `environment` or `profile "ci"`.
     var name: String { get }
-    /// Current credentials, or an error naming the source and what to fix.
-    func credentials() async throws(AWSClientError) -> AWSCredentials
+    /// Credentials from this source; nil when the source is not configured
+    /// here (the chain then tries the next); an error when it is configured but
+    /// fails, naming what to fix.
+    func resolve() async throws(AWSClientError) -> AWSCredentials?
+}
+
+extension CredentialProvider {
+    /// Credentials, or an error when this source has none.
+    public func credentials() async throws(AWSClientError) -> AWSCredentials {
+        guard let credentials = try await resolve() else {
+            throw .credentials(source: name, reason: "not configured")
+        }
+        return credentials
+    }
 }

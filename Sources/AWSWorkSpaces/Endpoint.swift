@@ -26,9 +26,10 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// The endpoint for `service` in `region`, honouring the override order of the
     /// AWS SDKs: an explicit URL, then `AWS_ENDPOINT_URL_<SERVICE>`, then
-    /// `AWS_ENDPOINT_URL`, then the partition's default host.
+    /// `AWS_ENDPOINT_URL`, then the partition's host, FIPS when asked
+    /// (`useFIPS`, or `AWS_USE_FIPS_ENDPOINT=true`).
     public static func resolve(
-        service: String, region: String, override: String?,
+        service: String, region: String, override: String?, useFIPS: Bool = false,
         environment: [String: String]? = nil
     ) throws(AWSClientError) -> Endpoint {
         let environment = environment ?? ProcessInfo.processInfo.environment
@@ -36,8 +37,30 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         for candidate in [override, environment[serviceVariable], environment["AWS_ENDPOINT_URL"]] {
             if let candidate, !candidate.isEmpty { return try Endpoint(url: candidate) }
         }
-        let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-        return try Endpoint(url: "https://\(service).\(region).\(suffix)/")
+        let fips = useFIPS || environment["AWS_USE_FIPS_ENDPOINT"]?.lowercased() == "true"
+        return try Endpoint(url: "https://\(hostname(service: service, region: region, fips: fips))/")
+    }
+
+    /// The DNS suffix of the partition a region belongs to.
+    static func dnsSuffix(region: String) -> String {
+        switch true {
+        case region.hasPrefix("cn-"): return "amazonaws.com.cn"
+        case region.hasPrefix("us-isob-"): return "sc2s.sgov.gov"
+        case region.hasPrefix("us-isof-"): return "csp.hci.ic.gov"
+        case region.hasPrefix("us-iso-"): return "c2s.ic.gov"
+        case region.hasPrefix("eu-isoe-"): return "cloud.adc-e.uk"
+        case region.hasPrefix("eusc-"): return "amazonaws.eu"
+        default: return "amazonaws.com" // aws and aws-us-gov
+        }
+    }
+
+    /// `workspaces.{region}.{suffix}`, or the FIPS variant. STS in GovCloud is
+    /// FIPS-validated on its standard host, as botocore's endpoint data says.
+    static func hostname(service: String, region: String, fips: Bool) -> String {
+        let suffix = dnsSuffix(region: region)
+        guard fips else { return "\(service).\(region).\(suffix)" }
+        if service == "sts", region.hasPrefix("us-gov-") { return "sts.\(region).\(suffix)" }
+        return "\(service)-fips.\(region).\(suffix)"
     }
 
     public var description: String { url }

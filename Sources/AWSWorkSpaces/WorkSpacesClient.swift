@@ -16,10 +16,13 @@ public final class WorkSpacesClient: Sendable {
     public let maxBodyBytes: Int
     /// Most pages one request chain may take before it is treated as a loop.
     public let maxPages: Int
+    let retryPolicy: RetryPolicy
+    let observer: any APIObserver
 
     public init(
         region: String, endpoint: Endpoint, credentials: any CredentialProvider, httpClient: HTTPClient,
-        requestTimeout: TimeAmount = .seconds(30), maxBodyBytes: Int = 16 << 20, maxPages: Int = 10_000
+        requestTimeout: TimeAmount = .seconds(30), maxBodyBytes: Int = 16 << 20, maxPages: Int = 10_000,
+        retryPolicy: RetryPolicy = RetryPolicy(), observer: any APIObserver = NoAPIObserver()
     ) {
         self.region = region
         self.endpoint = endpoint
@@ -29,10 +32,14 @@ public final class WorkSpacesClient: Sendable {
         self.requestTimeout = requestTimeout
         self.maxBodyBytes = maxBodyBytes
         self.maxPages = maxPages
+        self.retryPolicy = retryPolicy
+        self.observer = observer
     }
 
-    /// One `DescribeWorkspaceImages` call.
-    public func describeWorkspaceImages(_ input: DescribeWorkspaceImagesRequest) async throws(AWSClientError) -> DescribeWorkspaceImagesResponse {
+    static let operation = "DescribeWorkspaceImages"
+
+    /// One `DescribeWorkspaceImages` call, retried per the policy, within `deadline`.
+    public func describeWorkspaceImages(_ input: DescribeWorkspaceImagesRequest, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> DescribeWorkspaceImagesResponse {
         let body: [UInt8]
         do {
             let encoder = JSONEncoder()
@@ -41,13 +48,13 @@ public final class WorkSpacesClient: Sendable {
         } catch {
             throw .invalidResponse("cannot encode the request: \(error)")
         }
-        let answer = try await send(target: "WorkspacesService.DescribeWorkspaceImages", body: body)
+        let answer = try await sendWithRetries(target: "WorkspacesService.DescribeWorkspaceImages", body: body, deadline: deadline)
         return try DescribeWorkspaceImagesResponse.decode(answer)
     }
 
     /// Every image matching the query: follows `NextToken` to the end, and splits
     /// more than 25 image ids into several request chains.
-    public func allWorkspaceImages(imageType: ImageType?, imageIds: [String], pageSize: Int?) async throws(AWSClientError) -> [WorkspaceImage] {
+    public func allWorkspaceImages(imageType: ImageType?, imageIds: [String], pageSize: Int?, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [WorkspaceImage] {
         let chunkSize = WorkSpacesModel.maxImageIdsPerRequest
         let idChunks: [[String]?] = imageIds.isEmpty
             ? [nil]
@@ -63,7 +70,8 @@ public final class WorkSpacesClient: Sendable {
                     throw .pagination("more than \(maxPages) pages of DescribeWorkspaceImages; stopping in case NextToken loops")
                 }
                 let page = try await describeWorkspaceImages(
-                    DescribeWorkspaceImagesRequest(imageIds: ids, imageType: imageType, nextToken: token, maxResults: pageSize))
+                    DescribeWorkspaceImagesRequest(imageIds: ids, imageType: imageType, nextToken: token, maxResults: pageSize),
+                    deadline: deadline)
                 images += page.images
                 token = page.nextToken
                 if let next = token, !seenTokens.insert(next).inserted {
@@ -74,7 +82,55 @@ public final class WorkSpacesClient: Sendable {
         return images
     }
 
-    func send(target: String, body: [UInt8]) async throws(AWSClientError) -> [UInt8] {
+    /// Sends with the standard retry mode: retryable failures are retried while
+    /// attempts, the retry quota and the deadline allow.
+    func sendWithRetries(target: String, body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> [UInt8] {
+        let clock = ContinuousClock()
+        var attempt = 0
+        while true {
+            attempt += 1
+            let start = clock.now
+            do {
+                let bytes = try await send(target: target, body: body, deadline: deadline)
+                observer.attemptFinished(region: region, operation: Self.operation, code: "200", seconds: Self.seconds(start.duration(to: clock.now)))
+                retryPolicy.quota.release()
+                return bytes
+            } catch {
+                observer.attemptFinished(region: region, operation: Self.operation, code: Self.metricCode(error), seconds: Self.seconds(start.duration(to: clock.now)))
+                guard attempt < retryPolicy.maxAttempts, let reason = RetryPolicy.retryReason(error) else { throw error }
+                let delay = retryPolicy.delay(beforeRetry: attempt - 1)
+                if let deadline, clock.now.advanced(by: delay) >= deadline { throw error }
+                guard retryPolicy.quota.acquire(timeout: reason == "timeout") else { throw error }
+                observer.retrying(region: region, operation: Self.operation, reason: reason)
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    throw .deadlineExceeded("cancelled while waiting to retry \(Self.operation) after \(reason)")
+                }
+            }
+        }
+    }
+
+    /// The `code` label of `aws_workspaces_api_requests_total` for a failure.
+    static func metricCode(_ error: AWSClientError) -> String {
+        if case let .service(code, _, _) = error { return code }
+        return error.code
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    func send(target: String, body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> [UInt8] {
+        var timeout = requestTimeout
+        if let deadline {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                throw .deadlineExceeded("no time left in the scrape's budget for another \(Self.operation) request")
+            }
+            let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
+            timeout = min(timeout, .nanoseconds(nanoseconds))
+        }
         let credentials = try await self.credentials.credentials()
         let signed = signer.sign(
             SigV4Signer.Request(
@@ -98,7 +154,7 @@ public final class WorkSpacesClient: Sendable {
         let errorType: String?
         let bytes: [UInt8]
         do {
-            let response = try await httpClient.execute(request, timeout: requestTimeout)
+            let response = try await httpClient.execute(request, timeout: timeout)
             status = Int(response.status.code)
             errorType = response.headers.first(name: "x-amzn-ErrorType")
             let buffer = try await response.body.collect(upTo: maxBodyBytes)

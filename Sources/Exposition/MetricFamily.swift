@@ -37,22 +37,27 @@ public struct MetricFamily: Sendable, Hashable {
         return byName.keys.sorted().compactMap { byName[$0]?.sorted() }
     }
 
+    /// Orders samples by their labels other than `le`, then histogram and
+    /// summary parts in the order client_golang writes them (buckets, sum,
+    /// count), then `le` or `quantile` numerically.
     static func precedes(_ lhs: Sample, _ rhs: Sample) -> Bool {
-        let count = min(lhs.labels.count, rhs.labels.count)
-        for index in 0..<count {
-            let left = lhs.labels[index], right = rhs.labels[index]
-            if left.name != right.name { return left.name < right.name }
-            if left.value != right.value {
-                // Numeric `le`/`quantile` labels sort by value, not as text.
-                if left.name == "le" || left.name == "quantile",
-                   let l = Double(left.value == "+Inf" ? "inf" : left.value),
-                   let r = Double(right.value == "+Inf" ? "inf" : right.value) {
-                    return l < r
-                }
-                return left.value < right.value
-            }
+        let left = lhs.labels.filter { $0.name != "le" && $0.name != "quantile" }
+        let right = rhs.labels.filter { $0.name != "le" && $0.name != "quantile" }
+        for (l, r) in zip(left, right) {
+            if l.name != r.name { return l.name < r.name }
+            if l.value != r.value { return l.value < r.value }
         }
-        if lhs.labels.count != rhs.labels.count { return lhs.labels.count < rhs.labels.count }
-        return lhs.suffix < rhs.suffix
+        if left.count != right.count { return left.count < right.count }
+        let ranks = ["_bucket": 0, "": 1, "_sum": 2, "_count": 3]
+        let leftRank = ranks[lhs.suffix] ?? 4, rightRank = ranks[rhs.suffix] ?? 4
+        if leftRank != rightRank { return leftRank < rightRank }
+        if lhs.suffix != rhs.suffix { return lhs.suffix < rhs.suffix }
+        return bound(lhs) < bound(rhs)
+    }
+
+    /// The numeric `le` or `quantile` of a sample; -Inf when it has none.
+    static func bound(_ sample: Sample) -> Double {
+        guard let label = sample.labels.first(where: { $0.name == "le" || $0.name == "quantile" }) else { return -.infinity }
+        return label.value == "+Inf" ? .infinity : Double(label.value) ?? .infinity
     }
 }

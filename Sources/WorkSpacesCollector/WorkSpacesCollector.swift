@@ -4,46 +4,82 @@ import Foundation
 public import Logging
 
 /// Collects the metrics of every configured region on each call, concurrently,
-/// and returns fresh families: nothing is cached between scrapes.
+/// and returns fresh families: nothing about images is kept between scrapes.
+/// The API metrics (counters) are the one deliberate exception.
 public final class WorkSpacesCollector: Sendable {
     let clients: [WorkSpacesClient]
     let query: ImageQuery
     let buildInfo: BuildInfo
+    let apiMetrics: APIMetrics?
     let logger: Logger
 
-    public init(clients: [WorkSpacesClient], query: ImageQuery, buildInfo: BuildInfo = .current, logger: Logger) {
+    public init(clients: [WorkSpacesClient], query: ImageQuery, buildInfo: BuildInfo = .current, apiMetrics: APIMetrics? = nil, logger: Logger) {
         self.clients = clients
         self.query = query
         self.buildInfo = buildInfo
+        self.apiMetrics = apiMetrics
         self.logger = logger
     }
 
     /// The families for one scrape, merged across regions and sorted by name.
-    public func collect() async -> [MetricFamily] {
+    /// Each region's collection ends within `budget`: what has not finished by
+    /// then reports `aws_workspaces_up 0`.
+    public func collect(budget: CollectionBudget) async -> [MetricFamily] {
         let query = self.query
         let logger = self.logger
         let perRegion = await withTaskGroup(of: [MetricFamily].self) { group in
             for client in clients {
-                group.addTask { await Self.collect(client: client, query: query, logger: logger) }
+                group.addTask { await Self.collect(client: client, query: query, budget: budget, logger: logger) }
             }
             var all: [MetricFamily] = []
             for await families in group { all += families }
             return all
         }
-        return MetricFamily.merge(perRegion + [buildInfo.family]).filter { !$0.samples.isEmpty }
+        return MetricFamily.merge(perRegion + [buildInfo.family] + (apiMetrics?.families() ?? [])).filter { !$0.samples.isEmpty }
     }
 
-    static func collect(client: WorkSpacesClient, query: ImageQuery, logger: Logger) async -> [MetricFamily] {
+    enum Outcome: Sendable {
+        case images([WorkspaceImage])
+        case failed(AWSClientError)
+        case timedOut
+    }
+
+    static func collect(client: WorkSpacesClient, query: ImageQuery, budget: CollectionBudget, logger: Logger) async -> [MetricFamily] {
         let clock = ContinuousClock()
         let start = clock.now
+        let deadline = start.advanced(by: budget.duration)
         let region = client.region
+        // Race the collection against the budget, so even a hung credential
+        // source cannot make the scrape outlive Prometheus's timeout.
+        let outcome = await withTaskGroup(of: Outcome.self) { group -> Outcome in
+            group.addTask {
+                do throws(AWSClientError) {
+                    return .images(try await client.allWorkspaceImages(
+                        imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline))
+                } catch {
+                    return .failed(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: clock)
+                return .timedOut
+            }
+            let first = await group.next() ?? .timedOut
+            group.cancelAll()
+            return first
+        }
         var families: [MetricFamily] = []
         var up = 0.0
-        do {
-            let images = try await client.allWorkspaceImages(imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize)
+        switch outcome {
+        case let .images(images):
             families = ImageMetrics.families(for: images, region: region, now: Date().timeIntervalSince1970)
             up = 1
-        } catch {
+        case let .failed(error):
+            logger.error("DescribeWorkspaceImages failed", metadata: [
+                "region": "\(region)", "code": "\(error.code)", "message": "\(error.message)",
+            ])
+        case .timedOut:
+            let error = AWSClientError.deadlineExceeded("collection did not finish within \(budget.duration) (\(budget.source))")
             logger.error("DescribeWorkspaceImages failed", metadata: [
                 "region": "\(region)", "code": "\(error.code)", "message": "\(error.message)",
             ])

@@ -38,6 +38,27 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("workspaces.page-size"), help: "MaxResults per DescribeWorkspaceImages page, 1 to 25.")
     var pageSize = 25
 
+    @Option(name: .customLong("aws.role-arn"), help: "Role to assume with the credentials found, for cross-account use.")
+    var roleArn: String?
+
+    @Option(name: .customLong("aws.external-id"), help: "External ID for --aws.role-arn.")
+    var externalId: String?
+
+    @Option(name: .customLong("aws.role-session-name"), help: "Session name for --aws.role-arn. Default: generated.")
+    var roleSessionName: String?
+
+    @Flag(name: .customLong("aws.use-fips-endpoint"), help: "Use FIPS endpoints (also AWS_USE_FIPS_ENDPOINT=true).")
+    var useFIPS = false
+
+    @Option(name: .customLong("aws.max-attempts"), help: "Attempts per API request, retries included (standard retry mode). Default: AWS_MAX_ATTEMPTS, else 3.")
+    var maxAttempts: Int?
+
+    @Option(name: .customLong("collector.timeout"), help: "Seconds a collection may take when the scraper sends no X-Prometheus-Scrape-Timeout-Seconds.")
+    var collectorTimeout = 30.0
+
+    @Option(name: .customLong("collector.timeout-offset"), help: "Seconds taken off X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer.")
+    var timeoutOffset = 0.5
+
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
 
@@ -52,6 +73,12 @@ struct ExporterCommand: AsyncParsableCommand {
             throw ValidationError("--web.telemetry-path must start with / and not be / (the landing page), not \"\(telemetryPath)\"")
         }
         do { _ = try ListenAddress.parse(listenAddress) } catch { throw ValidationError(error.description) }
+        if let maxAttempts, maxAttempts < 1 { throw ValidationError("--aws.max-attempts must be 1 or more") }
+        guard collectorTimeout > 0, collectorTimeout.isFinite else { throw ValidationError("--collector.timeout must be more than 0") }
+        guard timeoutOffset >= 0, timeoutOffset.isFinite else { throw ValidationError("--collector.timeout-offset must be 0 or more") }
+        if externalId != nil || roleSessionName != nil, roleArn == nil {
+            throw ValidationError("--aws.external-id and --aws.role-session-name need --aws.role-arn")
+        }
     }
 
     func run() async throws {
@@ -61,30 +88,48 @@ struct ExporterCommand: AsyncParsableCommand {
         let logger = Logger(label: "workspaces_exporter")
         let environment = ProcessInfo.processInfo.environment
 
-        let resolvedRegions = try Self.regions(flag: regions, environment: environment)
         let address = try ListenAddress.parse(listenAddress)
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30))))
 
         do {
-            var clients: [WorkSpacesClient] = []
-            for region in resolvedRegions {
-                let endpoint: Endpoint
-                do {
-                    endpoint = try Endpoint.resolve(service: "workspaces", region: region, override: endpointURL, environment: environment)
-                } catch {
-                    throw ValidationError(error.message)
+            let awsEnvironment = AWSWorkSpaces.Environment(environment)
+            let resolvedRegions: [String]
+            let clients: [WorkSpacesClient]
+            let apiMetrics = APIMetrics()
+            do {
+                resolvedRegions = try await RegionResolver.resolve(
+                    flag: regions, environment: awsEnvironment,
+                    instanceMetadata: InstanceMetadataClient(environment: awsEnvironment, httpClient: httpClient))
+                let stsRegion = resolvedRegions[0]
+                let sts = STSClient(
+                    region: stsRegion,
+                    endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: environment),
+                    httpClient: httpClient)
+                let role = roleArn.map { DefaultCredentialChain.Role(arn: $0, externalId: externalId, sessionName: roleSessionName) }
+                let credentials = try DefaultCredentialChain.make(environment: awsEnvironment, httpClient: httpClient, sts: sts, role: role)
+                let attempts = maxAttempts ?? awsEnvironment["AWS_MAX_ATTEMPTS"].flatMap(Int.init) ?? 3
+                let retryPolicy = RetryPolicy(maxAttempts: attempts)
+                clients = try resolvedRegions.map { region throws(AWSClientError) in
+                    let endpoint = try Endpoint.resolve(service: "workspaces", region: region, override: endpointURL, useFIPS: useFIPS, environment: environment)
+                    logger.info("collecting region", metadata: ["region": "\(region)", "endpoint": "\(endpoint)"])
+                    return WorkSpacesClient(
+                        region: region, endpoint: endpoint, credentials: credentials, httpClient: httpClient,
+                        retryPolicy: retryPolicy, observer: apiMetrics)
                 }
-                clients.append(WorkSpacesClient(
-                    region: region, endpoint: endpoint, credentials: EnvironmentCredentialProvider(), httpClient: httpClient))
-                logger.info("collecting region", metadata: ["region": "\(region)", "endpoint": "\(endpoint)"])
+            } catch {
+                logger.error("cannot start", metadata: ["code": "\(error.code)", "err": "\(error.message)"])
+                throw ExitCode.failure
             }
             let collector = WorkSpacesCollector(
                 clients: clients,
                 query: ImageQuery(imageType: imageType?.value, imageIds: imageIds, pageSize: pageSize),
+                apiMetrics: apiMetrics,
                 logger: logger)
-            let handler = ExporterHandler(telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version)
+            let handler = ExporterHandler(
+                telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
+                defaultTimeout: .milliseconds(Int64(collectorTimeout * 1000)), timeoutOffset: .milliseconds(Int64(timeoutOffset * 1000)))
             let server: HTTPServer
             do {
                 server = try HTTPServer(configuration: .init(address: address, logger: Logger(label: "http")), handler: handler)
@@ -106,17 +151,6 @@ struct ExporterCommand: AsyncParsableCommand {
             try? await httpClient.shutdown()
             throw error
         }
-    }
-
-    /// Regions from the flag, then `AWS_REGION`, then `AWS_DEFAULT_REGION`.
-    static func regions(flag: [String], environment: [String: String]) throws -> [String] {
-        var seen: Set<String> = []
-        let fromFlag = flag.filter { !$0.isEmpty && seen.insert($0).inserted }
-        if !fromFlag.isEmpty { return fromFlag }
-        for variable in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
-            if let value = environment[variable], !value.isEmpty { return [value] }
-        }
-        throw ValidationError("no AWS region: set --aws.region, AWS_REGION or AWS_DEFAULT_REGION")
     }
 }
 

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
 public import NIOCore
 public import NIOHTTP1
@@ -15,7 +15,7 @@ public struct FetchedResponse: Sendable {
 /// off (unlike `HTTPClient.shared`) so gzip bodies arrive exactly as sent and
 /// no `Accept-Encoding` is added behind the test's back.
 public enum HTTPFetch {
-    static let client = HTTPClient(
+    public static let client = HTTPClient(
         eventLoopGroupProvider: .singleton,
         configuration: HTTPClient.Configuration(decompression: .disabled))
 

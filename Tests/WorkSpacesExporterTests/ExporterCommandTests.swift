@@ -25,16 +25,9 @@ import Testing
     @Test(arguments: [
         ["--workspaces.page-size", "0"], ["--workspaces.page-size", "26"], ["--web.telemetry-path", "metrics"],
         ["--web.telemetry-path", "/"], ["--web.listen-address", "nope"], ["--workspaces.image-type", "BOTH"],
-        ["--log.format", "xml"],
+        ["--log.format", "xml"], ["--aws.max-attempts", "0"], ["--collector.timeout", "0"], ["--aws.external-id", "x"],
     ])
     func rejectsBadFlags(arguments: [String]) {
         #expect(throws: (any Error).self) { try ExporterCommand.parse(arguments) }
-    }
-
-    @Test func regionOrder() throws {
-        #expect(try ExporterCommand.regions(flag: ["a", "a", "b"], environment: ["AWS_REGION": "c"]) == ["a", "b"])
-        #expect(try ExporterCommand.regions(flag: [], environment: ["AWS_REGION": "c", "AWS_DEFAULT_REGION": "d"]) == ["c"])
-        #expect(try ExporterCommand.regions(flag: [], environment: ["AWS_DEFAULT_REGION": "d"]) == ["d"])
-        #expect(throws: (any Error).self) { try ExporterCommand.regions(flag: [], environment: [:]) }
     }
 }

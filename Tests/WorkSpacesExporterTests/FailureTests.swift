@@ -39,7 +39,7 @@ struct FailureTests {
         let emulator = try await Emulator.start(images: 30, extra: ["--fault", "throttle", "--fault-every", "2"])
         defer { emulator.stop() }
         let exporter = try await Exporter.start(
-            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--workspaces.page-size", "10"],
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--workspaces.page-size", "10", "--aws.max-attempts", "1"],
             environment: emulatorCredentials)
         defer { exporter.stop() }
         try await expectDown(exporter, code: "ThrottlingException")
@@ -59,7 +59,7 @@ struct FailureTests {
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url])
         defer { exporter.stop() }
         try await expectDown(exporter, code: "CredentialsError")
-        #expect(exporter.log.contains("AWS_ACCESS_KEY_ID is not set"))
+        #expect(exporter.log.contains("no credentials found; tried environment"))
         #expect(try await emulator.stats().requests == 0)
     }
 

@@ -15,15 +15,11 @@ struct MotoTests {
     }
 
     /// Starts moto_server (auth on after 3 calls) and seeds it; returns the server and keys.
-    func startMoto() async throws -> (ChildProcess, String, Keys) {
-        let motoServer = try #require(PackagePaths.which("moto_server"), "moto_server is needed (pip install 'moto[server]')")
+    func startMoto() async throws -> (MotoServer, String, Keys) {
         let python = try #require(PackagePaths.which("python3"))
-        let port = FreePort.next()
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
-        environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
-        let moto = try ChildProcess(motoServer, ["-H", "127.0.0.1", "-p", String(port)], environment: environment)
-        try await moto.waitForPort(port, timeout: .seconds(60))
-        let url = "http://127.0.0.1:\(port)"
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        let moto = try await MotoServer.start(authAfter: 3)
+        let url = moto.url
         let seed = PackagePaths.root.appendingPathComponent("Tests/WorkSpacesExporterTests/Fixtures/seed_moto.py").path
         let result = try runCommand(python, [seed, url, String(Self.imageCount)], environment: environment)
         #expect(result.status == 0, "seeding moto failed: \(result.output)")

@@ -11,6 +11,10 @@ final class Exporter: @unchecked Sendable {
     static func start(_ arguments: [String], environment: [String: String] = [:], inheritCredentials: Bool = false) async throws -> Exporter {
         let port = FreePort.next()
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") || inheritCredentials }
+        // No EC2 here: don't probe 169.254.169.254, and keep the user's ~/.aws out of tests.
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        env["AWS_CONFIG_FILE"] = "/nonexistent/config"
+        env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
         env.merge(environment) { $1 }
         let process = try ChildProcess(
             PackagePaths.binary("workspaces_exporter").path,

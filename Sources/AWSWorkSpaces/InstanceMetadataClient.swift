@@ -1,0 +1,61 @@
+public import AsyncHTTPClient
+import Foundation
+public import NIOCore
+import NIOHTTP1
+
+/// EC2 instance metadata over IMDSv2: a `PUT` for a session token, then `GET`s
+/// with it. Short timeouts: off EC2 the address does not answer at all.
+/// `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it; `AWS_EC2_METADATA_DISABLED=true` turns it off.
+public struct InstanceMetadataClient: Sendable {
+    public let endpoint: String
+    public let disabled: Bool
+    let httpClient: HTTPClient
+    let timeout: TimeAmount
+
+    public init(environment: Environment, httpClient: HTTPClient, timeout: TimeAmount = .seconds(1)) {
+        var endpoint = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        self.endpoint = endpoint
+        self.disabled = environment.flag("AWS_EC2_METADATA_DISABLED")
+        self.httpClient = httpClient
+        self.timeout = timeout
+    }
+
+    /// Why a metadata call failed: unreachable (not on EC2) or an answer that is an error.
+    enum Failure: Error {
+        case unreachable(String)
+        case refused(String)
+    }
+
+    func token() async throws(Failure) -> String {
+        let (status, body) = try await call("/latest/api/token", method: .PUT, headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")])
+        let token = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 200, !token.isEmpty else { throw .refused("token request answered HTTP \(status)") }
+        return token
+    }
+
+    func get(_ path: String, token: String) async throws(Failure) -> String {
+        let (status, body) = try await call(path, method: .GET, headers: [("X-aws-ec2-metadata-token", token)])
+        guard status == 200 else { throw .refused("GET \(path) answered HTTP \(status)") }
+        return body
+    }
+
+    /// The instance's region, for region resolution; nil off EC2.
+    public func region() async -> String? {
+        guard !disabled, let token = try? await token() else { return nil }
+        return try? await get("/latest/meta-data/placement/region", token: token).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func call(_ path: String, method: HTTPMethod, headers: [(String, String)]) async throws(Failure) -> (Int, String) {
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            let body = try await response.body.collect(upTo: 64 << 10)
+            return (Int(response.status.code), String(buffer: body))
+        } catch {
+            throw .unreachable("\(error)")
+        }
+    }
+}

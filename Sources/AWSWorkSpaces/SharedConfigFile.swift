@@ -1,0 +1,55 @@
+import Foundation
+
+/// The AWS shared files, `~/.aws/credentials` and `~/.aws/config`, parsed as
+/// the CLI reads them: `[profile name]` sections in the config file, `[name]`
+/// in the credentials file, `key = value` lines, `#` and `;` comments, and
+/// indented sub-settings (ignored). A malformed line is an error naming the
+/// file, the line and the problem.
+public struct SharedConfigFile: Sendable {
+    /// Settings by profile name.
+    public private(set) var profiles: [String: [String: String]] = [:]
+
+    public static func parse(_ text: String, path: String, isConfigFile: Bool) throws(AWSClientError) -> SharedConfigFile {
+        var file = SharedConfigFile()
+        var section: String? = nil
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
+            if trimmed.hasPrefix("[") {
+                guard trimmed.hasSuffix("]") else {
+                    throw .configuration("\(path):\(lineNumber): section header has no closing ']'")
+                }
+                var name = trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                if isConfigFile, name != "default" {
+                    if name.hasPrefix("profile ") || name.hasPrefix("profile\t") {
+                        name = String(name.dropFirst(8)).trimmingCharacters(in: .whitespaces)
+                    } else {
+                        // sso-session, services and other non-profile sections.
+                        section = nil
+                        continue
+                    }
+                }
+                guard !name.isEmpty else { throw .configuration("\(path):\(lineNumber): empty profile name") }
+                section = name
+                file.profiles[name, default: [:]] = file.profiles[name] ?? [:]
+                continue
+            }
+            if line.first == " " || line.first == "\t" { continue } // sub-setting of a nested section
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw .configuration("\(path):\(lineNumber): expected 'key = value' or '[section]'")
+            }
+            let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { throw .configuration("\(path):\(lineNumber): missing key before '='") }
+            guard let current = section else {
+                if isConfigFile { continue } // settings of a skipped non-profile section
+                throw .configuration("\(path):\(lineNumber): setting \"\(key)\" is outside any [profile] section")
+            }
+            file.profiles[current, default: [:]][key] = value
+        }
+        return file
+    }
+}

@@ -1,0 +1,230 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPServer
+import TestSupport
+import Testing
+@testable import AWSWorkSpaces
+
+/// Each provider against a real or faithful counterpart on loopback: the
+/// metadata endpoints as in-test HTTP servers, STS through moto_server.
+@Suite(.timeLimit(.minutes(2)))
+struct CredentialProviderTests {
+    let httpClient = HTTPFetch.client
+
+    func sts(_ moto: MotoServer) throws -> STSClient {
+        STSClient(region: "us-east-1", endpoint: try Endpoint(url: moto.url), httpClient: httpClient)
+    }
+
+    func temporaryFile(_ text: String, mode: Int? = nil) throws -> String {
+        let url = try PackagePaths.temporaryDirectory("cred").appendingPathComponent("file")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        if let mode { try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path) }
+        return url.path
+    }
+
+    @Test func environment() async throws {
+        let provider = EnvironmentCredentialProvider(environment: Environment(["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "S", "AWS_SESSION_TOKEN": "T"]))
+        #expect(try await provider.resolve() == AWSCredentials(accessKeyId: "AKID", secretAccessKey: "S", sessionToken: "T"))
+        #expect(try await EnvironmentCredentialProvider(environment: Environment([:])).resolve() == nil)
+        await #expect(throws: AWSClientError.self) {
+            try await EnvironmentCredentialProvider(environment: Environment(["AWS_ACCESS_KEY_ID": "AKID"])).resolve()
+        }
+    }
+
+    @Test func instanceMetadataV2() async throws {
+        let (metadata, server) = try MetadataServer.start()
+        defer { Task { await server.shutdown() } }
+        let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)/"]), httpClient: httpClient)
+        let credentials = try #require(try await InstanceMetadataCredentialProvider(client: client).resolve())
+        #expect(credentials.accessKeyId.hasPrefix("IMDSKEY"))
+        #expect(credentials.sessionToken == "IMDSTOKEN")
+        #expect((credentials.expiration ?? 0) > Date().timeIntervalSince1970 + 3000)
+        #expect(metadata.count("/latest/api/token") == 1)
+        #expect(await client.region() == "eu-central-1")
+    }
+
+    @Test func instanceMetadataDisabledOrAbsent() async throws {
+        let disabled = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_DISABLED": "true"]), httpClient: httpClient)
+        #expect(try await InstanceMetadataCredentialProvider(client: disabled).resolve() == nil)
+        let nothingThere = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(FreePort.next())"]), httpClient: httpClient)
+        #expect(try await InstanceMetadataCredentialProvider(client: nothingThere).resolve() == nil)
+    }
+
+    @Test func containerWithTokenFileAndToken() async throws {
+        let (_, server) = try MetadataServer.start()
+        defer { Task { await server.shutdown() } }
+        let url = "http://127.0.0.1:\(server.port)/container/credentials"
+        let tokenFile = try temporaryFile("container-secret-token\n")
+        let fromFile = try #require(try ContainerCredentialProvider.fromEnvironment(
+            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile]), httpClient: httpClient))
+        #expect(try await fromFile.resolve()?.sessionToken == "CONTAINERTOKEN")
+        let fromVariable = try #require(try ContainerCredentialProvider.fromEnvironment(
+            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-token"]), httpClient: httpClient))
+        #expect(try await fromVariable.resolve()?.accessKeyId.hasPrefix("CONTAINERKEY") == true)
+        let wrong = try #require(try ContainerCredentialProvider.fromEnvironment(
+            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "garbage"]), httpClient: httpClient))
+        await #expect(throws: AWSClientError.self) { try await wrong.resolve() }
+    }
+
+    @Test func containerURIsAreRestricted() throws {
+        let relative = try #require(try ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"]), httpClient: httpClient))
+        #expect(relative.url == "http://169.254.170.2/v2/credentials/abc")
+        #expect(throws: AWSClientError.self) {
+            try ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://evil.example.com/creds"]), httpClient: httpClient)
+        }
+        #expect(try ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://169.254.170.23/v1/credentials"]), httpClient: httpClient) != nil)
+        #expect(try ContainerCredentialProvider.fromEnvironment(Environment([:]), httpClient: httpClient) == nil)
+    }
+
+    @Test func refreshesBeforeExpiryAndOnlyOnceForABurst() async throws {
+        // Credentials live 3 s; refresh 2 s before expiry: a second call 1.5 s later must refresh.
+        let (metadata, server) = try MetadataServer.start(lifetime: 3)
+        defer { Task { await server.shutdown() } }
+        let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)"]), httpClient: httpClient)
+        let cached = CachingCredentialProvider(InstanceMetadataCredentialProvider(client: client), refreshBefore: .seconds(2))
+        let burst = try await withThrowingTaskGroup(of: AWSCredentials?.self) { group in
+            for _ in 0..<50 { group.addTask { try await cached.resolve() } }
+            return try await group.reduce(into: [AWSCredentials?]()) { $0.append($1) }
+        }
+        #expect(Set(burst.compactMap { $0?.accessKeyId }).count == 1)
+        #expect(metadata.count("/latest/api/token") == 1, "one refresh for 50 concurrent callers")
+        let first = try await cached.resolve()
+        #expect(metadata.count("/latest/api/token") == 1, "still fresh: no refresh")
+        try await Task.sleep(for: .milliseconds(1500))
+        let second = try await cached.resolve()
+        #expect(metadata.count("/latest/api/token") == 2, "within 2 s of expiry: refreshed")
+        #expect(first?.accessKeyId != second?.accessKeyId)
+    }
+
+    @Test func stsAssumeRoleAndWebIdentityThroughMoto() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let sts = try sts(moto)
+        let assumed = try await sts.assumeRole(
+            .init(roleArn: "arn:aws:iam::123456789012:role/reader", sessionName: "test", externalId: "ext-1"),
+            using: AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret"))
+        #expect(assumed.accessKeyId.hasPrefix("ASIA"))
+        #expect(assumed.sessionToken?.isEmpty == false)
+        #expect((assumed.expiration ?? 0) > Date().timeIntervalSince1970)
+
+        let tokenFile = try temporaryFile("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bW9uOmV4cG9ydGVyIn0.c2ln")
+        let webIdentity = try #require(WebIdentityCredentialProvider.fromEnvironment(
+            Environment(["AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/irsa"]), sts: sts))
+        #expect(webIdentity.sessionName.hasPrefix("workspaces-exporter-"))
+        let credentials = try #require(try await webIdentity.resolve())
+        #expect(credentials.accessKeyId.hasPrefix("ASIA"))
+
+        let missing = WebIdentityCredentialProvider(tokenFile: "/nonexistent/token", roleArn: "arn:aws:iam::1:role/x", sessionName: "s", sts: sts)
+        await #expect { try await missing.resolve() } throws: { error in
+            "\(error)".contains("cannot read the token file")
+        }
+    }
+
+    @Test func profilesWithChainedRolesAndCredentialSource() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let credentialsFile = try temporaryFile("""
+        [base]
+        aws_access_key_id = AKIDBASE
+        aws_secret_access_key = base-secret
+
+        [temporary]
+        aws_access_key_id = ASIATEMP
+        aws_secret_access_key = temp-secret
+        aws_session_token = temp-token
+        """)
+        let configFile = try temporaryFile("""
+        # A comment
+        [default]
+        region = eu-west-1
+
+        [profile hop1]
+        role_arn = arn:aws:iam::111111111111:role/hop1
+        source_profile = base
+        external_id = abc
+
+        [profile hop2]
+        role_arn = arn:aws:iam::222222222222:role/hop2
+        source_profile = hop1
+        role_session_name = chained
+        s3 =
+          max_concurrent_requests = 10
+
+        [profile from-env]
+        role_arn = arn:aws:iam::333333333333:role/env
+        credential_source = Environment
+
+        [profile loop-a]
+        role_arn = arn:aws:iam::1:role/a
+        source_profile = loop-b
+
+        [profile loop-b]
+        role_arn = arn:aws:iam::1:role/b
+        source_profile = loop-a
+
+        [sso-session corp]
+        sso_region = us-east-1
+        """)
+        func provider(_ profile: String, extra: [String: String] = [:]) throws -> ProfileCredentialProvider {
+            ProfileCredentialProvider(
+                environment: Environment(["AWS_SHARED_CREDENTIALS_FILE": credentialsFile, "AWS_CONFIG_FILE": configFile, "AWS_PROFILE": profile].merging(extra) { $1 }),
+                sts: try sts(moto), httpClient: httpClient)
+        }
+        #expect(try await provider("base").resolve()?.accessKeyId == "AKIDBASE")
+        #expect(try await provider("temporary").resolve()?.sessionToken == "temp-token")
+        #expect(try await provider("hop1").resolve()?.accessKeyId.hasPrefix("ASIA") == true)
+        #expect(try await provider("hop2").resolve()?.accessKeyId.hasPrefix("ASIA") == true)
+        #expect(try await provider("from-env", extra: ["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s"]).resolve()?.accessKeyId.hasPrefix("ASIA") == true)
+        await #expect { try await provider("loop-a").resolve() } throws: { "\($0)".contains("source_profile loop") }
+        await #expect { try await provider("nope").resolve() } throws: { "\($0)".contains("no such profile") }
+        #expect(SharedConfiguration(environment: Environment(["AWS_CONFIG_FILE": configFile])).region() == "eu-west-1")
+        // Without AWS_PROFILE and without a default in the credentials file, the default profile has only a region.
+        await #expect { try await provider("default").resolve() } throws: { "\($0)".contains("no aws_access_key_id") }
+    }
+
+    @Test func credentialProcess() async throws {
+        let script = try temporaryFile("""
+        #!/bin/sh
+        echo '{"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": "proc-secret", "SessionToken": "proc-token", "Expiration": "2999-01-01T00:00:00Z"}'
+        """, mode: 0o755)
+        let good = try await ProcessCredentialProvider(command: script).resolve()
+        #expect(good?.accessKeyId == "AKIDPROC")
+        #expect(good?.expiration == 32_472_144_000)
+        await #expect { try await ProcessCredentialProvider(command: "echo oops >&2; exit 3").resolve() } throws: {
+            "\($0)".contains("status 3") && "\($0)".contains("oops")
+        }
+        await #expect { try await ProcessCredentialProvider(command: "echo '{\"Version\": 2}'").resolve() } throws: {
+            "\($0)".contains("credential_process JSON")
+        }
+        await #expect { try await ProcessCredentialProvider(command: "sleep 5", timeout: .milliseconds(200)).resolve() } throws: {
+            "\($0)".contains("did not finish")
+        }
+    }
+
+    @Test func chainOrderAndStickiness() async throws {
+        let (metadata, server) = try MetadataServer.start()
+        defer { Task { await server.shutdown() } }
+        let environment = Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HOME": "/nonexistent"])
+        let moto = try Endpoint(url: "http://127.0.0.1:1")
+        let chain = try DefaultCredentialChain.make(environment: environment, httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
+        // Nothing but IMDS is configured: IMDS answers.
+        #expect(try await chain.resolve()?.accessKeyId.hasPrefix("IMDSKEY") == true)
+        #expect(metadata.count("/latest/api/token") == 1)
+        // Environment first when set.
+        let withEnvironment = try DefaultCredentialChain.make(
+            environment: Environment(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)"]),
+            httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
+        #expect(try await withEnvironment.resolve()?.accessKeyId == "AKIDENV")
+        #expect(metadata.count("/latest/api/token") == 1, "IMDS not asked when the environment has keys")
+    }
+
+    @Test func garbageConfigFileIsAClearError() async throws {
+        let configFile = try temporaryFile("[profile ok]\nregion = us-east-1\nthis line is garbage\n")
+        let provider = ProfileCredentialProvider(
+            environment: Environment(["AWS_CONFIG_FILE": configFile, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_PROFILE": "ok"]),
+            sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient), httpClient: httpClient)
+        await #expect { try await provider.resolve() } throws: { error in
+            "\(error)".contains("\(configFile):3: expected 'key = value'")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// A faithful stand-in, on loopback, for the two metadata endpoints AWS
+/// provides: EC2's IMDSv2 (token `PUT`, then `GET`s with the token) and the
+/// ECS/EKS container credentials endpoint (a `GET` with an Authorization
+/// token). Credentials it hands out expire after `lifetime`.
+final class MetadataServer: HTTPHandler {
+    let role = "exporter-role"
+    let imdsToken = "imds-session-token"
+    let containerToken: String?
+    let lifetime: Double
+    let region: String
+    private let counters = Mutex<[String: Int]>([:])
+
+    init(lifetime: Double = 3600, containerToken: String? = "container-secret-token", region: String = "eu-central-1") {
+        self.lifetime = lifetime
+        self.containerToken = containerToken
+        self.region = region
+    }
+
+    static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token") throws -> (MetadataServer, HTTPServer) {
+        let handler = MetadataServer(lifetime: lifetime, containerToken: containerToken)
+        let server = try HTTPServer(configuration: .init(address: ListenAddress(host: "127.0.0.1", port: 0)), handler: handler)
+        return (handler, server)
+    }
+
+    func count(_ path: String) -> Int { counters.withLock { $0[path] ?? 0 } }
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        counters.withLock { $0[request.path, default: 0] += 1 }
+        switch request.path {
+        case "/latest/api/token":
+            guard request.method == "PUT" else { return .text(405, "") }
+            guard request.header("X-aws-ec2-metadata-token-ttl-seconds") != nil else { return .text(400, "missing TTL") }
+            return plain(imdsToken)
+        case let path where path.hasPrefix("/latest/meta-data/"):
+            guard request.header("X-aws-ec2-metadata-token") == imdsToken else { return .text(401, "") }
+            switch path {
+            case "/latest/meta-data/iam/security-credentials/": return plain(role)
+            case "/latest/meta-data/iam/security-credentials/\(role)": return json(credentialsJSON(prefix: "IMDS", withCode: true))
+            case "/latest/meta-data/placement/region": return plain(region)
+            default: return .text(404, "")
+            }
+        case "/container/credentials":
+            guard request.header("Authorization") == containerToken else {
+                return json(#"{"code":"AccessDenied","message":"bad token"}"#, status: 403)
+            }
+            return json(credentialsJSON(prefix: "CONTAINER", withCode: false))
+        default:
+            return .text(404, "")
+        }
+    }
+
+    func credentialsJSON(prefix: String, withCode: Bool) -> String {
+        let number = counters.withLock { $0.values.reduce(0, +) }
+        let expiration = ISO8601DateFormatter().string(from: Date().addingTimeInterval(lifetime))
+        return """
+        {\(withCode ? #""Code":"Success","Type":"AWS-HMAC","# : "")"AccessKeyId":"\(prefix)KEY\(number)","SecretAccessKey":"\(prefix)SECRET","Token":"\(prefix)TOKEN","Expiration":"\(expiration)"}
+        """
+    }
+
+    /// Plain text without a trailing newline, as IMDS answers.
+    func plain(_ text: String) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array(text.utf8))
+    }
+
+    func json(_ text: String, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
+    }
+}
