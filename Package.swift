@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "CZlib",
+                "CZlib", "HTTPServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -33,6 +33,8 @@ public actor CachingCredentialProvider: CredentialProvider {
         do {
             let fresh = try await task.value
             if refreshing == task { refreshing = nil }
+            // A source that vanished (IMDS unreachable) keeps unexpired credentials too.
+            if fresh == nil, let cached, let expiration = cached.expiration, expiration > now() { return cached }
             cached = fresh
             return fresh
         } catch {

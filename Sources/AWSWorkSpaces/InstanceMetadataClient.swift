@@ -1,24 +1,29 @@
 public import AsyncHTTPClient
 import Foundation
-public import NIOCore
+import NIOCore
 import NIOHTTP1
 
 /// EC2 instance metadata over IMDSv2: a `PUT` for a session token, then `GET`s
 /// with it. Short timeouts: off EC2 the address does not answer at all.
-/// `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it; `AWS_EC2_METADATA_DISABLED=true` turns it off.
+/// `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it; `AWS_EC2_METADATA_DISABLED=true`
+/// turns it off; `AWS_METADATA_SERVICE_TIMEOUT` (seconds, default 1) and
+/// `AWS_METADATA_SERVICE_NUM_ATTEMPTS` (default 1) tune it, as in botocore.
 public struct InstanceMetadataClient: Sendable {
     public let endpoint: String
     public let disabled: Bool
     let httpClient: HTTPClient
     let timeout: TimeAmount
+    let attempts: Int
 
-    public init(environment: Environment, httpClient: HTTPClient, timeout: TimeAmount = .seconds(1)) {
+    public init(environment: Environment, httpClient: HTTPClient) {
         var endpoint = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         self.endpoint = endpoint
         self.disabled = environment.flag("AWS_EC2_METADATA_DISABLED")
         self.httpClient = httpClient
-        self.timeout = timeout
+        let seconds = environment["AWS_METADATA_SERVICE_TIMEOUT"].flatMap(Double.init).map { max(0.1, $0) } ?? 1
+        self.timeout = .milliseconds(Int64(seconds * 1000))
+        self.attempts = max(1, environment["AWS_METADATA_SERVICE_NUM_ATTEMPTS"].flatMap(Int.init) ?? 1)
     }
 
     /// Why a metadata call failed: unreachable (not on EC2) or an answer that is an error.
@@ -50,12 +55,16 @@ public struct InstanceMetadataClient: Sendable {
         var request = HTTPClientRequest(url: endpoint + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        do {
-            let response = try await httpClient.execute(request, timeout: timeout)
-            let body = try await response.body.collect(upTo: 64 << 10)
-            return (Int(response.status.code), String(buffer: body))
-        } catch {
-            throw .unreachable("\(error)")
+        var lastError = ""
+        for _ in 0..<attempts {
+            do {
+                let response = try await httpClient.execute(request, timeout: timeout)
+                let body = try await response.body.collect(upTo: 64 << 10)
+                return (Int(response.status.code), String(buffer: body))
+            } catch {
+                lastError = "\(error)"
+            }
         }
+        throw .unreachable(lastError)
     }
 }

@@ -13,9 +13,9 @@ public struct SharedConfigFile: Sendable {
         var file = SharedConfigFile()
         var section: String? = nil
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so split on any newline Character.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             if trimmed.hasPrefix("[") {
@@ -23,6 +23,7 @@ public struct SharedConfigFile: Sendable {
                     throw .configuration("\(path):\(lineNumber): section header has no closing ']'")
                 }
                 var name = trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                guard !name.isEmpty else { throw .configuration("\(path):\(lineNumber): empty profile name") }
                 if isConfigFile, name != "default" {
                     if name.hasPrefix("profile ") || name.hasPrefix("profile\t") {
                         name = String(name.dropFirst(8)).trimmingCharacters(in: .whitespaces)

@@ -44,7 +44,14 @@ public final class HTTPServer: Sendable {
     let handler: any HTTPHandler
     let logger: Logger
     let daemon: Mutex<DaemonHandle?>
-    let contexts = Mutex<[ObjectIdentifier: RequestContext]>([:])
+    /// Live requests, and whether the server is stopping (then no request is
+    /// suspended any more: MHD must never be stopped with one suspended).
+    let shared = Mutex(Shared())
+
+    struct Shared {
+        var contexts: [ObjectIdentifier: RequestContext] = [:]
+        var stopping = false
+    }
     /// The TCP port actually bound (differs from the configured one when that is 0).
     public let port: Int
     let listenDescriptor: Int32
@@ -85,10 +92,7 @@ public final class HTTPServer: Sendable {
     }
 
     deinit {
-        if let handle = daemon.withLock({ $0 }) {
-            MHD_stop_daemon(handle.raw)
-            close(listenDescriptor)
-        }
+        stopNow(gracePeriod: .zero)
     }
 
     /// Stops accepting, lets in-flight requests finish for up to `gracePeriod`,
@@ -102,34 +106,59 @@ public final class HTTPServer: Sendable {
         while clock.now < deadline, pendingCount() > 0 {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        for context in contexts.withLock({ Array($0.values) }) {
+        stopNow(gracePeriod: .zero)
+    }
+
+    /// The synchronous end of shutdown: refuse new work, answer what is
+    /// suspended with 503, give MHD's thread up to a second to send it, stop.
+    func stopNow(gracePeriod: Duration) {
+        guard let handle = daemon.withLock({ current -> DaemonHandle? in
+            defer { current = nil }
+            return current
+        }) else { return }
+        _ = MHD_quiesce_daemon(handle.raw)
+        let pending = shared.withLock { shared -> [RequestContext] in
+            shared.stopping = true
+            return Array(shared.contexts.values)
+        }
+        for context in pending {
             if context.complete(with: .text(503, "server is shutting down", headers: [("Connection", "close")])) {
                 logger.warning("answered an in-flight request with 503 at shutdown")
             }
         }
-        // Give MHD's thread a moment to send what was resumed: a request's
-        // context goes away once MHD reports it completed.
+        // A request's context goes away once MHD reports it completed.
+        let clock = ContinuousClock()
         let flushDeadline = clock.now.advanced(by: .seconds(1))
-        while clock.now < flushDeadline, contexts.withLock({ !$0.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(10))
+        while clock.now < flushDeadline, shared.withLock({ !$0.contexts.isEmpty }) {
+            usleep(5_000)
         }
-        daemon.withLock { $0 = nil }
         MHD_stop_daemon(handle.raw)
         close(listenDescriptor)
     }
 
     func pendingCount() -> Int {
-        contexts.withLock { $0.values.filter(\.isPending).count }
+        shared.withLock { $0.contexts.values.filter(\.isPending).count }
     }
 
     // MARK: Called from MHD's thread through the C callbacks.
 
     func register(_ context: RequestContext) {
-        contexts.withLock { $0[ObjectIdentifier(context)] = context }
+        shared.withLock { $0.contexts[ObjectIdentifier(context)] = context }
     }
 
     func unregister(_ context: RequestContext) {
-        contexts.withLock { $0[ObjectIdentifier(context)] = nil }
+        shared.withLock { $0.contexts[ObjectIdentifier(context)] = nil }
+    }
+
+    /// Suspends the connection for the handler unless the server is stopping;
+    /// done under the server's lock so shutdown cannot miss it.
+    func suspendUnlessStopping(_ connection: OpaquePointer, then markPending: () -> Void) -> Bool {
+        shared.withLock { shared in
+            guard !shared.stopping else { return false }
+            markPending()
+            MHD_suspend_connection(connection)
+            return true
+        }
     }
 
     /// Runs the handler for a fully received request, then resumes the connection.

@@ -32,8 +32,13 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
                 method: method.map { String(cString: $0) } ?? "",
                 path: url.map { String(cString: $0) } ?? "/",
                 headers: requestHeaders(connection))
-            state = .pending(ConnectionHandle(raw: connection))
-            MHD_suspend_connection(connection)
+            let suspended = server.suspendUnlessStopping(connection) {
+                state = .pending(ConnectionHandle(raw: connection))
+            }
+            guard suspended else {
+                state = .sent
+                return queue(.text(503, "server is shutting down", headers: [("Connection", "close")]), on: connection)
+            }
             server.dispatch(request, context: context)
             return .YES
         case .pending:

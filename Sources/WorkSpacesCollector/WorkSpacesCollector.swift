@@ -51,23 +51,14 @@ public final class WorkSpacesCollector: Sendable {
         let region = client.region
         // Race the collection against the budget, so even a hung credential
         // source cannot make the scrape outlive Prometheus's timeout.
-        let outcome = await withTaskGroup(of: Outcome.self) { group -> Outcome in
-            group.addTask {
-                do throws(AWSClientError) {
-                    return .images(try await client.allWorkspaceImages(
-                        imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline))
-                } catch {
-                    return .failed(error)
-                }
+        let outcome = await DeadlineRace.run(until: deadline) { () -> Outcome in
+            do throws(AWSClientError) {
+                return .images(try await client.allWorkspaceImages(
+                    imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline))
+            } catch {
+                return .failed(error)
             }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: clock)
-                return .timedOut
-            }
-            let first = await group.next() ?? .timedOut
-            group.cancelAll()
-            return first
-        }
+        } ?? .timedOut
         var families: [MetricFamily] = []
         var up = 0.0
         switch outcome {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPServer
+import Synchronization
 import TestSupport
 import Testing
 @testable import AWSWorkSpaces
@@ -34,7 +35,7 @@ struct CredentialProviderTests {
     @Test func instanceMetadataV2() async throws {
         let (metadata, server) = try MetadataServer.start()
         defer { Task { await server.shutdown() } }
-        let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)/"]), httpClient: httpClient)
+        let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)/", "AWS_METADATA_SERVICE_TIMEOUT": "10"]), httpClient: httpClient)
         let credentials = try #require(try await InstanceMetadataCredentialProvider(client: client).resolve())
         #expect(credentials.accessKeyId.hasPrefix("IMDSKEY"))
         #expect(credentials.sessionToken == "IMDSTOKEN")
@@ -77,23 +78,39 @@ struct CredentialProviderTests {
     }
 
     @Test func refreshesBeforeExpiryAndOnlyOnceForABurst() async throws {
-        // Credentials live 3 s; refresh 2 s before expiry: a second call 1.5 s later must refresh.
-        let (metadata, server) = try MetadataServer.start(lifetime: 3)
+        // Credentials live an hour; the cache's clock is moved instead of waiting.
+        let (metadata, server) = try MetadataServer.start(lifetime: 3600)
         defer { Task { await server.shutdown() } }
-        let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)"]), httpClient: httpClient)
-        let cached = CachingCredentialProvider(InstanceMetadataCredentialProvider(client: client), refreshBefore: .seconds(2))
+        let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"]), httpClient: httpClient)
+        let offset = Mutex(0.0)
+        let cached = CachingCredentialProvider(
+            InstanceMetadataCredentialProvider(client: client), refreshBefore: .seconds(300),
+            now: { Date().timeIntervalSince1970 + offset.withLock { $0 } })
         let burst = try await withThrowingTaskGroup(of: AWSCredentials?.self) { group in
             for _ in 0..<50 { group.addTask { try await cached.resolve() } }
             return try await group.reduce(into: [AWSCredentials?]()) { $0.append($1) }
         }
         #expect(Set(burst.compactMap { $0?.accessKeyId }).count == 1)
         #expect(metadata.count("/latest/api/token") == 1, "one refresh for 50 concurrent callers")
+        offset.withLock { $0 = 3600 - 400 } // about 400 s before expiry: still fresh
         let first = try await cached.resolve()
-        #expect(metadata.count("/latest/api/token") == 1, "still fresh: no refresh")
-        try await Task.sleep(for: .milliseconds(1500))
+        #expect(metadata.count("/latest/api/token") == 1)
+        offset.withLock { $0 = 3600 - 200 } // about 200 s before expiry: refresh
         let second = try await cached.resolve()
-        #expect(metadata.count("/latest/api/token") == 2, "within 2 s of expiry: refreshed")
+        #expect(metadata.count("/latest/api/token") == 2)
         #expect(first?.accessKeyId != second?.accessKeyId)
+    }
+
+    @Test func aFailedRefreshKeepsUnexpiredCredentials() async throws {
+        let (_, server) = try MetadataServer.start(lifetime: 3600)
+        let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"]), httpClient: httpClient)
+        let offset = Mutex(0.0)
+        let cached = CachingCredentialProvider(
+            InstanceMetadataCredentialProvider(client: client), now: { Date().timeIntervalSince1970 + offset.withLock { $0 } })
+        let original = try await cached.resolve()
+        await server.shutdown()
+        offset.withLock { $0 = 3600 - 60 } // due for refresh, IMDS gone, not yet expired
+        #expect(try await cached.resolve() == original)
     }
 
     @Test func stsAssumeRoleAndWebIdentityThroughMoto() async throws {
@@ -204,7 +221,7 @@ struct CredentialProviderTests {
     @Test func chainOrderAndStickiness() async throws {
         let (metadata, server) = try MetadataServer.start()
         defer { Task { await server.shutdown() } }
-        let environment = Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HOME": "/nonexistent"])
+        let environment = Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HOME": "/nonexistent"])
         let moto = try Endpoint(url: "http://127.0.0.1:1")
         let chain = try DefaultCredentialChain.make(environment: environment, httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
         // Nothing but IMDS is configured: IMDS answers.
@@ -212,7 +229,7 @@ struct CredentialProviderTests {
         #expect(metadata.count("/latest/api/token") == 1)
         // Environment first when set.
         let withEnvironment = try DefaultCredentialChain.make(
-            environment: Environment(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)"]),
+            environment: Environment(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"]),
             httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
         #expect(try await withEnvironment.resolve()?.accessKeyId == "AKIDENV")
         #expect(metadata.count("/latest/api/token") == 1, "IMDS not asked when the environment has keys")

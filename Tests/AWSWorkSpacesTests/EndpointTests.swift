@@ -30,4 +30,29 @@ import Testing
     func rejectsUnusableURLs(text: String) {
         #expect(throws: AWSClientError.self) { try Endpoint(url: text) }
     }
+
+    @Test(arguments: [
+        ("workspaces", "us-east-1", false, "workspaces.us-east-1.amazonaws.com"),
+        ("workspaces", "us-east-1", true, "workspaces-fips.us-east-1.amazonaws.com"),
+        ("workspaces", "us-gov-west-1", false, "workspaces.us-gov-west-1.amazonaws.com"),
+        ("workspaces", "us-gov-west-1", true, "workspaces-fips.us-gov-west-1.amazonaws.com"),
+        ("workspaces", "cn-northwest-1", false, "workspaces.cn-northwest-1.amazonaws.com.cn"),
+        ("workspaces", "us-iso-east-1", false, "workspaces.us-iso-east-1.c2s.ic.gov"),
+        ("workspaces", "us-isob-east-1", true, "workspaces-fips.us-isob-east-1.sc2s.sgov.gov"),
+        ("sts", "eu-west-1", false, "sts.eu-west-1.amazonaws.com"),
+        ("sts", "us-east-2", true, "sts-fips.us-east-2.amazonaws.com"),
+        ("sts", "us-gov-east-1", true, "sts.us-gov-east-1.amazonaws.com"),
+        ("sts", "cn-north-1", false, "sts.cn-north-1.amazonaws.com.cn"),
+    ])
+    func partitionsAndFIPS(service: String, region: String, fips: Bool, host: String) throws {
+        let endpoint = try Endpoint.resolve(service: service, region: region, override: nil, useFIPS: fips, environment: [:])
+        #expect(endpoint.url == "https://\(host)/")
+    }
+
+    @Test func fipsFromEnvironmentAndOverridesWin() throws {
+        #expect(try Endpoint.resolve(service: "workspaces", region: "us-west-2", override: nil, environment: ["AWS_USE_FIPS_ENDPOINT": "true"]).url
+                == "https://workspaces-fips.us-west-2.amazonaws.com/")
+        #expect(try Endpoint.resolve(service: "workspaces", region: "us-west-2", override: "http://vpce:1", useFIPS: true, environment: [:]).url == "http://vpce:1/")
+        #expect(try Endpoint.resolve(service: "sts", region: "us-west-2", override: nil, environment: ["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:5000"]).url == "http://127.0.0.1:5000/")
+    }
 }

@@ -51,6 +51,11 @@ public final class ChildProcess: @unchecked Sendable {
     public func terminate(signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) async -> Int32? {
         guard process.isRunning else { return process.terminationStatus }
         kill(process.processIdentifier, signal)
+        return await waitForExit(timeout: timeout)
+    }
+
+    /// Waits up to `timeout` for the program to exit on its own; its status, or nil.
+    public func waitForExit(timeout: Duration = .seconds(10)) async -> Int32? {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {

@@ -15,9 +15,11 @@ public struct FetchedResponse: Sendable {
 /// off (unlike `HTTPClient.shared`) so gzip bodies arrive exactly as sent and
 /// no `Accept-Encoding` is added behind the test's back.
 public enum HTTPFetch {
-    public static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(decompression: .disabled))
+    public static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(decompression: .disabled)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     public static func fetch(
         _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: [UInt8]? = nil,

@@ -190,7 +190,8 @@ struct ShutdownTests {
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
         defer { exporter.stop() }
         async let scrape = exporter.scrape()
-        try await Task.sleep(for: .milliseconds(300))
+        // Signal only once the scrape is inside the exporter, waiting on the API.
+        while try await emulator.stats().requests == 0 { try await Task.sleep(for: .milliseconds(20)) }
         let status = await exporter.process.terminate(signal: SIGTERM, timeout: .seconds(10))
         let (response, metrics) = try await scrape
         #expect(response.status == 200)

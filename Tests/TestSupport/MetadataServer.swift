@@ -1,12 +1,12 @@
 import Foundation
-import HTTPServer
+public import HTTPServer
 import Synchronization
 
 /// A faithful stand-in, on loopback, for the two metadata endpoints AWS
 /// provides: EC2's IMDSv2 (token `PUT`, then `GET`s with the token) and the
 /// ECS/EKS container credentials endpoint (a `GET` with an Authorization
 /// token). Credentials it hands out expire after `lifetime`.
-final class MetadataServer: HTTPHandler {
+public final class MetadataServer: HTTPHandler {
     let role = "exporter-role"
     let imdsToken = "imds-session-token"
     let containerToken: String?
@@ -20,15 +20,15 @@ final class MetadataServer: HTTPHandler {
         self.region = region
     }
 
-    static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token") throws -> (MetadataServer, HTTPServer) {
+    public static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token") throws -> (MetadataServer, HTTPServer) {
         let handler = MetadataServer(lifetime: lifetime, containerToken: containerToken)
         let server = try HTTPServer(configuration: .init(address: ListenAddress(host: "127.0.0.1", port: 0)), handler: handler)
         return (handler, server)
     }
 
-    func count(_ path: String) -> Int { counters.withLock { $0[path] ?? 0 } }
+    public func count(_ path: String) -> Int { counters.withLock { $0[path] ?? 0 } }
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         counters.withLock { $0[request.path, default: 0] += 1 }
         switch request.path {
         case "/latest/api/token":

@@ -1,0 +1,51 @@
+import Synchronization
+
+/// Runs an operation against a deadline and returns as soon as either ends:
+/// the operation's value, or nil when the deadline came first. Unlike a task
+/// group, it does not wait for the cancelled operation to wind down, so a
+/// scrape is answered on time even if an HTTP request is slow to notice its
+/// cancellation.
+enum DeadlineRace {
+    private struct State<Value: Sendable> {
+        var continuation: CheckedContinuation<Value?, Never>?
+        /// Set when the race ended before anyone waited.
+        var early: Value??
+        var ended = false
+    }
+
+    static func run<Value: Sendable>(
+        until deadline: ContinuousClock.Instant,
+        _ operation: @escaping @Sendable () async -> Value
+    ) async -> Value? {
+        let state = Mutex(State<Value>())
+        let finish: @Sendable (Value?) -> Void = { value in
+            let waiting = state.withLock { state -> CheckedContinuation<Value?, Never>? in
+                guard !state.ended else { return nil }
+                state.ended = true
+                guard let continuation = state.continuation else {
+                    state.early = .some(value)
+                    return nil
+                }
+                state.continuation = nil
+                return continuation
+            }
+            waiting?.resume(returning: value)
+        }
+        let work = Task { finish(await operation()) }
+        let timer = Task {
+            try? await Task.sleep(until: deadline, clock: ContinuousClock())
+            finish(nil)
+        }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+            let early = state.withLock { state -> Value?? in
+                if let early = state.early { return .some(early) }
+                state.continuation = continuation
+                return nil
+            }
+            if let early { continuation.resume(returning: early) }
+        }
+        work.cancel()
+        timer.cancel()
+        return result
+    }
+}

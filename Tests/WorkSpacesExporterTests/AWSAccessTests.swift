@@ -1,0 +1,153 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The binary's AWS access end to end: retries against the emulator's faults,
+/// deadlines, and credentials from each source against loopback STS (moto),
+/// metadata endpoints (in-test servers) and files.
+@Suite(.timeLimit(.minutes(3)))
+struct AWSAccessTests {
+    func temporaryFile(_ text: String, mode: Int? = nil) throws -> String {
+        let url = try PackagePaths.temporaryDirectory("access").appendingPathComponent("file")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        if let mode { try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path) }
+        return url.path
+    }
+
+    @Test(arguments: [("throttle", "throttling", "ThrottlingException"), ("server-error", "server_error", "InternalServerException"), ("reset", "transport", "TransportError")])
+    func retriesRecoverFromTransientFailures(fault: String, reason: String, code: String) async throws {
+        let emulator = try await Emulator.start(images: 30, extra: ["--fault", fault, "--fault-every", "2"])
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--workspaces.page-size", "10"], environment: emulatorCredentials)
+        defer { exporter.stop() }
+        let (_, metrics) = try await exporter.scrape()
+        #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 1, "\(exporter.log)")
+        #expect(metrics.series("aws_workspaces_image_info").count == 30)
+        let labels = ["operation": "DescribeWorkspaceImages", "region": "us-east-1"]
+        #expect((metrics.value("aws_workspaces_api_retries_total", labels.merging(["reason": reason]) { $1 }) ?? 0) >= 1)
+        #expect((metrics.value("aws_workspaces_api_requests_total", labels.merging(["code": code]) { $1 }) ?? 0) >= 1)
+        #expect(metrics.value("aws_workspaces_api_requests_total", labels.merging(["code": "200"]) { $1 }) == 3)
+        #expect((metrics.value("aws_workspaces_api_request_duration_seconds_count", labels) ?? 0) >= 4)
+    }
+
+    @Test func maxAttemptsFromTheEnvironment() async throws {
+        let emulator = try await Emulator.start(images: 3, extra: ["--fault", "throttle"])
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url],
+            environment: emulatorCredentials.merging(["AWS_MAX_ATTEMPTS": "2"]) { $1 })
+        defer { exporter.stop() }
+        let (_, metrics) = try await exporter.scrape()
+        #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
+        #expect(try await emulator.stats().requests == 2)
+        #expect(metrics.value("aws_workspaces_api_retries_total", ["operation": "DescribeWorkspaceImages", "region": "us-east-1", "reason": "throttling"]) == 1)
+    }
+
+    @Test func scrapeTimeoutHeaderBoundsTheCollection() async throws {
+        let emulator = try await Emulator.start(images: 3, extra: ["--latency-ms", "4000"])
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        defer { exporter.stop() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (response, metrics) = try await exporter.scrape(headers: [("X-Prometheus-Scrape-Timeout-Seconds", "1.5")])
+        let elapsed = start.duration(to: clock.now)
+        #expect(response.status == 200)
+        #expect(elapsed < .seconds(4), "the answer waited for the slow API")
+        #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
+        #expect(exporter.log.contains("code=DeadlineExceeded"))
+        #expect(exporter.log.contains("X-Prometheus-Scrape-Timeout-Seconds 1.5"))
+    }
+
+    @Test func collectorTimeoutWithoutTheHeader() async throws {
+        let emulator = try await Emulator.start(images: 3, extra: ["--fault", "stall"])
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--collector.timeout", "1"], environment: emulatorCredentials)
+        defer { exporter.stop() }
+        let (_, metrics) = try await exporter.scrape()
+        #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
+        #expect(exporter.log.contains("--collector.timeout"))
+        #expect(exporter.process.isRunning)
+    }
+
+    @Test func webIdentityAndRoleChainingThroughMoto() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let emulator = try await Emulator.start(images: 5)
+        defer { emulator.stop() }
+        let token = try temporaryFile("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bW9uOmV4cG9ydGVyIn0.c2ln")
+        let irsa = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url,
+             "--aws.role-arn", "arn:aws:iam::210987654321:role/cross-account-reader", "--aws.external-id", "ext-123"],
+            environment: [
+                "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/irsa",
+                "AWS_ENDPOINT_URL_STS": moto.url,
+            ])
+        defer { irsa.stop() }
+        #expect(try await irsa.scrape().1.value("aws_workspaces_up", ["region": "us-east-1"]) == 1, "\(irsa.log)")
+
+        let garbage = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url],
+            environment: ["AWS_WEB_IDENTITY_TOKEN_FILE": try temporaryFile("   \n"), "AWS_ROLE_ARN": "arn:aws:iam::1:role/x", "AWS_ENDPOINT_URL_STS": moto.url])
+        defer { garbage.stop() }
+        #expect(try await garbage.scrape().1.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
+        #expect(garbage.log.contains("code=CredentialsError") && garbage.log.contains("the token file is empty"), "\(garbage.log)")
+    }
+
+    @Test func profilesCredentialProcessAndGarbageConfig() async throws {
+        let emulator = try await Emulator.start(images: 5)
+        defer { emulator.stop() }
+        let script = try temporaryFile("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": \"proc-secret\"}'\n", mode: 0o755)
+        let config = try temporaryFile("[profile scripted]\ncredential_process = \(script)\nregion = ap-south-1\n")
+        let scripted = try await Exporter.start(
+            ["--aws.endpoint-url", emulator.url], environment: ["AWS_CONFIG_FILE": config, "AWS_PROFILE": "scripted"])
+        defer { scripted.stop() }
+        // The region came from the profile.
+        #expect(try await scripted.scrape().1.value("aws_workspaces_up", ["region": "ap-south-1"]) == 1, "\(scripted.log)")
+
+        let broken = try temporaryFile("[profile broken]\naws_access_key_id = AKID\nthis is not ini\n")
+        let garbage = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: ["AWS_CONFIG_FILE": broken, "AWS_PROFILE": "broken"])
+        defer { garbage.stop() }
+        #expect(try await garbage.scrape().1.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
+        #expect(garbage.log.contains("\(broken):3"), "\(garbage.log)")
+        #expect(garbage.process.isRunning)
+    }
+
+    @Test func containerAndInstanceMetadataCredentials() async throws {
+        let emulator = try await Emulator.start(images: 5)
+        defer { emulator.stop() }
+        let (metadata, server) = try MetadataServer.start()
+        defer { Task { await server.shutdown() } }
+
+        let container = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url],
+            environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:\(server.port)/container/credentials",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-token",
+            ])
+        defer { container.stop() }
+        #expect(try await container.scrape().1.value("aws_workspaces_up", ["region": "us-east-1"]) == 1, "\(container.log)")
+        #expect(!container.log.contains("container-secret-token"))
+
+        // On "EC2": credentials and the region from instance metadata.
+        let ec2 = try await Exporter.start(
+            ["--aws.endpoint-url", emulator.url],
+            environment: ["AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"])
+        defer { ec2.stop() }
+        #expect(try await ec2.scrape().1.value("aws_workspaces_up", ["region": "eu-central-1"]) == 1, "\(ec2.log)")
+        #expect(metadata.count("/latest/api/token") >= 2)
+    }
+
+    @Test func noRegionAnywhereStopsStartUpWithTheSources() async throws {
+        let exporter = try ChildProcess(
+            PackagePaths.binary("workspaces_exporter").path, ["--web.listen-address", "127.0.0.1:\(FreePort.next())"],
+            environment: ["AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent", "HOME": "/nonexistent", "PATH": "/usr/bin:/bin"])
+        let status = await exporter.waitForExit(timeout: .seconds(10))
+        #expect(status == 1)
+        #expect(exporter.stderr.contains("no AWS region found"))
+        #expect(exporter.stderr.contains("AWS_DEFAULT_REGION"))
+    }
+}
