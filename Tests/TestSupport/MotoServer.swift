@@ -17,7 +17,17 @@ public final class MotoServer: @unchecked Sendable {
         let port = FreePort.next()
         let process = try ChildProcess(binary, ["-H", "127.0.0.1", "-p", String(port)], environment: environment)
         try await process.waitForPort(port, timeout: .seconds(60))
-        return MotoServer(process: process, port: port)
+        // Listening is not ready: wait until moto answers its own API, which
+        // does not count towards INITIAL_NO_AUTH_ACTION_COUNT.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(60))
+        while clock.now < deadline {
+            if let response = try? await HTTPFetch.fetch("http://127.0.0.1:\(port)/moto-api/data.json", timeout: .seconds(5)), response.status == 200 {
+                return MotoServer(process: process, port: port)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ChildProcess.Failure("moto_server on \(port) did not answer: \(process.stderr)")
     }
 
     private init(process: ChildProcess, port: Int) {

@@ -83,9 +83,16 @@ struct EmulatorScrapeTests {
         #expect(metrics.series("aws_workspaces_image_info").count == Self.imageCount)
         #expect(metrics.value("aws_workspaces_exporter_build_info", ["version": "0.1.0", "revision": "unknown", "swift_version": "6.3"]) == 1)
 
-        // Exactly ceil(N / page size) API requests for the scrape.
+        // Exactly ceil(N / page size) API requests for the scrape, over one
+        // kept-alive connection; a second scrape opens none.
+        let pages = (Self.imageCount + Self.pageSize - 1) / Self.pageSize
         let stats = try await emulator.stats()
-        #expect(stats.requests == (Self.imageCount + Self.pageSize - 1) / Self.pageSize)
+        #expect(stats.requests == pages)
+        #expect(stats.connections == 1)
+        _ = try await exporter.scrape()
+        let again = try await emulator.stats()
+        #expect(again.requests == 2 * pages)
+        #expect(again.connections == 1)
     }
 
     @Test func outputPassesPromtool() async throws {
