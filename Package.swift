@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C shims: system libraries from Debian's -dev packages.
@@ -117,6 +118,12 @@ let package = Package(
             name: "WorkSpacesExporterTests",
             dependencies: ["WorkSpacesExporter", "WorkSpacesEmulator", "TestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        // The shipped dashboards, alert rules and example configs, linted and run in a real Prometheus and Alertmanager.
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: ["TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .testTarget(

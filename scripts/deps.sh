@@ -7,7 +7,7 @@ set -euo pipefail
 mode="${1:-build}"
 packages=(libmicrohttpd-dev zlib1g-dev pkg-config)
 if [[ "$mode" == "test" ]]; then
-  packages+=(prometheus curl python3 python3-pip)
+  packages+=(prometheus prometheus-alertmanager curl python3 python3-pip)
 fi
 
 missing=()

@@ -86,6 +86,11 @@ public final class WorkSpacesCollector: Sendable {
             name: "aws_workspaces_scrape_duration_seconds",
             help: "Seconds the collection of WorkSpaces images in the region took.",
             type: .gauge, samples: [Sample(labels: regionLabel, value: seconds)]))
+        let budgetSeconds = Double(budget.duration.components.seconds) + Double(budget.duration.components.attoseconds) / 1e18
+        families.append(MetricFamily(
+            name: "aws_workspaces_scrape_timeout_seconds",
+            help: "Seconds the collection was allowed: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
+            type: .gauge, samples: [Sample(labels: regionLabel, value: budgetSeconds)]))
         return families
     }
 }

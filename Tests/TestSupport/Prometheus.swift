@@ -1,14 +1,13 @@
 import Foundation
-import TestSupport
 
 /// A real Prometheus (Debian's `prometheus` package) on a free loopback port,
 /// scraping the given targets every second.
-final class Prometheus: @unchecked Sendable {
-    let process: ChildProcess
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+public final class Prometheus: @unchecked Sendable {
+    public let process: ChildProcess
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    static func start(scraping target: String, job: String = "workspaces", extraConfig: String = "") async throws -> Prometheus {
+    public static func start(scraping target: String, job: String = "workspaces", extraConfig: String = "", files: [String: String] = [:]) async throws -> Prometheus {
         guard let binary = PackagePaths.which("prometheus") else {
             throw ChildProcess.Failure("prometheus is needed (apt install prometheus)")
         }
@@ -24,6 +23,9 @@ final class Prometheus: @unchecked Sendable {
             static_configs:
               - targets: ["\(target)"]
         """
+        for (name, text) in files {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         let configURL = folder.appendingPathComponent("prometheus.yml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
         let port = FreePort.next()
@@ -43,10 +45,10 @@ final class Prometheus: @unchecked Sendable {
     }
 
     /// One instant-query result: labels and value.
-    struct Sample { let labels: [String: String]; let value: Double }
+    public struct Sample: Sendable { public let labels: [String: String]; public let value: Double }
 
     /// Runs an instant query; throws if Prometheus reports an error.
-    func query(_ promQL: String) async throws -> [Sample] {
+    public func query(_ promQL: String) async throws -> [Sample] {
         var components = URLComponents(string: url + "/api/v1/query")
         components?.queryItems = [URLQueryItem(name: "query", value: promQL)]
         let encoded = (components?.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
@@ -69,12 +71,19 @@ final class Prometheus: @unchecked Sendable {
     }
 
     /// The single value of a query, or nil when it returns nothing.
-    func value(_ promQL: String) async throws -> Double? {
+    public func value(_ promQL: String) async throws -> Double? {
         try await query(promQL).first?.value
     }
 
+    /// GETs an API path and returns its `data` member.
+    public func api(_ path: String) async throws -> Any? {
+        let response = try await HTTPFetch.fetch(url + path)
+        let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        return json?["data"]
+    }
+
     /// Polls until `promQL` returns at least one sample, or fails after `timeout`.
-    func waitFor(_ promQL: String, timeout: Duration = .seconds(60)) async throws {
+    public func waitFor(_ promQL: String, timeout: Duration = .seconds(60)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
@@ -84,5 +93,5 @@ final class Prometheus: @unchecked Sendable {
         throw ChildProcess.Failure("\(promQL) returned nothing within \(timeout); prometheus log: \(process.stderr)")
     }
 
-    func stop() { process.stop() }
+    public func stop() { process.stop() }
 }

@@ -1,14 +1,13 @@
 import Foundation
-import TestSupport
 
 /// The real `workspaces_exporter` binary, started on a free loopback port.
-final class Exporter: @unchecked Sendable {
-    let process: ChildProcess
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+public final class Exporter: @unchecked Sendable {
+    public let process: ChildProcess
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the exporter with `arguments` (listen address added) and waits until it listens.
-    static func start(_ arguments: [String], environment: [String: String] = [:], inheritCredentials: Bool = false) async throws -> Exporter {
+    public static func start(_ arguments: [String], environment: [String: String] = [:], inheritCredentials: Bool = false) async throws -> Exporter {
         let port = FreePort.next()
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") || inheritCredentials }
         // No EC2 here: don't probe 169.254.169.254, and keep the user's ~/.aws out of tests.
@@ -30,23 +29,23 @@ final class Exporter: @unchecked Sendable {
     }
 
     /// GET the telemetry path and parse it.
-    func scrape(path: String = "/metrics", headers: [(String, String)] = []) async throws -> (FetchedResponse, ParsedExposition) {
+    public func scrape(path: String = "/metrics", headers: [(String, String)] = []) async throws -> (FetchedResponse, ParsedExposition) {
         let response = try await HTTPFetch.fetch(url + path, headers: headers)
         return (response, ParsedExposition(response.text))
     }
 
-    var log: String { process.stderr }
+    public var log: String { process.stderr }
 
-    func stop() { process.stop() }
+    public func stop() { process.stop() }
 }
 
 /// The `workspaces_emulator` binary, started on a free loopback port.
-final class Emulator: @unchecked Sendable {
-    let process: ChildProcess
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+public final class Emulator: @unchecked Sendable {
+    public let process: ChildProcess
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    static func start(images: Int, extra: [String] = []) async throws -> Emulator {
+    public static func start(images: Int, extra: [String] = []) async throws -> Emulator {
         let port = FreePort.next()
         let process = try ChildProcess(
             PackagePaths.binary("workspaces_emulator").path,
@@ -61,14 +60,14 @@ final class Emulator: @unchecked Sendable {
     }
 
     /// API requests and TCP connections the emulator has seen.
-    func stats() async throws -> (requests: Int, connections: Int) {
+    public func stats() async throws -> (requests: Int, connections: Int) {
         let response = try await HTTPFetch.fetch(url + "/emulator/stats")
         let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int] ?? [:]
         return (json["requests"] ?? -1, json["connections"] ?? -1)
     }
 
-    func stop() { process.stop() }
+    public func stop() { process.stop() }
 }
 
 /// Credentials the emulator accepts (it checks that requests are signed, not the secret).
-let emulatorCredentials = ["AWS_ACCESS_KEY_ID": "AKIDEMULATOR", "AWS_SECRET_ACCESS_KEY": "emulator-secret"]
+public let emulatorCredentials = ["AWS_ACCESS_KEY_ID": "AKIDEMULATOR", "AWS_SECRET_ACCESS_KEY": "emulator-secret"]

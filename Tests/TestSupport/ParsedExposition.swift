@@ -1,17 +1,17 @@
 /// A small, strict parser of the text format for assertions: one entry per
 /// sample line, HELP/TYPE remembered per family. promtool checks the format
 /// itself; this only reads values back.
-struct ParsedExposition {
-    struct Series: Hashable {
-        let name: String
-        let labels: [String: String]
+public struct ParsedExposition {
+    public struct Series: Hashable, Sendable {
+        public let name: String
+        public let labels: [String: String]
     }
 
-    private(set) var values: [Series: Double] = [:]
-    private(set) var types: [String: String] = [:]
-    private(set) var helps: [String: String] = [:]
+    public private(set) var values: [Series: Double] = [:]
+    public private(set) var types: [String: String] = [:]
+    public private(set) var helps: [String: String] = [:]
 
-    init(_ text: String) {
+    public init(_ text: String) {
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             if line.hasPrefix("# TYPE ") {
                 let parts = line.dropFirst(7).split(separator: " ", maxSplits: 1)
@@ -74,14 +74,14 @@ struct ParsedExposition {
         return (Series(name: String(name), labels: labels), value)
     }
 
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         values[Series(name: name, labels: labels)]
     }
 
     /// Every series of a family.
-    func series(_ name: String) -> [Series: Double] {
+    public func series(_ name: String) -> [Series: Double] {
         values.filter { $0.key.name == name }
     }
 
-    var familyNames: Set<String> { Set(values.keys.map(\.name)) }
+    public var familyNames: Set<String> { Set(values.keys.map(\.name)) }
 }

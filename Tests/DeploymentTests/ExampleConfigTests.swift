@@ -1,0 +1,16 @@
+import TestSupport
+import Testing
+
+@Suite struct ExampleConfigTests {
+    @Test func prometheusExampleIsValid() throws {
+        let promtool = try #require(PackagePaths.which("promtool"), "promtool is needed (apt install prometheus)")
+        let result = try runCommand(promtool, ["check", "config", PackagePaths.root.appendingPathComponent("examples/prometheus.yml").path])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test func alertmanagerExampleIsValid() throws {
+        let amtool = try #require(PackagePaths.which("amtool"), "amtool is needed (apt install prometheus-alertmanager)")
+        let result = try runCommand(amtool, ["check-config", PackagePaths.root.appendingPathComponent("examples/alertmanager.yml").path])
+        #expect(result.status == 0, "\(result.output)")
+    }
+}
