@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "workspaces_exporter", targets: ["WorkSpacesExporter"]),
         .executable(name: "workspaces_emulator", targets: ["WorkSpacesEmulatorMain"]),
+        .executable(name: "workspaces_render_bench", targets: ["WorkSpacesBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -79,6 +80,7 @@ let package = Package(
         .target(
             name: "WorkSpacesEmulator",
             dependencies: [
+                "AWSWorkSpaces", // only for the API model's enumerations
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,6 +93,13 @@ let package = Package(
                 "WorkSpacesEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+
+        // In-process benchmark of mapping, rendering and gzip (see bench/).
+        .executableTarget(
+            name: "WorkSpacesBenchmarks",
+            dependencies: ["WorkSpacesCollector", "Exposition", "HTTPServer", "WorkSpacesEmulator", "AWSWorkSpaces"],
             swiftSettings: strict
         ),
 

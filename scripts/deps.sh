@@ -25,7 +25,7 @@ fi
 if [[ "$mode" == "test" ]]; then
   if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import moto, boto3, flask_cors" >/dev/null 2>&1; then
     echo "installing: moto[server] boto3 (pip)" >&2
-    python3 -m pip install --quiet "moto[server]>=5.1,<6" "boto3>=1.35" \
-      || python3 -m pip install --quiet --break-system-packages "moto[server]>=5.1,<6" "boto3>=1.35"
+    python3 -m pip install --quiet "moto[server]==5.2.1" "boto3==1.43.11" \
+      || python3 -m pip install --quiet --break-system-packages "moto[server]==5.2.1" "boto3==1.43.11"
   fi
 fi

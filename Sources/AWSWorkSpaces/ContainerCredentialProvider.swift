@@ -41,12 +41,9 @@ public struct ContainerCredentialProvider: CredentialProvider {
         if let token = try authorizationToken() {
             request.headers.add(name: "Authorization", value: token)
         }
-        let status: Int
-        let bytes: [UInt8]
+        let (status, bytes): (Int, [UInt8])
         do {
-            let response = try await httpClient.execute(request, timeout: timeout)
-            status = Int(response.status.code)
-            bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+            (status, bytes) = try await httpClient.collect(request, timeout: timeout)
         } catch {
             throw .credentials(source: name, reason: "the endpoint did not answer: \(error)")
         }

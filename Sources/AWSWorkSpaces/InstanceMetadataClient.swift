@@ -58,9 +58,8 @@ public struct InstanceMetadataClient: Sendable {
         var lastError = ""
         for _ in 0..<attempts {
             do {
-                let response = try await httpClient.execute(request, timeout: timeout)
-                let body = try await response.body.collect(upTo: 64 << 10)
-                return (Int(response.status.code), String(buffer: body))
+                let (status, body) = try await httpClient.collect(request, timeout: timeout, limit: 64 << 10)
+                return (status, String(decoding: body, as: UTF8.self))
             } catch {
                 lastError = "\(error)"
             }

@@ -63,12 +63,9 @@ public struct STSClient: Sendable {
         request.method = .POST
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let status: Int
-        let bytes: [UInt8]
+        let (status, bytes): (Int, [UInt8])
         do {
-            let response = try await httpClient.execute(request, timeout: timeout)
-            status = Int(response.status.code)
-            bytes = Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+            (status, bytes) = try await httpClient.collect(request, timeout: timeout)
         } catch {
             throw .credentials(source: source, reason: "STS at \(endpoint) did not answer: \(error)")
         }

@@ -1,3 +1,5 @@
+import AWSWorkSpaces
+
 /// The emulator's deterministic image set: a handful of hand-written edge cases
 /// followed by generated images that cover every state, tenancy, OS, error
 /// detail code and update flag.
@@ -8,22 +10,8 @@ public enum SeedImages {
     /// Creation time of the newest generated image (2025-11-29T00:00:00Z).
     public static let newestCreated = 1_764_374_400.0
 
-    /// The error detail codes of botocore's WorkSpaces model, cycled through ERROR images.
-    public static let errorDetailCodes = [
-        "OutdatedPowershellVersion", "OfficeInstalled", "PCoIPAgentInstalled", "WindowsUpdatesEnabled",
-        "AutoMountDisabled", "WorkspacesBYOLAccountNotFound", "WorkspacesBYOLAccountDisabled", "DHCPDisabled",
-        "DiskFreeSpace", "AdditionalDrivesAttached", "OSNotSupported", "DomainJoined", "AzureDomainJoined",
-        "FirewallEnabled", "VMWareToolsInstalled", "DiskSizeExceeded", "IncompatiblePartitioning",
-        "PendingReboot", "AutoLogonEnabled", "RealTimeUniversalDisabled", "MultipleBootPartition",
-        "Requires64BitOS", "ZeroRearmCount", "InPlaceUpgrade", "AntiVirusInstalled", "UEFINotSupported",
-        "UnknownError", "AppXPackagesInstalled", "ReservedStorageInUse", "AdditionalDrivesPresent",
-        "WindowsUpdatesRequired", "SysPrepFileMissing", "UserProfileMissing", "InsufficientDiskSpace",
-        "EnvironmentVariablesPathMissingEntries", "DomainAccountServicesFound", "InvalidIp",
-        "RemoteDesktopServicesDisabled", "WindowsModulesInstallerDisabled", "AmazonSsmAgentEnabled",
-        "UnsupportedSecurityProtocol", "MultipleUserProfiles", "StagedAppxPackage", "UnsupportedOsUpgrade",
-        "InsufficientRearmCount", "ProtocolOSIncompatibility", "MemoryIntegrityIncompatibility",
-        "RestrictedDriveLetterInUse",
-    ]
+    /// The error detail codes of the WorkSpaces API model, cycled through ERROR images.
+    public static let errorDetailCodes = WorkSpacesModel.errorDetailCodes
 
     /// Hand-written cases: odd names, missing members, values AWS may add later.
     public static let edgeCases: [EmulatedImage] = [

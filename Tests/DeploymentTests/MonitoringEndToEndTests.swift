@@ -8,7 +8,7 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct MonitoringEndToEndTests {
     @Test func rulesEvaluateDashboardsHaveDataAndTheErrorAlertReachesAlertmanager() async throws {
-        let emulator = try await Emulator.start(images: 60, extra: ["--fault", "throttle", "--fault-every", "5"])
+        let emulator = try await Emulator.start(images: 60, extra: ["--fault", "throttle", "--fault-every", "7"])
         defer { emulator.stop() }
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
         defer { exporter.stop() }
@@ -21,7 +21,8 @@ struct MonitoringEndToEndTests {
             .map { $0.trimmingCharacters(in: .whitespaces).hasPrefix("for:") ? $0.prefix { $0 == " " } + "for: 0s" : $0 }
             .joined(separator: "\n")
         let prometheus = try await Prometheus.start(
-            scraping: "127.0.0.1:\(exporter.port)", job: "workspaces-images",
+            // Room for a throttling back-off within each scrape, even on a loaded machine.
+            scraping: "127.0.0.1:\(exporter.port)", job: "workspaces-images", interval: "2s", timeout: "2s",
             extraConfig: """
             rule_files: [rules.yml]
             alerting:
@@ -36,7 +37,7 @@ struct MonitoringEndToEndTests {
         try await prometheus.waitFor(#"aws_workspaces_api_retries_total{reason="throttling"}"#)
         #expect(try await prometheus.value(#"up{job="workspaces-images"}"#) == 1)
         // Let rate() over 1m see several samples.
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(for: .seconds(5))
 
         // Every rule has been evaluated without error.
         let clock = ContinuousClock()
@@ -59,8 +60,13 @@ struct MonitoringEndToEndTests {
         for path in ShippedFiles.dashboardPaths {
             for (panel, expr) in ShippedFiles.queries(try ShippedFiles.dashboard(path)) {
                 let concrete = ShippedFiles.substitute(expr, job: "workspaces-images", instance: "127.0.0.1:\(exporter.port)", region: "us-east-1")
-                let samples = try await prometheus.query(concrete)
-                #expect(!samples.isEmpty, "\(panel): \(concrete) returned nothing")
+                // A scrape that failed (up 0) leaves no image series at that instant: ask again for a while.
+                var samples = try await prometheus.query(concrete)
+                for _ in 0..<20 where samples.isEmpty {
+                    try await Task.sleep(for: .milliseconds(500))
+                    samples = try await prometheus.query(concrete)
+                }
+                #expect(!samples.isEmpty, "\(panel): \(concrete) returned nothing; exporter log: \(exporter.log.suffix(2000))")
             }
         }
 

@@ -20,12 +20,12 @@ public final class Alertmanager: @unchecked Sendable {
         receivers:
           - name: test
         """.write(to: config, atomically: true, encoding: .utf8)
-        let port = FreePort.next()
-        let process = try ChildProcess(binary, [
-            "--config.file=\(config.path)", "--storage.path=\(folder.appendingPathComponent("data").path)",
-            "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
-        ], in: folder)
-        try await process.waitForPort(port, timeout: .seconds(60))
+        let (process, port) = try await ChildProcess.startServer { port in
+            try ChildProcess(binary, [
+                "--config.file=\(config.path)", "--storage.path=\(folder.appendingPathComponent("data-\(port)").path)",
+                "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
+            ], in: folder)
+        }
         return Alertmanager(process: process, port: port)
     }
 

@@ -28,6 +28,30 @@ public final class ChildProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// Starts a server on a fresh free port, retrying with another port when
+    /// the program exits early (the port was taken after all).
+    public static func startServer(
+        attempts: Int = 3, timeout: Duration = .seconds(60),
+        _ launch: (_ port: Int) throws -> ChildProcess
+    ) async throws -> (ChildProcess, Int) {
+        var lastError: any Error = Failure("no attempt made")
+        for _ in 0..<attempts {
+            let port = FreePort.next()
+            let child = try launch(port)
+            do {
+                try await child.waitForPort(port, timeout: timeout)
+                // Listening could be someone else: make sure ours is still alive.
+                try await Task.sleep(for: .milliseconds(150))
+                if child.isRunning { return (child, port) }
+                lastError = Failure("\(child.name) exited after start: \(child.stderr.suffix(500))")
+            } catch {
+                lastError = error
+                child.stop()
+            }
+        }
+        throw lastError
+    }
+
     /// Waits until 127.0.0.1:`port` accepts connections; throws with the
     /// program's output when it exits or the wait times out.
     public func waitForPort(_ port: Int, timeout: Duration = .seconds(30)) async throws {

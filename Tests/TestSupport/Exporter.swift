@@ -8,18 +8,15 @@ public final class Exporter: @unchecked Sendable {
 
     /// Starts the exporter with `arguments` (listen address added) and waits until it listens.
     public static func start(_ arguments: [String], environment: [String: String] = [:], inheritCredentials: Bool = false) async throws -> Exporter {
-        let port = FreePort.next()
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") || inheritCredentials }
         // No EC2 here: don't probe 169.254.169.254, and keep the user's ~/.aws out of tests.
         env["AWS_EC2_METADATA_DISABLED"] = "true"
         env["AWS_CONFIG_FILE"] = "/nonexistent/config"
         env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials"
         env.merge(environment) { $1 }
-        let process = try ChildProcess(
-            PackagePaths.binary("workspaces_exporter").path,
-            ["--web.listen-address", "127.0.0.1:\(port)"] + arguments,
-            environment: env)
-        try await process.waitForPort(port)
+        let (process, port) = try await ChildProcess.startServer(timeout: .seconds(30)) { port in
+            try ChildProcess(PackagePaths.binary("workspaces_exporter").path, ["--web.listen-address", "127.0.0.1:\(port)"] + arguments, environment: env)
+        }
         return Exporter(process: process, port: port)
     }
 
@@ -46,11 +43,9 @@ public final class Emulator: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     public static func start(images: Int, extra: [String] = []) async throws -> Emulator {
-        let port = FreePort.next()
-        let process = try ChildProcess(
-            PackagePaths.binary("workspaces_emulator").path,
-            ["--listen-address", "127.0.0.1:\(port)", "--images", String(images)] + extra)
-        try await process.waitForPort(port)
+        let (process, port) = try await ChildProcess.startServer(timeout: .seconds(30)) { port in
+            try ChildProcess(PackagePaths.binary("workspaces_emulator").path, ["--listen-address", "127.0.0.1:\(port)", "--images", String(images)] + extra)
+        }
         return Emulator(process: process, port: port)
     }
 

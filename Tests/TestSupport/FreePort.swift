@@ -2,26 +2,31 @@
 import Glibc
 #endif
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bound to 0, read back,
-/// closed). Tests pass it to the servers they start.
+/// A TCP port on 127.0.0.1 that was free a moment ago. Tests pass it to the
+/// servers they start. It is drawn below Linux's ephemeral range (32768+), so
+/// neither servers bound to port 0 nor outgoing connections' source ports can
+/// take it in the meantime; two tests drawing the same one is made unlikely
+/// by the random draw, and the process helpers retry when it happens anyway.
 public enum FreePort {
     public static func next() -> Int {
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            if isFree(candidate) { return candidate }
+        }
+        return 0
+    }
+
+    static func isFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return 0 }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
+        return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { return 0 }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        } == 0
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.

@@ -14,9 +14,9 @@ public final class MotoServer: @unchecked Sendable {
         }
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
         if let authAfter { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = String(authAfter) }
-        let port = FreePort.next()
-        let process = try ChildProcess(binary, ["-H", "127.0.0.1", "-p", String(port)], environment: environment)
-        try await process.waitForPort(port, timeout: .seconds(60))
+        let (process, port) = try await ChildProcess.startServer { port in
+            try ChildProcess(binary, ["-H", "127.0.0.1", "-p", String(port)], environment: environment)
+        }
         // Listening is not ready: wait until moto answers its own API, which
         // does not count towards INITIAL_NO_AUTH_ACTION_COUNT.
         let clock = ContinuousClock()

@@ -7,15 +7,18 @@ public final class Prometheus: @unchecked Sendable {
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    public static func start(scraping target: String, job: String = "workspaces", extraConfig: String = "", files: [String: String] = [:]) async throws -> Prometheus {
+    public static func start(
+        scraping target: String, job: String = "workspaces", interval: String = "1s", timeout: String = "1s",
+        extraConfig: String = "", files: [String: String] = [:]
+    ) async throws -> Prometheus {
         guard let binary = PackagePaths.which("prometheus") else {
             throw ChildProcess.Failure("prometheus is needed (apt install prometheus)")
         }
         let folder = try PackagePaths.temporaryDirectory("prom")
         let config = """
         global:
-          scrape_interval: 1s
-          scrape_timeout: 1s
+          scrape_interval: \(interval)
+          scrape_timeout: \(timeout)
           evaluation_interval: 1s
         \(extraConfig)
         scrape_configs:
@@ -28,14 +31,14 @@ public final class Prometheus: @unchecked Sendable {
         }
         let configURL = folder.appendingPathComponent("prometheus.yml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
-        let port = FreePort.next()
-        let process = try ChildProcess(binary, [
-            "--config.file=\(configURL.path)",
-            "--storage.tsdb.path=\(folder.appendingPathComponent("data").path)",
-            "--web.listen-address=127.0.0.1:\(port)",
-            "--log.level=warn",
-        ], in: folder)
-        try await process.waitForPort(port, timeout: .seconds(60))
+        let (process, port) = try await ChildProcess.startServer { port in
+            try ChildProcess(binary, [
+                "--config.file=\(configURL.path)",
+                "--storage.tsdb.path=\(folder.appendingPathComponent("data-\(port)").path)",
+                "--web.listen-address=127.0.0.1:\(port)",
+                "--log.level=warn",
+            ], in: folder)
+        }
         return Prometheus(process: process, port: port)
     }
 
