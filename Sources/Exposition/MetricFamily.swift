@@ -18,46 +18,77 @@ public struct MetricFamily: Sendable, Hashable {
     /// A copy whose samples are sorted by label values, then suffix: the order
     /// client_golang's registry produces, so output does not depend on input order.
     public func sorted() -> MetricFamily {
-        MetricFamily(name: name, help: help, type: type, samples: samples.sorted(by: Self.precedes))
+        // Keys are computed once per sample, not once per comparison.
+        let keys = samples.map(SortKey.init)
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        return MetricFamily(name: name, help: help, type: type, samples: order.map { samples[$0] })
     }
 
     /// Merges families of the same name (from several regions, say) into one,
-    /// keeping the first HELP and TYPE. The result is sorted by family name.
+    /// keeping the first HELP and TYPE. The result is sorted by family name;
+    /// a family made of several is sorted again, a single one is kept as its
+    /// producer sorted it.
     public static func merge(_ families: [MetricFamily]) -> [MetricFamily] {
-        var byName: [String: MetricFamily] = [:]
+        var byName: [String: (family: MetricFamily, merged: Bool)] = [:]
         for family in families {
-            if let existing = byName[family.name] {
-                byName[family.name] = MetricFamily(
+            if let existing = byName[family.name]?.family {
+                byName[family.name] = (MetricFamily(
                     name: existing.name, help: existing.help, type: existing.type,
-                    samples: existing.samples + family.samples)
+                    samples: existing.samples + family.samples), true)
             } else {
-                byName[family.name] = family
+                byName[family.name] = (family, false)
             }
         }
-        return byName.keys.sorted().compactMap { byName[$0]?.sorted() }
+        return byName.keys.sorted().compactMap { name in
+            byName[name].map { $0.merged ? $0.family.sorted() : $0.family }
+        }
     }
 
-    /// Orders samples by their labels other than `le`, then histogram and
-    /// summary parts in the order client_golang writes them (buckets, sum,
-    /// count), then `le` or `quantile` numerically.
     static func precedes(_ lhs: Sample, _ rhs: Sample) -> Bool {
-        let left = lhs.labels.filter { $0.name != "le" && $0.name != "quantile" }
-        let right = rhs.labels.filter { $0.name != "le" && $0.name != "quantile" }
-        for (l, r) in zip(left, right) {
+        SortKey(lhs) < SortKey(rhs)
+    }
+}
+
+/// How samples are ordered: by their labels other than `le` and `quantile`,
+/// then histogram and summary parts in the order client_golang writes them
+/// (buckets, sum, count), then `le` or `quantile` numerically.
+struct SortKey: Comparable {
+    let labels: [Label]
+    let rank: Int
+    let suffix: String
+    let bound: Double
+
+    init(_ sample: Sample) {
+        var labels: [Label] = []
+        labels.reserveCapacity(sample.labels.count)
+        var bound = -Double.infinity
+        for label in sample.labels {
+            if label.name == "le" || label.name == "quantile" {
+                bound = label.value == "+Inf" ? .infinity : Double(label.value) ?? .infinity
+            } else {
+                labels.append(label)
+            }
+        }
+        self.labels = labels
+        self.suffix = sample.suffix
+        switch sample.suffix {
+        case "_bucket": rank = 0
+        case "": rank = 1
+        case "_sum": rank = 2
+        case "_count": rank = 3
+        default: rank = 4
+        }
+        self.bound = bound
+    }
+
+    static func < (lhs: SortKey, rhs: SortKey) -> Bool {
+        for (l, r) in zip(lhs.labels, rhs.labels) {
             if l.name != r.name { return l.name < r.name }
             if l.value != r.value { return l.value < r.value }
         }
-        if left.count != right.count { return left.count < right.count }
-        let ranks = ["_bucket": 0, "": 1, "_sum": 2, "_count": 3]
-        let leftRank = ranks[lhs.suffix] ?? 4, rightRank = ranks[rhs.suffix] ?? 4
-        if leftRank != rightRank { return leftRank < rightRank }
+        if lhs.labels.count != rhs.labels.count { return lhs.labels.count < rhs.labels.count }
+        if lhs.rank != rhs.rank { return lhs.rank < rhs.rank }
         if lhs.suffix != rhs.suffix { return lhs.suffix < rhs.suffix }
-        return bound(lhs) < bound(rhs)
-    }
-
-    /// The numeric `le` or `quantile` of a sample; -Inf when it has none.
-    static func bound(_ sample: Sample) -> Double {
-        guard let label = sample.labels.first(where: { $0.name == "le" || $0.name == "quantile" }) else { return -.infinity }
-        return label.value == "+Inf" ? .infinity : Double(label.value) ?? .infinity
+        return lhs.bound < rhs.bound
     }
 }
