@@ -41,11 +41,20 @@ public struct ContainerCredentialProvider: CredentialProvider {
         if let token = try authorizationToken() {
             request.headers.add(name: "Authorization", value: token)
         }
-        let (status, bytes): (Int, [UInt8])
-        do {
-            (status, bytes) = try await httpClient.collect(request, timeout: timeout)
-        } catch {
-            throw .credentials(source: name, reason: "the endpoint did not answer: \(error)")
+        // Like botocore: up to 3 attempts of 2 s for a missing or failing answer.
+        var answer: (status: Int, body: [UInt8])?
+        var lastError = ""
+        for _ in 0..<3 {
+            do {
+                let result = try await httpClient.collect(request, timeout: timeout)
+                answer = result
+                if result.status < 500 { break }
+            } catch {
+                lastError = "\(error)"
+            }
+        }
+        guard let (status, bytes) = answer else {
+            throw .credentials(source: name, reason: "the endpoint did not answer: \(lastError)")
         }
         guard status == 200 else {
             throw .credentials(source: name, reason: "HTTP \(status): \(String(decoding: bytes.prefix(200), as: UTF8.self))")
