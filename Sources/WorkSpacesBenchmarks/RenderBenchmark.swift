@@ -31,6 +31,34 @@ struct RenderBenchmark {
             print(String(format: "| %d | %.3f | %d | %@ | %@ | %@ | %.2f | %.2f |", count, render, body.count,
                          cell(1), cell(6), cell(9), (times[6] ?? 0) / (times[1] ?? 1), Double(sizes[6] ?? 0) / Double(sizes[1] ?? 1)))
         }
+        try apiSide(count: counts.isEmpty ? 500 : counts[0])
+    }
+
+    /// What each API page costs the exporter besides the network: decoding the
+    /// JSON answer and signing the request.
+    static func apiSide(count: Int) throws {
+        let api = EmulatorAPI(configuration: EmulatorConfiguration(images: SeedImages.images(count: count)))
+        let headers = ["authorization": "AWS4-HMAC-SHA256 Credential=AKID/20261129/us-east-1/workspaces/aws4_request", "x-amz-target": "WorkspacesService.DescribeWorkspaceImages"]
+        var pages: [[UInt8]] = []
+        var token: String? = nil
+        repeat {
+            let request = token.map { #"{"MaxResults":25,"NextToken":"\#($0)"}"# } ?? #"{"MaxResults":25}"#
+            guard case let .respond(_, _, body) = api.handle(number: 1, method: "POST", path: "/", headers: headers, body: Array(request.utf8)) else { break }
+            pages.append(body)
+            token = try DescribeWorkspaceImagesResponse.decode(body).nextToken
+        } while token != nil
+        let decode = try medianThrowing(20) { for page in pages { _ = try DescribeWorkspaceImagesResponse.decode(page) } }
+        let signer = SigV4Signer(region: "us-east-1", service: "workspaces")
+        let credentials = AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret")
+        let sign = median(20) {
+            for page in pages {
+                _ = signer.sign(.init(method: "POST", path: "/", headers: [("Host", "workspaces.us-east-1.amazonaws.com")], body: page), credentials: credentials, date: 1_764_374_400)
+            }
+        }
+        print("")
+        print("| \(count) images, \(pages.count) pages | decode all pages ms | sign \(pages.count) requests ms |")
+        print("|---|---|---|")
+        print(String(format: "| per scrape | %.3f | %.3f |", decode, sign))
     }
 
     static func workspaceImage(_ image: EmulatedImage) -> WorkspaceImage {
