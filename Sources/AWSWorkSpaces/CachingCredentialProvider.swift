@@ -14,7 +14,7 @@ public actor CachingCredentialProvider: CredentialProvider {
     /// `now` gives the current Unix time; the system clock by default.
     public init(_ base: any CredentialProvider, refreshBefore: Duration = .seconds(300), now: (@Sendable () -> Double)? = nil) {
         self.base = base
-        self.refreshBefore = Double(refreshBefore.components.seconds) + Double(refreshBefore.components.attoseconds) / 1e18
+        self.refreshBefore = refreshBefore / .seconds(1)
         self.now = now ?? { Date().timeIntervalSince1970 }
     }
 

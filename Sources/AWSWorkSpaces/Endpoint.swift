@@ -30,14 +30,13 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// (`useFIPS`, or `AWS_USE_FIPS_ENDPOINT=true`).
     public static func resolve(
         service: String, region: String, override: String?, useFIPS: Bool = false,
-        environment: [String: String]? = nil
+        environment: Environment = .process
     ) throws(AWSClientError) -> Endpoint {
-        let environment = environment ?? ProcessInfo.processInfo.environment
         let serviceVariable = "AWS_ENDPOINT_URL_" + service.uppercased().replacingOccurrences(of: " ", with: "_")
         for candidate in [override, environment[serviceVariable], environment["AWS_ENDPOINT_URL"]] {
             if let candidate, !candidate.isEmpty { return try Endpoint(url: candidate) }
         }
-        let fips = useFIPS || environment["AWS_USE_FIPS_ENDPOINT"]?.lowercased() == "true"
+        let fips = useFIPS || environment.flag("AWS_USE_FIPS_ENDPOINT")
         return try Endpoint(url: "https://\(hostname(service: service, region: region, fips: fips))/")
     }
 

@@ -92,11 +92,11 @@ public final class WorkSpacesClient: Sendable {
             let start = clock.now
             do {
                 let bytes = try await send(target: target, body: body, deadline: deadline)
-                observer.attemptFinished(region: region, operation: Self.operation, code: "200", seconds: Self.seconds(start.duration(to: clock.now)))
+                observer.attemptFinished(region: region, operation: Self.operation, code: "200", seconds: start.duration(to: clock.now) / .seconds(1))
                 retryPolicy.quota.release()
                 return bytes
             } catch {
-                observer.attemptFinished(region: region, operation: Self.operation, code: Self.metricCode(error), seconds: Self.seconds(start.duration(to: clock.now)))
+                observer.attemptFinished(region: region, operation: Self.operation, code: Self.metricCode(error), seconds: start.duration(to: clock.now) / .seconds(1))
                 guard attempt < retryPolicy.maxAttempts, let reason = RetryPolicy.retryReason(error) else { throw error }
                 let delay = retryPolicy.delay(beforeRetry: attempt - 1)
                 if let deadline, clock.now.advanced(by: delay) >= deadline { throw error }
@@ -117,10 +117,6 @@ public final class WorkSpacesClient: Sendable {
         return error.code
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     func send(target: String, body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> [UInt8] {
         var timeout = requestTimeout
         if let deadline {
@@ -128,8 +124,7 @@ public final class WorkSpacesClient: Sendable {
             guard remaining > .zero else {
                 throw .deadlineExceeded("no time left in the scrape's budget for another \(Self.operation) request")
             }
-            let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
-            timeout = min(timeout, .nanoseconds(nanoseconds))
+            timeout = min(timeout, TimeAmount(remaining))
         }
         let credentials = try await self.credentials.credentials()
         let signed = signer.sign(
@@ -159,8 +154,7 @@ public final class WorkSpacesClient: Sendable {
             errorType = response.headers.first(name: "x-amzn-ErrorType")
             let buffer = try await response.body.collect(upTo: maxBodyBytes)
             bytes = Array(buffer.readableBytesView)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+        } catch is NIOTooManyBytesError {
             throw .invalidResponse("response body larger than \(maxBodyBytes) bytes")
         } catch let error as HTTPClientError {
             throw .transport(Self.describe(error))

@@ -77,7 +77,7 @@ struct RenderBenchmark {
         var samples: [Double] = []
         for _ in 0..<runs {
             let elapsed = clock.measure(body)
-            samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+            samples.append(elapsed / .milliseconds(1))
         }
         return samples.sorted()[samples.count / 2]
     }

@@ -66,17 +66,11 @@ public final class WorkSpacesCollector: Sendable {
             families = ImageMetrics.families(for: images, region: region, now: Date().timeIntervalSince1970)
             up = 1
         case let .failed(error):
-            logger.error("DescribeWorkspaceImages failed", metadata: [
-                "region": "\(region)", "code": "\(error.code)", "message": "\(error.message)",
-            ])
+            log(error, region: region, logger: logger)
         case .timedOut:
-            let error = AWSClientError.deadlineExceeded("collection did not finish within \(budget.duration) (\(budget.source))")
-            logger.error("DescribeWorkspaceImages failed", metadata: [
-                "region": "\(region)", "code": "\(error.code)", "message": "\(error.message)",
-            ])
+            log(.deadlineExceeded("collection did not finish within \(budget.duration) (\(budget.source))"), region: region, logger: logger)
         }
-        let elapsed = start.duration(to: clock.now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = start.duration(to: clock.now) / .seconds(1)
         let regionLabel = [Label("region", region)]
         families.append(MetricFamily(
             name: "aws_workspaces_up",
@@ -86,11 +80,18 @@ public final class WorkSpacesCollector: Sendable {
             name: "aws_workspaces_scrape_duration_seconds",
             help: "Seconds the collection of WorkSpaces images in the region took.",
             type: .gauge, samples: [Sample(labels: regionLabel, value: seconds)]))
-        let budgetSeconds = Double(budget.duration.components.seconds) + Double(budget.duration.components.attoseconds) / 1e18
+        let budgetSeconds = budget.duration / .seconds(1)
         families.append(MetricFamily(
             name: "aws_workspaces_scrape_timeout_seconds",
             help: "Seconds the collection was allowed: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
             type: .gauge, samples: [Sample(labels: regionLabel, value: budgetSeconds)]))
         return families
+    }
+
+    /// The one log line a failed collection writes.
+    static func log(_ error: AWSClientError, region: String, logger: Logger) {
+        logger.error("DescribeWorkspaceImages failed", metadata: [
+            "region": "\(region)", "code": "\(error.code)", "message": "\(error.message)",
+        ])
     }
 }

@@ -53,9 +53,8 @@ final class EmulatorHandler: ChannelInboundHandler {
         let reply = api.handle(number: number, method: requestHead.method.rawValue, path: path, headers: headers, body: body)
         let keepAlive = requestHead.isKeepAlive
         if latency > .zero {
-            let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            context.eventLoop.scheduleTask(in: TimeAmount(latency)) {
                 let (handler, context) = loopBound.value
                 handler.write(reply, keepAlive: keepAlive, context: context)
             }

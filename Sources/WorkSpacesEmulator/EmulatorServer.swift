@@ -43,11 +43,6 @@ public final class EmulatorServer: Sendable {
     public func shutdown() async throws {
         try await channel.close()
     }
-
-    /// Requests and TCP connections seen so far.
-    public var stats: (requests: Int, connections: Int) {
-        (counters.requests.load(ordering: .relaxed), counters.connections.load(ordering: .relaxed))
-    }
 }
 
 /// Counters shared by all connections.

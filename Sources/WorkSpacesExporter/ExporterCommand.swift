@@ -86,7 +86,6 @@ struct ExporterCommand: AsyncParsableCommand {
         let level = logLevel.level
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "workspaces_exporter")
-        let environment = ProcessInfo.processInfo.environment
 
         let address = try ListenAddress.parse(listenAddress)
         let httpClient = HTTPClient(
@@ -94,7 +93,7 @@ struct ExporterCommand: AsyncParsableCommand {
             configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30))))
 
         do {
-            let awsEnvironment = AWSWorkSpaces.Environment(environment)
+            let awsEnvironment = AWSWorkSpaces.Environment.process
             let resolvedRegions: [String]
             let clients: [WorkSpacesClient]
             let apiMetrics = APIMetrics()
@@ -105,14 +104,14 @@ struct ExporterCommand: AsyncParsableCommand {
                 let stsRegion = resolvedRegions[0]
                 let sts = STSClient(
                     region: stsRegion,
-                    endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: environment),
+                    endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: awsEnvironment),
                     httpClient: httpClient)
                 let role = roleArn.map { DefaultCredentialChain.Role(arn: $0, externalId: externalId, sessionName: roleSessionName) }
                 let credentials = try DefaultCredentialChain.make(environment: awsEnvironment, httpClient: httpClient, sts: sts, role: role)
                 let attempts = maxAttempts ?? awsEnvironment["AWS_MAX_ATTEMPTS"].flatMap(Int.init) ?? 3
                 let retryPolicy = RetryPolicy(maxAttempts: attempts)
                 clients = try resolvedRegions.map { region throws(AWSClientError) in
-                    let endpoint = try Endpoint.resolve(service: "workspaces", region: region, override: endpointURL, useFIPS: useFIPS, environment: environment)
+                    let endpoint = try Endpoint.resolve(service: "workspaces", region: region, override: endpointURL, useFIPS: useFIPS, environment: awsEnvironment)
                     logger.info("collecting region", metadata: ["region": "\(region)", "endpoint": "\(endpoint)"])
                     return WorkSpacesClient(
                         region: region, endpoint: endpoint, credentials: credentials, httpClient: httpClient,

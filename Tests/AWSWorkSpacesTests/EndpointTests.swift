@@ -3,21 +3,21 @@ import Testing
 
 @Suite struct EndpointTests {
     @Test func defaultsToThePublicEndpoint() throws {
-        let endpoint = try Endpoint.resolve(service: "workspaces", region: "eu-west-1", override: nil, environment: [:])
+        let endpoint = try Endpoint.resolve(service: "workspaces", region: "eu-west-1", override: nil, environment: Environment([:]))
         #expect(endpoint.url == "https://workspaces.eu-west-1.amazonaws.com/")
         #expect(endpoint.hostHeader == "workspaces.eu-west-1.amazonaws.com")
     }
 
     @Test func chinaRegionsUseTheChinaPartition() throws {
-        let endpoint = try Endpoint.resolve(service: "workspaces", region: "cn-northwest-1", override: nil, environment: [:])
+        let endpoint = try Endpoint.resolve(service: "workspaces", region: "cn-northwest-1", override: nil, environment: Environment([:]))
         #expect(endpoint.url == "https://workspaces.cn-northwest-1.amazonaws.com.cn/")
     }
 
     @Test func overridePrecedence() throws {
         let environment = ["AWS_ENDPOINT_URL": "http://general:1", "AWS_ENDPOINT_URL_WORKSPACES": "http://specific:2"]
-        #expect(try Endpoint.resolve(service: "workspaces", region: "us-east-1", override: "http://flag:3", environment: environment).url == "http://flag:3/")
-        #expect(try Endpoint.resolve(service: "workspaces", region: "us-east-1", override: nil, environment: environment).url == "http://specific:2/")
-        #expect(try Endpoint.resolve(service: "workspaces", region: "us-east-1", override: nil, environment: ["AWS_ENDPOINT_URL": "http://general:1"]).url == "http://general:1/")
+        #expect(try Endpoint.resolve(service: "workspaces", region: "us-east-1", override: "http://flag:3", environment: Environment(environment)).url == "http://flag:3/")
+        #expect(try Endpoint.resolve(service: "workspaces", region: "us-east-1", override: nil, environment: Environment(environment)).url == "http://specific:2/")
+        #expect(try Endpoint.resolve(service: "workspaces", region: "us-east-1", override: nil, environment: Environment(["AWS_ENDPOINT_URL": "http://general:1"])).url == "http://general:1/")
     }
 
     @Test func hostHeaderKeepsNonDefaultPorts() throws {
@@ -45,14 +45,14 @@ import Testing
         ("sts", "cn-north-1", false, "sts.cn-north-1.amazonaws.com.cn"),
     ])
     func partitionsAndFIPS(service: String, region: String, fips: Bool, host: String) throws {
-        let endpoint = try Endpoint.resolve(service: service, region: region, override: nil, useFIPS: fips, environment: [:])
+        let endpoint = try Endpoint.resolve(service: service, region: region, override: nil, useFIPS: fips, environment: Environment([:]))
         #expect(endpoint.url == "https://\(host)/")
     }
 
     @Test func fipsFromEnvironmentAndOverridesWin() throws {
-        #expect(try Endpoint.resolve(service: "workspaces", region: "us-west-2", override: nil, environment: ["AWS_USE_FIPS_ENDPOINT": "true"]).url
+        #expect(try Endpoint.resolve(service: "workspaces", region: "us-west-2", override: nil, environment: Environment(["AWS_USE_FIPS_ENDPOINT": "true"])).url
                 == "https://workspaces-fips.us-west-2.amazonaws.com/")
-        #expect(try Endpoint.resolve(service: "workspaces", region: "us-west-2", override: "http://vpce:1", useFIPS: true, environment: [:]).url == "http://vpce:1/")
-        #expect(try Endpoint.resolve(service: "sts", region: "us-west-2", override: nil, environment: ["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:5000"]).url == "http://127.0.0.1:5000/")
+        #expect(try Endpoint.resolve(service: "workspaces", region: "us-west-2", override: "http://vpce:1", useFIPS: true, environment: Environment([:])).url == "http://vpce:1/")
+        #expect(try Endpoint.resolve(service: "sts", region: "us-west-2", override: nil, environment: Environment(["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:5000"])).url == "http://127.0.0.1:5000/")
     }
 }

@@ -7,8 +7,8 @@ public final class Exporter: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the exporter with `arguments` (listen address added) and waits until it listens.
-    public static func start(_ arguments: [String], environment: [String: String] = [:], inheritCredentials: Bool = false) async throws -> Exporter {
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") || inheritCredentials }
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> Exporter {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
         // No EC2 here: don't probe 169.254.169.254, and keep the user's ~/.aws out of tests.
         env["AWS_EC2_METADATA_DISABLED"] = "true"
         env["AWS_CONFIG_FILE"] = "/nonexistent/config"

@@ -1,6 +1,6 @@
-/// A small, strict parser of the text format for assertions: one entry per
-/// sample line, HELP/TYPE remembered per family. promtool checks the format
-/// itself; this only reads values back.
+/// A small parser of the text format for assertions: one entry per sample
+/// line; comments are skipped. promtool checks the format itself; this only
+/// reads values back.
 public struct ParsedExposition {
     public struct Series: Hashable, Sendable {
         public let name: String
@@ -8,21 +8,9 @@ public struct ParsedExposition {
     }
 
     public private(set) var values: [Series: Double] = [:]
-    public private(set) var types: [String: String] = [:]
-    public private(set) var helps: [String: String] = [:]
 
     public init(_ text: String) {
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if line.hasPrefix("# TYPE ") {
-                let parts = line.dropFirst(7).split(separator: " ", maxSplits: 1)
-                if parts.count == 2 { types[String(parts[0])] = String(parts[1]) }
-                continue
-            }
-            if line.hasPrefix("# HELP ") {
-                let parts = line.dropFirst(7).split(separator: " ", maxSplits: 1)
-                if parts.count == 2 { helps[String(parts[0])] = String(parts[1]) }
-                continue
-            }
             if line.hasPrefix("#") { continue }
             if let (series, value) = Self.parseSample(Substring(line)) { values[series] = value }
         }
@@ -83,5 +71,4 @@ public struct ParsedExposition {
         values.filter { $0.key.name == name }
     }
 
-    public var familyNames: Set<String> { Set(values.keys.map(\.name)) }
 }
