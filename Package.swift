@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // C shims: system libraries from Debian's -dev packages.
@@ -28,6 +29,11 @@ let package = Package(
             name: "CMicroHTTPD",
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypt",
+            pkgConfig: "libxcrypt",
+            providers: [.apt(["libcrypt-dev"])]
         ),
         .systemLibrary(
             name: "CZlib",
@@ -38,8 +44,18 @@ let package = Package(
         // Prometheus text exposition format: metric families and their rendering.
         .target(name: "Exposition", swiftSettings: strict),
 
-        // libmicrohttpd-backed HTTP server with gzip content coding. Knows nothing of AWS.
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        // libmicrohttpd-backed HTTP server: gzip, limits, and exporter-toolkit's
+        // web config (TLS through GnuTLS, bcrypt basic auth, headers). Knows nothing of AWS.
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "CMicroHTTPD", "CZlib", "CCrypt",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
 
         // AWS client: SigV4, credentials, the JSON 1.1 protocol, DescribeWorkspaceImages.
         .target(
@@ -115,8 +131,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AWSWorkSpacesTests", dependencies: ["AWSWorkSpaces", "HTTPServer", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AWSWorkSpacesTests",
+            dependencies: ["AWSWorkSpaces", "HTTPServer", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "WorkSpacesCollectorTests",
             dependencies: ["WorkSpacesCollector", "AWSWorkSpaces", "Exposition"],
@@ -126,7 +150,6 @@ let package = Package(
         .testTarget(
             name: "WorkSpacesExporterTests",
             dependencies: ["WorkSpacesExporter", "WorkSpacesEmulator", "TestSupport"],
-            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         // The shipped dashboards, alert rules and example configs, linted and run in a real Prometheus and Alertmanager.

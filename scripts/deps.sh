@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system and Python packages this project needs, when missing.
-#   scripts/deps.sh build   - what building needs (libmicrohttpd, zlib)
-#   scripts/deps.sh test    - plus what the tests start (prometheus/promtool, curl, moto)
+#   scripts/deps.sh build   - what building needs (libmicrohttpd with GnuTLS, libcrypt, zlib)
+#   scripts/deps.sh test    - plus what the tests start (prometheus/promtool, curl, wrk, openssl, htpasswd, moto)
 set -euo pipefail
 
 mode="${1:-build}"
-packages=(libmicrohttpd-dev zlib1g-dev pkg-config)
+packages=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev zlib1g-dev pkg-config)
 if [[ "$mode" == "test" ]]; then
-  packages+=(prometheus prometheus-alertmanager curl python3 python3-pip)
+  packages+=(prometheus prometheus-alertmanager curl wrk openssl apache2-utils python3 python3-pip)
 fi
 
 missing=()
@@ -23,9 +23,10 @@ if ((${#missing[@]})); then
 fi
 
 if [[ "$mode" == "test" ]]; then
-  if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import moto, boto3, flask_cors" >/dev/null 2>&1; then
-    echo "installing: moto[server] boto3 (pip)" >&2
-    python3 -m pip install --quiet "moto[server]==5.2.1" "boto3==1.43.11" \
-      || python3 -m pip install --quiet --break-system-packages "moto[server]==5.2.1" "boto3==1.43.11"
+  if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import moto, boto3, flask_cors, prometheus_client, cryptography" >/dev/null 2>&1; then
+    echo "installing: moto[server] boto3 prometheus-client (pip)" >&2
+    pip_packages=("moto[server]==5.2.1" "boto3==1.43.11" "prometheus-client==0.21.1")
+    python3 -m pip install --quiet "${pip_packages[@]}" \
+      || python3 -m pip install --quiet --break-system-packages "${pip_packages[@]}"
   fi
 fi

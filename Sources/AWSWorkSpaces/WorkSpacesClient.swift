@@ -21,7 +21,7 @@ public final class WorkSpacesClient: Sendable {
 
     public init(
         region: String, endpoint: Endpoint, credentials: any CredentialProvider, httpClient: HTTPClient,
-        requestTimeout: TimeAmount = .seconds(30), maxBodyBytes: Int = 16 << 20, maxPages: Int = 10_000,
+        requestTimeout: TimeAmount = .seconds(30), maxBodyBytes: Int = 16 << 20, maxPages: Int = 1000,
         retryPolicy: RetryPolicy = RetryPolicy(), observer: any APIObserver = NoAPIObserver()
     ) {
         self.region = region

@@ -5,4 +5,68 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include <gnutls/gnutls.h>
+
+/* MHD_get_connection_info is variadic, which Swift does not import. */
+
+/* What the client's certificate on a TLS connection amounts to. */
+enum cmhd_client_certificate {
+    CMHD_CLIENT_CERT_NO_TLS = -1,   /* not a TLS connection */
+    CMHD_CLIENT_CERT_NONE = 0,      /* no certificate presented */
+    CMHD_CLIENT_CERT_VALID = 1,     /* presented and verified against the trusted CAs */
+    CMHD_CLIENT_CERT_INVALID = 2,   /* presented but not verified; see *status */
+};
+
+/* Checks the peer certificate of a TLS connection. `status` receives GnuTLS's
+   verification flags (GNUTLS_CERT_EXPIRED, GNUTLS_CERT_SIGNER_NOT_FOUND, ...). */
+static inline int cmhd_client_certificate(struct MHD_Connection *connection, unsigned int *status) {
+    *status = 0;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (info == NULL || info->tls_session == NULL) return CMHD_CLIENT_CERT_NO_TLS;
+    gnutls_session_t session = (gnutls_session_t)info->tls_session;
+    unsigned int count = 0;
+    if (gnutls_certificate_get_peers(session, &count) == NULL || count == 0) return CMHD_CLIENT_CERT_NONE;
+    if (gnutls_certificate_verify_peers2(session, status) != 0) {
+        if (*status == 0) *status = GNUTLS_CERT_INVALID;
+        return CMHD_CLIENT_CERT_INVALID;
+    }
+    return *status == 0 ? CMHD_CLIENT_CERT_VALID : CMHD_CLIENT_CERT_INVALID;
+}
+
+/* The TLS protocol a connection negotiated, for logs; NULL without TLS. */
+static inline const char *cmhd_tls_protocol(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (info == NULL || info->tls_session == NULL) return NULL;
+    return gnutls_protocol_get_name(gnutls_protocol_get_version((gnutls_session_t)info->tls_session));
+}
+
+/* Loads a PEM certificate chain and key as MHD will, so that start-up can say
+   what is wrong: 0, or a negative GnuTLS error code for gnutls_strerror. */
+static inline int cmhd_check_key_pair(const char *cert, const char *key) {
+    gnutls_certificate_credentials_t credentials;
+    if (gnutls_certificate_allocate_credentials(&credentials) != 0) return GNUTLS_E_MEMORY_ERROR;
+    gnutls_datum_t certDatum = { (unsigned char *)cert, (unsigned int)__builtin_strlen(cert) };
+    gnutls_datum_t keyDatum = { (unsigned char *)key, (unsigned int)__builtin_strlen(key) };
+    int result = gnutls_certificate_set_x509_key_mem(credentials, &certDatum, &keyDatum, GNUTLS_X509_FMT_PEM);
+    gnutls_certificate_free_credentials(credentials);
+    return result < 0 ? result : 0;
+}
+
+/* Loads PEM CA certificates: how many, or a negative GnuTLS error code. */
+static inline int cmhd_check_trust(const char *ca) {
+    gnutls_certificate_credentials_t credentials;
+    if (gnutls_certificate_allocate_credentials(&credentials) != 0) return GNUTLS_E_MEMORY_ERROR;
+    gnutls_datum_t datum = { (unsigned char *)ca, (unsigned int)__builtin_strlen(ca) };
+    int result = gnutls_certificate_set_x509_trust_mem(credentials, &datum, GNUTLS_X509_FMT_PEM);
+    gnutls_certificate_free_credentials(credentials);
+    return result;
+}
+
+/* Checks a GnuTLS priority string (built from min_version and max_version). */
+static inline int cmhd_check_priorities(const char *priorities) {
+    gnutls_priority_t cache;
+    int result = gnutls_priority_init(&cache, priorities, NULL);
+    if (result == 0) gnutls_priority_deinit(cache);
+    return result;
+}
 #endif

@@ -1,28 +1,43 @@
-/// Encoder for the Prometheus text exposition format, version 0.0.4.
+/// Encoder for the two text formats Prometheus reads: its own text format 0.0.4
+/// and OpenMetrics 1.0. They differ only where ``ExpositionFormat`` says.
 ///
-/// See https://prometheus.io/docs/instrumenting/exposition_formats/.
+/// See https://prometheus.io/docs/instrumenting/exposition_formats/ and
+/// https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md.
 public enum TextFormat {
-    /// The `Content-Type` of what ``encode(_:)`` produces.
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    /// The `Content-Type` of the 0.0.4 format.
+    public static let contentType = ExpositionFormat.prometheusText.contentType
 
     /// Renders families in the order given (callers pass ``MetricFamily/merge(_:)``'s
-    /// sorted output). Every family gets its HELP and TYPE lines, even when empty.
+    /// sorted output) in the 0.0.4 format.
     public static func encode(_ families: [MetricFamily]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(families.reduce(0) { $0 + 128 + $1.samples.count * 96 })
+        ExpositionFormat.prometheusText.encode(families)
+    }
+
+    /// Appends families without any trailer. In OpenMetrics a counter family's
+    /// HELP and TYPE name drops `_total`, which stays on its samples, and HELP
+    /// escapes double quotes too.
+    static func append(_ families: [MetricFamily], openMetrics: Bool, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + families.reduce(0) { $0 + 128 + $1.samples.count * 96 })
         for family in families {
+            var familyName = family.name
+            var sampleInfix = ""
+            if openMetrics, family.type == .counter {
+                if familyName.hasSuffix("_total") { familyName.removeLast(6) }
+                sampleInfix = "_total"
+            }
             append("# HELP ", to: &out)
-            append(family.name, to: &out)
+            append(familyName, to: &out)
             out.append(0x20)
-            appendEscaped(family.help, escapeQuotes: false, to: &out)
+            appendEscaped(family.help, escapeQuotes: openMetrics, to: &out)
             out.append(0x0A)
             append("# TYPE ", to: &out)
-            append(family.name, to: &out)
+            append(familyName, to: &out)
             out.append(0x20)
-            append(family.type.rawValue, to: &out)
+            append(openMetrics && family.type == .untyped ? "unknown" : family.type.rawValue, to: &out)
             out.append(0x0A)
             for sample in family.samples {
-                append(family.name, to: &out)
+                append(familyName, to: &out)
+                append(sampleInfix, to: &out)
                 append(sample.suffix, to: &out)
                 if !sample.labels.isEmpty {
                     out.append(UInt8(ascii: "{"))
@@ -41,7 +56,6 @@ public enum TextFormat {
                 out.append(0x0A)
             }
         }
-        return out
     }
 
     /// Formats a sample value the way client_golang does: `NaN`, `+Inf`, `-Inf`,
@@ -55,8 +69,8 @@ public enum TextFormat {
         return "\(value)"
     }
 
-    /// Escapes per the 0.0.4 format: backslash and newline always, double quote
-    /// in label values only.
+    /// Escapes backslash and newline always, double quote where asked (label
+    /// values in both formats, HELP text in OpenMetrics).
     static func appendEscaped(_ text: String, escapeQuotes: Bool, to out: inout [UInt8]) {
         for byte in text.utf8 {
             switch byte {

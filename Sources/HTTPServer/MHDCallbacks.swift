@@ -28,6 +28,10 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
     return context.state.withLock { state -> MHD_Result in
         switch state {
         case .receiving:
+            if let refusal = server.clientCertificateRefusal(connection) {
+                state = .sent
+                return queue(refusal, on: connection)
+            }
             let request = HTTPRequest(
                 method: method.map { String(cString: $0) } ?? "",
                 path: url.map { String(cString: $0) } ?? "/",

@@ -1,97 +1,98 @@
 public import AWSWorkSpaces
-public import Exposition
+import Exposition
 import Foundation
 public import Logging
+import Synchronization
 
-/// Collects the metrics of every configured region on each call, concurrently,
-/// and returns fresh families: nothing about images is kept between scrapes.
-/// The API metrics (counters) are the one deliberate exception.
+/// Collects every configured region on each scrape, concurrently, and returns
+/// fresh families. Deliberately kept between scrapes: the API counters, each
+/// region's collection in flight (shared by concurrent scrapes), its last
+/// success (reused for `--collector.min-interval`), and the merged image
+/// families of the latest generation, so a reused result is not merged again.
 public final class WorkSpacesCollector: Sendable {
-    let clients: [WorkSpacesClient]
-    let query: ImageQuery
+    let regions: [RegionCollector]
     let buildInfo: BuildInfo
     let apiMetrics: APIMetrics?
-    let logger: Logger
+    let includeProcessMetrics: Bool
+    private let merged = Mutex<(generation: [UInt64], families: [MetricFamily])?>(nil)
 
-    public init(clients: [WorkSpacesClient], query: ImageQuery, buildInfo: BuildInfo = .current, apiMetrics: APIMetrics? = nil, logger: Logger) {
-        self.clients = clients
-        self.query = query
+    /// - Parameter minInterval: how long a successful collection is reused
+    ///   instead of calling the API again; zero calls it on every scrape.
+    public init(
+        clients: [WorkSpacesClient], query: ImageQuery, minInterval: Duration = .zero, buildInfo: BuildInfo = .current,
+        apiMetrics: APIMetrics? = nil, includeProcessMetrics: Bool = true, logger: Logger
+    ) {
+        self.regions = clients.map { RegionCollector(client: $0, query: query, minInterval: minInterval, logger: logger) }
         self.buildInfo = buildInfo
         self.apiMetrics = apiMetrics
-        self.logger = logger
+        self.includeProcessMetrics = includeProcessMetrics
     }
 
     /// The families for one scrape, merged across regions and sorted by name.
-    /// Each region's collection ends within `budget`: what has not finished by
-    /// then reports `aws_workspaces_up 0`.
-    public func collect(budget: CollectionBudget) async -> [MetricFamily] {
-        let query = self.query
-        let logger = self.logger
-        let perRegion = await withTaskGroup(of: [MetricFamily].self) { group in
-            for client in clients {
-                group.addTask { await Self.collect(client: client, query: query, budget: budget, logger: logger) }
-            }
-            var all: [MetricFamily] = []
-            for await families in group { all += families }
-            return all
-        }
-        return MetricFamily.merge(perRegion + [buildInfo.family] + (apiMetrics?.families() ?? [])).filter { !$0.samples.isEmpty }
-    }
-
-    enum Outcome: Sendable {
-        case images([WorkspaceImage])
-        case failed(AWSClientError)
-        case timedOut
-    }
-
-    static func collect(client: WorkSpacesClient, query: ImageQuery, budget: CollectionBudget, logger: Logger) async -> [MetricFamily] {
+    /// Each region's answer comes within `budget`: a collection that has not
+    /// finished by then reports `aws_workspaces_up 0`.
+    public func collect(budget: CollectionBudget) async -> Scrape {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: budget.duration)
-        let region = client.region
-        // Race the collection against the budget, so even a hung credential
-        // source cannot make the scrape outlive Prometheus's timeout.
-        let outcome = await DeadlineRace.run(until: deadline) { () -> Outcome in
-            do throws(AWSClientError) {
-                return .images(try await client.allWorkspaceImages(
-                    imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline))
-            } catch {
-                return .failed(error)
+        let answers = await withTaskGroup(of: (Int, RegionCollector.Answer).self) { group in
+            for (index, region) in regions.enumerated() {
+                group.addTask { (index, await region.collect(budget: budget, deadline: deadline)) }
             }
-        } ?? .timedOut
-        var families: [MetricFamily] = []
-        var up = 0.0
-        switch outcome {
-        case let .images(images):
-            families = ImageMetrics.families(for: images, region: region, now: Date().timeIntervalSince1970)
-            up = 1
-        case let .failed(error):
-            log(error, region: region, logger: logger)
-        case .timedOut:
-            log(.deadlineExceeded("collection did not finish within \(budget.duration) (\(budget.source))"), region: region, logger: logger)
+            var answers = [RegionCollector.Answer?](repeating: nil, count: regions.count)
+            for await (index, answer) in group { answers[index] = answer }
+            return answers
         }
-        let seconds = start.duration(to: clock.now) / .seconds(1)
-        let regionLabel = [Label("region", region)]
-        families.append(MetricFamily(
-            name: "aws_workspaces_up",
-            help: "Whether the last collection of WorkSpaces images in the region succeeded (1) or not (0).",
-            type: .gauge, samples: [Sample(labels: regionLabel, value: up)]))
-        families.append(MetricFamily(
-            name: "aws_workspaces_scrape_duration_seconds",
-            help: "Seconds the collection of WorkSpaces images in the region took.",
-            type: .gauge, samples: [Sample(labels: regionLabel, value: seconds)]))
+        let elapsed = start.duration(to: clock.now) / .seconds(1)
         let budgetSeconds = budget.duration / .seconds(1)
-        families.append(MetricFamily(
-            name: "aws_workspaces_scrape_timeout_seconds",
-            help: "Seconds the collection was allowed: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
-            type: .gauge, samples: [Sample(labels: regionLabel, value: budgetSeconds)]))
-        return families
+
+        var up: [Sample] = []
+        var durations: [Sample] = []
+        var timeouts: [Sample] = []
+        var lastSuccess: [Sample] = []
+        for (region, answer) in zip(regions, answers) {
+            let labels = [Label("region", region.region)]
+            up.append(Sample(labels: labels, value: answer?.result?.succeeded == true ? 1 : 0))
+            durations.append(Sample(labels: labels, value: answer?.result?.seconds ?? elapsed))
+            timeouts.append(Sample(labels: labels, value: budgetSeconds))
+            if let success = answer?.lastSuccess {
+                lastSuccess.append(Sample(labels: labels, value: success.finishedWallTime))
+            }
+        }
+        var dynamic = [
+            MetricFamily(
+                name: "aws_workspaces_up",
+                help: "Whether the collection of WorkSpaces images in the region that this scrape reports succeeded (1) or not (0).",
+                type: .gauge, samples: up),
+            MetricFamily(
+                name: "aws_workspaces_scrape_duration_seconds",
+                help: "Seconds the collection of WorkSpaces images in the region took (the reused one, under --collector.min-interval).",
+                type: .gauge, samples: durations),
+            MetricFamily(
+                name: "aws_workspaces_scrape_timeout_seconds",
+                help: "Seconds the collection was allowed: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
+                type: .gauge, samples: timeouts),
+            MetricFamily(
+                name: "aws_workspaces_last_success_timestamp_seconds",
+                help: "When the last successful collection in the region ended, in Unix seconds. With --collector.min-interval (for HA pairs and many scrapers) a scrape may reuse that result instead of calling the API.",
+                type: .gauge, samples: lastSuccess),
+            buildInfo.family,
+        ]
+        dynamic += apiMetrics?.families() ?? []
+        if includeProcessMetrics { dynamic += ProcessMetrics.families() }
+
+        let generation = answers.map { $0?.result?.generation ?? 0 }
+        let imageFamilies = mergedImageFamilies(generation: generation, answers: answers)
+        let all = MetricFamily.merge(MetricFamily.merge(dynamic) + imageFamilies).filter { !$0.samples.isEmpty }
+        return Scrape(families: all, cacheable: Set(imageFamilies.map(\.name)), generation: generation)
     }
 
-    /// The one log line a failed collection writes.
-    static func log(_ error: AWSClientError, region: String, logger: Logger) {
-        logger.error("DescribeWorkspaceImages failed", metadata: [
-            "region": "\(region)", "code": "\(error.code)", "message": "\(error.message)",
-        ])
+    /// The image families of all regions merged, reused while the regions'
+    /// results are the same ones.
+    private func mergedImageFamilies(generation: [UInt64], answers: [RegionCollector.Answer?]) -> [MetricFamily] {
+        if let cached = merged.withLock({ $0 }), cached.generation == generation { return cached.families }
+        let families = MetricFamily.merge(answers.flatMap { $0?.result?.families ?? [] })
+        merged.withLock { $0 = (generation, families) }
+        return families
     }
 }

@@ -20,6 +20,9 @@ public struct EmulatorAPI: Sendable {
             return .awsError(400, code: "UnknownOperationException", message: "The emulator only implements DescribeWorkspaceImages")
         }
         let faultApplies = configuration.faultRegion.map { $0 == Self.signedRegion(headers["authorization"]) } ?? true
+        if configuration.fault == .endlessToken, faultApplies {
+            return .json(200, Array(#"{"Images":[],"NextToken":"endless-\#(number)"}"#.utf8))
+        }
         if let fault = configuration.fault, faultApplies, number % configuration.faultEvery == 0, fault != .repeatToken {
             return reply(for: fault)
         }
@@ -102,10 +105,14 @@ public struct EmulatorAPI: Sendable {
             <ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error><RequestId>emulated</RequestId></ErrorResponse>
             """
             return .respond(status: 403, headers: [("Content-Type", "text/html")], body: Array(xml.utf8))
+        case .oversized:
+            return .json(200, Array(#"{"Images":[],"NextToken":""#.utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 20 << 20) + Array(#""}"#.utf8))
         case .stall:
             return .stall
         case .repeatToken:
             return .json(200, Array(#"{"Images":[],"NextToken":"page-0"}"#.utf8))
+        case .endlessToken:
+            return .json(200, Array(#"{"Images":[],"NextToken":"endless-0"}"#.utf8))
         }
     }
 }

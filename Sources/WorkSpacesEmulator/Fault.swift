@@ -16,6 +16,10 @@ public enum Fault: String, Sendable, CaseIterable {
     case xmlError = "xml-error"
     /// 200 pages that always return the same `NextToken`.
     case repeatToken = "repeat-token"
+    /// 200 pages without images, each with a new `NextToken`: pagination that never ends.
+    case endlessToken = "endless-token"
+    /// A 200 body of 20 MiB, past the exporter's 16 MiB limit.
+    case oversized
     /// Headers are sent, then nothing more: a body that never ends.
     case stall
 }

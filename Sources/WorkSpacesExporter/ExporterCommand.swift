@@ -23,6 +23,24 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath = "/metrics"
 
+    @Option(name: .customLong("web.config.file"), help: "Path to a web config file (exporter-toolkit format) for TLS, basic authentication and response headers.")
+    var webConfigFile: String?
+
+    @Option(name: .customLong("web.max-requests"), help: "Maximum number of scrapes served at once; beyond it the answer is 503. 0 means no limit.")
+    var maxRequests = 40
+
+    @Option(name: .customLong("web.max-connections"), help: "Maximum number of open connections; more wait in the kernel's backlog.")
+    var maxConnections: UInt32 = 512
+
+    @Option(name: .customLong("web.max-connections-per-ip"), help: "Maximum number of open connections from one IP address. 0 means no limit.")
+    var maxConnectionsPerIP: UInt32 = 0
+
+    @Option(name: .customLong("web.idle-timeout"), help: "Seconds a connection may stay silent (idle keep-alive, or a slow client) before it is closed.")
+    var idleTimeout: UInt32 = 60
+
+    @Option(name: .customLong("web.max-header-bytes"), help: "Bytes allowed per connection for the request line and headers: a longer URL gets 414, longer headers 431.")
+    var maxHeaderBytes = 16 * 1024
+
     @Option(name: .customLong("aws.region"), help: "AWS region to collect; repeat for several (collected concurrently). Default: AWS_REGION, then AWS_DEFAULT_REGION.")
     var regions: [String] = []
 
@@ -37,6 +55,9 @@ struct ExporterCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("workspaces.page-size"), help: "MaxResults per DescribeWorkspaceImages page, 1 to 25.")
     var pageSize = 25
+
+    @Option(name: .customLong("workspaces.max-pages"), help: "Pages one collection may read before it gives up (up 0), in case NextToken never ends.")
+    var maxPages = 1000
 
     @Option(name: .customLong("aws.role-arn"), help: "Role to assume with the credentials found, for cross-account use.")
     var roleArn: String?
@@ -59,6 +80,9 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("collector.timeout-offset"), help: "Seconds taken off X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer.")
     var timeoutOffset = 0.5
 
+    @Option(name: .customLong("collector.min-interval"), help: "Seconds a successful collection is reused instead of calling the API again: for HA Prometheus pairs and many scrapers. 0 calls the API on every scrape.")
+    var minInterval = 0.0
+
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
 
@@ -74,8 +98,14 @@ struct ExporterCommand: AsyncParsableCommand {
         }
         do { _ = try ListenAddress.parse(listenAddress) } catch { throw ValidationError(error.description) }
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--aws.max-attempts must be 1 or more") }
-        guard collectorTimeout > 0, collectorTimeout.isFinite else { throw ValidationError("--collector.timeout must be more than 0") }
-        guard timeoutOffset >= 0, timeoutOffset.isFinite else { throw ValidationError("--collector.timeout-offset must be 0 or more") }
+        guard collectorTimeout > 0, collectorTimeout <= 86_400 else { throw ValidationError("--collector.timeout must be more than 0 and at most 86400 seconds") }
+        guard timeoutOffset >= 0, timeoutOffset <= 3600 else { throw ValidationError("--collector.timeout-offset must be from 0 to 3600 seconds") }
+        guard maxPages >= 1 else { throw ValidationError("--workspaces.max-pages must be 1 or more") }
+        guard minInterval >= 0, minInterval.isFinite, minInterval <= 86_400 else { throw ValidationError("--collector.min-interval must be from 0 to 86400 seconds") }
+        guard maxRequests >= 0 else { throw ValidationError("--web.max-requests must be 0 (no limit) or more") }
+        guard maxConnections > 0 else { throw ValidationError("--web.max-connections must be more than 0") }
+        guard idleTimeout > 0 else { throw ValidationError("--web.idle-timeout must be more than 0") }
+        guard (1024...1_048_576).contains(maxHeaderBytes) else { throw ValidationError("--web.max-header-bytes must be from 1024 to 1048576") }
         if externalId != nil || roleSessionName != nil, roleArn == nil {
             throw ValidationError("--aws.external-id and --aws.role-session-name need --aws.role-arn")
         }
@@ -88,6 +118,15 @@ struct ExporterCommand: AsyncParsableCommand {
         let logger = Logger(label: "workspaces_exporter")
 
         let address = try ListenAddress.parse(listenAddress)
+        var web = WebConfiguration()
+        if let webConfigFile {
+            do {
+                web = try WebConfiguration.load(path: webConfigFile)
+            } catch {
+                logger.error("cannot start", metadata: ["err": "\(error)"])
+                throw ExitCode.failure
+            }
+        }
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30))))
@@ -115,7 +154,7 @@ struct ExporterCommand: AsyncParsableCommand {
                     logger.info("collecting region", metadata: ["region": "\(region)", "endpoint": "\(endpoint)"])
                     return WorkSpacesClient(
                         region: region, endpoint: endpoint, credentials: credentials, httpClient: httpClient,
-                        retryPolicy: retryPolicy, observer: apiMetrics)
+                        maxPages: maxPages, retryPolicy: retryPolicy, observer: apiMetrics)
                 }
             } catch {
                 logger.error("cannot start", metadata: ["code": "\(error.code)", "err": "\(error.message)"])
@@ -124,14 +163,20 @@ struct ExporterCommand: AsyncParsableCommand {
             let collector = WorkSpacesCollector(
                 clients: clients,
                 query: ImageQuery(imageType: imageType?.value, imageIds: imageIds, pageSize: pageSize),
+                minInterval: .milliseconds(Int64(minInterval * 1000)),
                 apiMetrics: apiMetrics,
                 logger: logger)
             let handler = ExporterHandler(
                 telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
-                defaultTimeout: .milliseconds(Int64(collectorTimeout * 1000)), timeoutOffset: .milliseconds(Int64(timeoutOffset * 1000)))
+                defaultTimeout: .milliseconds(Int64(collectorTimeout * 1000)), timeoutOffset: .milliseconds(Int64(timeoutOffset * 1000)),
+                maxRequests: maxRequests)
             let server: HTTPServer
             do {
-                server = try HTTPServer(configuration: .init(address: address, logger: Logger(label: "http")), handler: handler)
+                server = try HTTPServer(
+                    configuration: .init(
+                        address: address, connectionTimeout: idleTimeout, maxConnections: maxConnections,
+                        maxConnectionsPerIP: maxConnectionsPerIP, maxHeaderBytes: maxHeaderBytes, web: web, logger: Logger(label: "http")),
+                    handler: handler)
             } catch {
                 logger.error("cannot start the web server", metadata: ["err": "\(error)"])
                 throw ExitCode.failure
@@ -139,6 +184,7 @@ struct ExporterCommand: AsyncParsableCommand {
             logger.info("listening", metadata: [
                 "address": "\(ListenAddress(host: address.host, port: server.port))",
                 "version": "\(BuildInfo.current.version)", "telemetry_path": "\(telemetryPath)",
+                "tls": "\(web.tls != nil)", "basic_auth": "\(web.basicAuth != nil)",
             ])
 
             let signal = await SignalWaiter().wait()

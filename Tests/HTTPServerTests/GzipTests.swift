@@ -12,6 +12,17 @@ import Testing
         #expect(gunzip(compressed) == text)
     }
 
+    @Test func chunksCompressedApartJoinIntoOneMember() throws {
+        let parts: [[UInt8]] = [Array("first part\n".utf8), [], Array(repeating: UInt8(ascii: "x"), count: 200_000), Array("# EOF\n".utf8)]
+        let chunks = try parts.map { part throws(Gzip.Failure) in try GzipChunk(compressing: part) }
+        let joined = GzipChunk.join(chunks)
+        // zlib's inflate checks the combined CRC-32 and length in the trailer.
+        #expect(gunzip(joined) == Array(parts.joined()))
+        #expect(gunzip(GzipChunk.join([])) == [])
+        // A chunk reused in another body stays valid: the cache relies on it.
+        #expect(gunzip(GzipChunk.join([chunks[3], chunks[0]])) == parts[3] + parts[0])
+    }
+
     @Test func compressesExpositionText() throws {
         let line = Array("aws_workspaces_image_info{image_id=\"wsi-123\",name=\"x\",region=\"us-east-1\"} 1\n".utf8)
         let text = Array((0..<1000).map { _ in line }.joined())

@@ -86,7 +86,8 @@ public final class ChildProcess: @unchecked Sendable {
             if !process.isRunning { return process.terminationStatus }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return nil
+        // One last look: the loop may have been starved past the deadline.
+        return process.isRunning ? nil : process.terminationStatus
     }
 
     public func stop() {
@@ -121,4 +122,13 @@ public func runCommand(_ executable: String, _ arguments: [String], environment:
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Runs blocking work (a child process, a socket read) on a thread of its own
+/// rather than on Swift's cooperative pool, which has only as many threads as
+/// cores and which in-process servers under test need to answer.
+public func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
 }

@@ -1,7 +1,7 @@
 /// A small parser of the text format for assertions: one entry per sample
 /// line; comments are skipped. promtool checks the format itself; this only
 /// reads values back.
-public struct ParsedExposition {
+public struct ParsedExposition: Sendable {
     public struct Series: Hashable, Sendable {
         public let name: String
         public let labels: [String: String]
@@ -26,11 +26,14 @@ public struct ParsedExposition {
             while index < line.endIndex, line[index] != "}" {
                 guard let equals = line[index...].firstIndex(of: "=") else { return nil }
                 let key = String(line[index..<equals])
-                index = line.index(equals, offsetBy: 2) // skip ="
+                // Skip =" (anything else is not a sample this parser reads).
+                guard line.distance(from: equals, to: line.endIndex) >= 2 else { return nil }
+                index = line.index(equals, offsetBy: 2)
                 var value = ""
                 while index < line.endIndex, line[index] != "\"" {
                     if line[index] == "\\" {
                         index = line.index(after: index)
+                        guard index < line.endIndex else { return nil }
                         switch line[index] {
                         case "n": value.append("\n")
                         default: value.append(line[index])
@@ -41,9 +44,11 @@ public struct ParsedExposition {
                     index = line.index(after: index)
                 }
                 labels[key] = value
+                guard index < line.endIndex else { return nil }
                 index = line.index(after: index) // closing quote
                 if index < line.endIndex, line[index] == "," { index = line.index(after: index) }
             }
+            guard index < line.endIndex else { return nil }
             rest = line[line.index(after: index)...]
         } else {
             guard let space = line.firstIndex(of: " ") else { return nil }

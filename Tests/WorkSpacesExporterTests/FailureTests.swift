@@ -21,11 +21,14 @@ struct FailureTests {
         ("truncated", "TransportError"),
         ("xml-error", "InvalidClientTokenId"),
         ("repeat-token", "PaginationError"),
+        ("endless-token", "PaginationError"),
+        ("oversized", "InvalidResponse"),
     ])
     func faultGivesUpZero(fault: String, code: String) async throws {
         let emulator = try await Emulator.start(images: 30, extra: ["--fault", fault])
         defer { emulator.stop() }
-        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--workspaces.max-pages", "20"], environment: emulatorCredentials)
         defer { exporter.stop() }
 
         try await expectDown(exporter, code: code)

@@ -20,7 +20,7 @@ struct MotoTests {
         let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
         let moto = try await MotoServer.start(authAfter: 3)
         let url = moto.url
-        let seed = PackagePaths.root.appendingPathComponent("Tests/WorkSpacesExporterTests/Fixtures/seed_moto.py").path
+        let seed = PackagePaths.root.appendingPathComponent("Tests/Fixtures/seed_moto.py").path
         let result = try runCommand(python, [seed, url, String(Self.imageCount)], environment: environment)
         #expect(result.status == 0, "seeding moto failed: \(result.output)")
         let json = try #require(result.output.split(separator: "\n").last)

@@ -51,7 +51,12 @@ struct PrometheusScrapeTests {
         // Every aws_workspaces_* series but build_info carries region.
         #expect(try await prometheus.value(#"count({__name__=~"aws_workspaces_.+",__name__!="aws_workspaces_exporter_build_info",region=""})"#) == nil)
 
-        // Prometheus asked for gzip and got it.
+        // Prometheus asked for OpenMetrics and gzip, and got both: the values
+        // above went through its OpenMetrics parser.
         #expect(exporter.log.contains("encoding=gzip"), "\(exporter.log)")
+        #expect(exporter.log.contains("application/openmetrics-text; version=1.0.0"), "\(exporter.log)")
+        // OpenMetrics counters keep their _total samples.
+        #expect(try await prometheus.value(#"sum(aws_workspaces_api_requests_total)"#) != nil)
+        #expect(try await prometheus.value("process_resident_memory_bytes > 1e6") != nil)
     }
 }

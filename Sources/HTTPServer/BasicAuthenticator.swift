@@ -1,0 +1,103 @@
+import CCrypt
+import Crypto
+import Dispatch
+import Foundation
+import Synchronization
+
+/// HTTP basic authentication against bcrypt hashes, as exporter-toolkit's
+/// `basic_auth_users` does.
+///
+/// bcrypt is verified with libxcrypt's `crypt_r`. An unknown user is checked
+/// against a dummy hash of the same cost, so the time taken does not reveal
+/// which users exist. A verified user and password is remembered (as a SHA-256
+/// digest, never the password) so that a scrape every few seconds does not pay
+/// for bcrypt each time; wrong passwords are never remembered.
+public final class BasicAuthenticator: Sendable {
+    let users: [String: String]
+    let dummyHash: String
+    private let verified = Mutex<Set<[UInt8]>>([])
+    /// Bounds the memory of verified pairs; past it the set starts over.
+    static let maxRemembered = 1024
+    /// bcrypt takes tens of milliseconds by design: run it off the Swift
+    /// concurrency pool, which the collection needs.
+    private static let queue = DispatchQueue(label: "basic-auth.bcrypt", attributes: .concurrent)
+
+    /// Why a hash was refused, for the web config loader.
+    enum HashProblem: Error { case notBcrypt, rejected }
+
+    /// - Parameter users: bcrypt hashes (`$2a$`, `$2b$`, `$2y$`) by user name.
+    init(users: [String: String]) throws(HashProblem) {
+        for hash in users.values { try Self.check(hash) }
+        self.users = users
+        let cost = users.values.compactMap(Self.cost).max() ?? 10
+        self.dummyHash = Self.makeHash(password: "not a password", cost: cost) ?? "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi"
+    }
+
+    /// Whether `header` (an `Authorization` value) names a user with the right password.
+    public func authorize(_ header: String?) async -> Bool {
+        guard let (user, password) = Self.credentials(from: header) else { return false }
+        let hash = users[user]
+        let key = Array(SHA256.hash(data: Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8)))
+        if hash != nil, verified.withLock({ $0.contains(key) }) { return true }
+        let dummy = dummyHash
+        let matches = await withCheckedContinuation { continuation in
+            Self.queue.async { continuation.resume(returning: Self.verify(password: password, hash: hash ?? dummy)) }
+        }
+        guard matches, hash != nil else { return false }
+        verified.withLock { set in
+            if set.count >= Self.maxRemembered { set.removeAll() }
+            set.insert(key)
+        }
+        return true
+    }
+
+    /// User and password from `Basic <base64(user:password)>`; nil when malformed.
+    static func credentials(from header: String?) -> (String, String)? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+              let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+              let decoded = String(data: data, encoding: .utf8),
+              let colon = decoded.firstIndex(of: ":") else { return nil }
+        return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
+    }
+
+    static func check(_ hash: String) throws(HashProblem) {
+        guard ["$2a$", "$2b$", "$2y$"].contains(where: hash.hasPrefix), cost(hash) != nil else { throw .notBcrypt }
+        // crypt_r refuses a malformed setting with a result starting with '*'.
+        guard let result = crypt("", setting: hash), !result.hasPrefix("*") else { throw .rejected }
+    }
+
+    static func cost(_ hash: String) -> Int? {
+        let parts = hash.split(separator: "$", omittingEmptySubsequences: true)
+        guard parts.count >= 3, let cost = Int(parts[1]), (4...31).contains(cost) else { return nil }
+        return cost
+    }
+
+    /// Compares in constant time, so a near miss takes as long as a far one.
+    static func verify(password: String, hash: String) -> Bool {
+        guard let result = crypt(password, setting: hash) else { return false }
+        let a = Array(result.utf8), b = Array(hash.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
+    static func crypt(_ phrase: String, setting: String) -> String? {
+        let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
+        defer { data.deallocate() }
+        // crypt_r requires the struct zeroed before first use.
+        memset(data, 0, MemoryLayout<crypt_data>.size)
+        guard let result = crypt_r(phrase, setting, data) else { return nil }
+        return String(cString: result)
+    }
+
+    /// A fresh bcrypt hash, for the dummy that unknown users are checked against.
+    static func makeHash(password: String, cost: Int) -> String? {
+        var setting = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
+        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { return nil }
+        let length = setting.firstIndex(of: 0) ?? setting.count
+        return crypt(password, setting: String(decoding: setting[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+}

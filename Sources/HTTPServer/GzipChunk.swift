@@ -1,0 +1,66 @@
+import CZlib
+
+/// A piece of a gzip body, deflated on its own, so that a body can be
+/// assembled from pieces compressed at different times: a large part cached
+/// once per collection and a small part compressed per request.
+///
+/// Each chunk is raw deflate ending in a sync flush, which leaves it on a byte
+/// boundary without ending the stream; ``join(_:)`` adds the gzip header, an
+/// empty final block, and a trailer whose CRC is combined from the chunks'.
+/// The result is one ordinary gzip member that any decoder reads.
+public struct GzipChunk: Sendable {
+    let deflated: [UInt8]
+    let crc: UInt
+    let length: Int
+
+    /// Compresses `input` at `level` (zlib's default unless given).
+    public init(compressing input: [UInt8], level: Int32 = Gzip.defaultLevel) throws(Gzip.Failure) {
+        var stream = z_stream()
+        // windowBits -15: raw deflate, no zlib or gzip framing.
+        let initResult = deflateInit2_(
+            &stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard initResult == Z_OK else { throw .zlib(operation: "deflateInit2", code: initResult) }
+        defer { deflateEnd(&stream) }
+
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 16)
+        var result: Int32 = Z_OK
+        var produced = 0
+        input.withUnsafeBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
+                stream.avail_in = UInt32(inBuffer.count)
+                stream.next_out = outBuffer.baseAddress
+                stream.avail_out = UInt32(outBuffer.count)
+                result = deflate(&stream, Z_SYNC_FLUSH)
+                produced = outBuffer.count - Int(stream.avail_out)
+            }
+        }
+        guard result == Z_OK, stream.avail_in == 0 else { throw .zlib(operation: "deflate", code: result) }
+        output.removeSubrange(produced...)
+        self.deflated = output
+        self.crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
+        self.length = input.count
+    }
+
+    /// Compressed size in bytes.
+    public var compressedCount: Int { deflated.count }
+
+    /// One gzip member holding the chunks' bytes in order.
+    public static func join(_ chunks: [GzipChunk]) -> [UInt8] {
+        var out: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]
+        out.reserveCapacity(chunks.reduce(18) { $0 + $1.deflated.count })
+        var crc: UInt = 0
+        var total = 0
+        for chunk in chunks {
+            out += chunk.deflated
+            crc = total == 0 ? chunk.crc : crc32_combine(crc, chunk.crc, Int(chunk.length))
+            total &+= chunk.length
+        }
+        // An empty fixed-Huffman block with BFINAL set ends the deflate stream.
+        out += [0x03, 0x00]
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> UInt32(shift))) }
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: total) >> UInt32(shift))) }
+        return out
+    }
+}

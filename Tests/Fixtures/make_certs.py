@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Writes the TLS material the web-config tests need into a directory.
+
+Made with the `cryptography` package (installed with moto), independently of
+the exporter: a CA, server and client certificates it signed, expired ones,
+and a client certificate from a CA the server does not trust.
+
+Usage: make_certs.py DIRECTORY
+"""
+import datetime
+import ipaddress
+import sys
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+out = Path(sys.argv[1])
+now = datetime.datetime.now(datetime.timezone.utc)
+day = datetime.timedelta(days=1)
+
+
+def key():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def write_key(name, private):
+    (out / name).write_bytes(private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def write_cert(name, cert):
+    (out / name).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def ca(common_name):
+    private = key()
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(private.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - day).not_valid_after(now + 365 * day)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .sign(private, hashes.SHA256()))
+    return private, cert
+
+
+def leaf(issuer_key, issuer_cert, common_name, server, not_before, not_after):
+    private = key()
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+               .issuer_name(issuer_cert.subject).public_key(private.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(not_before).not_valid_after(not_after)
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(x509.ExtendedKeyUsage(
+                   [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
+    if server:
+        builder = builder.add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+    return private, builder.sign(issuer_key, hashes.SHA256())
+
+
+ca_key, ca_cert = ca("workspaces-exporter test CA")
+write_cert("ca.pem", ca_cert)
+other_key, other_cert = ca("untrusted test CA")
+write_cert("other-ca.pem", other_cert)
+
+for name, issuer, server, before, after in [
+    ("server", (ca_key, ca_cert), True, now - day, now + 30 * day),
+    ("server-expired", (ca_key, ca_cert), True, now - 60 * day, now - 30 * day),
+    ("client", (ca_key, ca_cert), False, now - day, now + 30 * day),
+    ("client-expired", (ca_key, ca_cert), False, now - 60 * day, now - 30 * day),
+    ("client-untrusted", (other_key, other_cert), False, now - day, now + 30 * day),
+]:
+    private, cert = leaf(issuer[0], issuer[1], name, server, before, after)
+    write_key(f"{name}.key", private)
+    write_cert(f"{name}.pem", cert)

@@ -1,0 +1,85 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// What the binary serves besides image metrics: OpenMetrics on request,
+/// health and readiness, the process metrics.
+@Suite(.timeLimit(.minutes(2)))
+struct ExporterEndpointsTests {
+    static let prometheusAccept =
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+
+    @Test func openMetricsWhenAskedTextOtherwise() async throws {
+        let emulator = try await Emulator.start(images: 12)
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        defer { exporter.stop() }
+
+        for gzip in [false, true] {
+            var headers = [("Accept", Self.prometheusAccept)]
+            if gzip { headers.append(("Accept-Encoding", "gzip")) }
+            let response = try await HTTPFetch.fetch(exporter.url + "/metrics", headers: headers)
+            #expect(response.headers["content-type"] == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+            let body = gzip ? try #require(gunzip(response.body)) : response.body
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(text.hasSuffix("# EOF\n"))
+            #expect(text.components(separatedBy: "# EOF").count == 2, "exactly one # EOF")
+            #expect(text.contains("# TYPE aws_workspaces_api_requests counter\n"))
+            #expect(text.contains("\naws_workspaces_api_requests_total{"))
+            #expect(text.contains("# TYPE process_cpu_seconds counter\n"))
+            #expect(ParsedExposition(text).series("aws_workspaces_image_info").count == 12)
+        }
+        let (plain, _) = try await exporter.scrape()
+        #expect(plain.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(!plain.text.contains("# EOF"))
+        #expect(plain.text.contains("# TYPE aws_workspaces_api_requests_total counter\n"))
+    }
+
+    @Test func openMetricsOutputPassesAnIndependentParser() async throws {
+        let emulator = try await Emulator.start(images: 40)
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        defer { exporter.stop() }
+        let (response, _) = try await exporter.scrape(headers: [("Accept", Self.prometheusAccept)])
+        // prometheus_client's strict OpenMetrics parser (pip, installed by scripts/deps.sh).
+        let script = """
+        import sys
+        from prometheus_client.openmetrics.parser import text_string_to_metric_families
+        families = list(text_string_to_metric_families(sys.stdin.read()))
+        print(len(families), sum(len(f.samples) for f in families))
+        """
+        let (status, output) = try runCommand(PackagePaths.which("python3") ?? "/usr/bin/python3", ["-c", script], stdin: response.text)
+        #expect(status == 0, "\(output)")
+        let counts = output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(counts.count == 2 && counts[0] > 15 && counts[1] > 100, "\(output)")
+    }
+
+    @Test func healthReadinessAndProcessMetrics() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        defer { exporter.stop() }
+        for path in ["/-/healthy", "/-/ready"] {
+            let response = try await HTTPFetch.fetch(exporter.url + path)
+            #expect(response.status == 200)
+        }
+        #expect(try await HTTPFetch.fetch(exporter.url + "/-/healthy", method: .POST).status == 405)
+
+        let started = Date().timeIntervalSince1970
+        let (_, metrics) = try await exporter.scrape()
+        let rss = try #require(metrics.value("process_resident_memory_bytes"))
+        #expect(rss > 1_000_000 && rss < 1_000_000_000)
+        #expect((metrics.value("process_virtual_memory_bytes") ?? 0) > rss)
+        #expect((metrics.value("process_cpu_seconds_total") ?? 0) > 0)
+        let start = try #require(metrics.value("process_start_time_seconds"))
+        #expect(start <= started + 1 && start > started - 120)
+        let open = try #require(metrics.value("process_open_fds"))
+        #expect(open >= 3)
+        #expect((metrics.value("process_max_fds") ?? 0) > open)
+        // The same, as the kernel tells it.
+        let status = try String(contentsOfFile: "/proc/\(exporter.process.process.processIdentifier)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        let kibibytes = try #require(Double(line.split(separator: " ").dropFirst().first ?? ""))
+        #expect(abs(kibibytes * 1024 - rss) < 16 * 1024 * 1024)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// wrk against the real binary: no errors under 200 connections, and memory
+/// that stays flat over many thousands of scrapes.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct LoadTests {
+    struct WrkResult {
+        let requests: Int
+        let errors: String?
+        let output: String
+    }
+
+    /// Runs wrk; `errors` is its error summary line, nil when it reported none.
+    func wrk(_ url: String, connections: Int, seconds: Int, gzip: Bool) async throws -> WrkResult {
+        let wrk = try #require(PackagePaths.which("wrk"), "wrk is installed by scripts/deps.sh test")
+        var arguments = ["-t", "2", "-c", String(connections), "-d", "\(seconds)s", "--timeout", "10s"]
+        if gzip { arguments += ["-H", "Accept-Encoding: gzip"] }
+        let command = arguments + [url]
+        let (status, output) = try await blocking { try runCommand(wrk, command) }
+        #expect(status == 0, "\(output)")
+        let requests = output.split(separator: "\n").first { $0.contains("requests in") }
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } ?? 0
+        let errors = output.split(separator: "\n").first { $0.contains("Socket errors") || $0.contains("Non-2xx") }.map(String.init)
+        return WrkResult(requests: requests, errors: errors, output: output)
+    }
+
+    func residentBytes(_ exporter: Exporter) throws -> Double {
+        let status = try String(contentsOfFile: "/proc/\(exporter.process.process.processIdentifier)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        return try #require(Double(line.split(separator: " ").dropFirst().first ?? "")) * 1024
+    }
+
+    /// Cached scrapes (`--collector.min-interval`), 200 connections for 30 s
+    /// each with and without gzip: every request answered 200.
+    @Test func twoHundredConnectionsWithoutErrorsAndFlatMemory() async throws {
+        let emulator = try await Emulator.start(images: 500)
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--collector.min-interval", "3600", "--web.max-requests", "0"],
+            environment: emulatorCredentials)
+        defer { exporter.stop() }
+        let url = exporter.url + "/metrics"
+        // Warm up: the first collection, allocator arenas, connection buffers.
+        _ = try await wrk(url, connections: 200, seconds: 3, gzip: true)
+        _ = try await wrk(url, connections: 200, seconds: 3, gzip: false)
+        let before = try residentBytes(exporter)
+        var total = 0
+        for gzip in [true, false] {
+            let result = try await wrk(url, connections: 200, seconds: 30, gzip: gzip)
+            #expect(result.errors == nil, "\(result.output)")
+            #expect(result.requests > 1000, "\(result.output)")
+            total += result.requests
+            print("wrk 200 connections, gzip \(gzip): \(result.requests) requests in 30 s")
+        }
+        let after = try residentBytes(exporter)
+        print("RSS \(before / 1_048_576) MiB -> \(after / 1_048_576) MiB over \(total) scrapes")
+        #expect(total >= 10_000)
+        #expect(after - before < 4 * 1_048_576, "RSS grew from \(before) to \(after) bytes over \(total) scrapes")
+        #expect(try await emulator.stats().requests == 20, "one collection of 500 images for all of them")
+        #expect(exporter.process.isRunning)
+    }
+
+    /// Real collections on every scrape: 10,000 of them, memory flat.
+    @Test func tenThousandCollectionsWithFlatMemory() async throws {
+        let emulator = try await Emulator.start(images: 20)
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        defer { exporter.stop() }
+        let url = exporter.url + "/metrics"
+        _ = try await wrk(url, connections: 4, seconds: 3, gzip: true)
+        let before = try residentBytes(exporter)
+        let beforeRequests = try await emulator.stats().requests
+        var scrapes = 0
+        while scrapes < 10_000 {
+            let result = try await wrk(url, connections: 8, seconds: 10, gzip: true)
+            #expect(result.errors == nil, "\(result.output)")
+            guard result.requests > 0 else { break }
+            scrapes += result.requests
+        }
+        let after = try residentBytes(exporter)
+        let collections = try await emulator.stats().requests - beforeRequests
+        print("RSS \(before / 1_048_576) MiB -> \(after / 1_048_576) MiB over \(scrapes) scrapes, \(collections) API requests")
+        #expect(collections >= 10_000, "the scrapes called the API (concurrent ones share a call)")
+        #expect(after - before < 4 * 1_048_576, "RSS grew from \(before) to \(after) bytes over \(scrapes) scrapes")
+    }
+}

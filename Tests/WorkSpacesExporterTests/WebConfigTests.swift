@@ -1,0 +1,148 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `--web.config.file` on the real binary, checked with curl: TLS, client
+/// certificates, basic authentication, headers, and start-up refusals.
+@Suite(.timeLimit(.minutes(3)))
+struct WebConfigTests {
+    let certificates: TestCertificates
+    /// bcrypt of "s3cret" (htpasswd -nbBC 10 alice s3cret): the cost a real deployment would use.
+    let hash: String
+
+    init() throws {
+        certificates = try TestCertificates.make()
+        let htpasswd = try #require(PackagePaths.which("htpasswd"), "htpasswd (apache2-utils) is installed by scripts/deps.sh test")
+        let (status, output) = try runCommand(htpasswd, ["-nbBC", "10", "alice", "s3cret"])
+        guard status == 0 else { throw ChildProcess.Failure("htpasswd failed: \(output)") }
+        hash = String(output.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// curl's exit status, the HTTP status it saw (0 when none), and the response headers.
+    func curl(_ arguments: [String]) async throws -> (exit: Int32, status: Int, headers: String) {
+        let headersFile = certificates.directory.appendingPathComponent("headers-\(UUID().uuidString)").path
+        let (exit, output) = try await blocking { try runCommand(
+            PackagePaths.which("curl") ?? "/usr/bin/curl",
+            ["-sS", "-o", "/dev/null", "-D", headersFile, "-w", "%{http_code}", "--max-time", "20"] + arguments) }
+        let status = Int(output.suffix(3)) ?? 0
+        return (exit, status, (try? String(contentsOfFile: headersFile, encoding: .utf8)) ?? "")
+    }
+
+    func start(_ yaml: String, emulator: Emulator, extra: [String] = []) async throws -> Exporter {
+        let config = try certificates.writeConfig(yaml)
+        return try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--web.config.file", config] + extra,
+            environment: emulatorCredentials)
+    }
+
+    @Test func tlsServesWithATrustedCertificate() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let exporter = try await start("""
+        tls_server_config:
+          cert_file: server.pem
+          key_file: server.key
+        http_server_config:
+          headers:
+            Strict-Transport-Security: max-age=31536000
+        """, emulator: emulator)
+        defer { exporter.stop() }
+        let url = "https://127.0.0.1:\(exporter.port)/metrics"
+        let good = try await curl(["--cacert", certificates.path("ca.pem"), url])
+        #expect(good.exit == 0 && good.status == 200)
+        #expect(good.headers.contains("Strict-Transport-Security: max-age=31536000"))
+        // TLS 1.2 and 1.3 by default.
+        #expect(try await curl(["--cacert", certificates.path("ca.pem"), "--tlsv1.2", "--tls-max", "1.2", url]).status == 200)
+        // A client that does not trust the CA refuses the server.
+        #expect(try await curl([url]).exit == 60)
+        // Plain HTTP to the TLS port gets no HTTP answer.
+        #expect(try await curl(["http://127.0.0.1:\(exporter.port)/metrics"]).status == 0)
+        #expect(exporter.process.isRunning)
+    }
+
+    @Test func minVersionIsEnforced() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let exporter = try await start("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  min_version: TLS13\n", emulator: emulator)
+        defer { exporter.stop() }
+        let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
+        #expect(try await curl(["--cacert", certificates.path("ca.pem"), "--tlsv1.3", url]).status == 200)
+        let old = try await curl(["--cacert", certificates.path("ca.pem"), "--tlsv1.2", "--tls-max", "1.2", url])
+        #expect(old.exit != 0 && old.status == 0)
+    }
+
+    @Test func anExpiredServerCertificateIsRefusedByClients() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let exporter = try await start("tls_server_config:\n  cert_file: server-expired.pem\n  key_file: server-expired.key\n", emulator: emulator)
+        defer { exporter.stop() }
+        let result = try await curl(["--cacert", certificates.path("ca.pem"), "https://127.0.0.1:\(exporter.port)/metrics"])
+        #expect(result.exit == 60, "curl: certificate problem (expired)")
+    }
+
+    @Test func clientCertificatesRequiredAndVerified() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let exporter = try await start("""
+        tls_server_config:
+          cert_file: server.pem
+          key_file: server.key
+          client_ca_file: ca.pem
+          client_auth_type: RequireAndVerifyClientCert
+        """, emulator: emulator)
+        defer { exporter.stop() }
+        let url = "https://127.0.0.1:\(exporter.port)/metrics"
+        let ca = ["--cacert", certificates.path("ca.pem")]
+        func with(_ name: String) -> [String] { ["--cert", certificates.path("\(name).pem"), "--key", certificates.path("\(name).key")] }
+        #expect(try await curl(ca + with("client") + [url]).status == 200)
+        #expect(try await curl(ca + [url]).status == 403, "no client certificate")
+        #expect(try await curl(ca + with("client-expired") + [url]).status != 200, "expired client certificate")
+        #expect(try await curl(ca + with("client-untrusted") + [url]).status != 200, "certificate from another CA")
+        #expect(exporter.log.contains("refused a TLS client"))
+        #expect(try await curl(ca + with("client") + [url]).status == 200, "still serving")
+    }
+
+    @Test func basicAuthGoodBadAndUnknown() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let exporter = try await start("basic_auth_users:\n  alice: \(hash)\n", emulator: emulator, extra: ["--log.level", "debug"])
+        defer { exporter.stop() }
+        let url = "http://127.0.0.1:\(exporter.port)/metrics"
+        #expect(try await curl(["-u", "alice:s3cret", url]).status == 200)
+        #expect(try await curl(["-u", "alice:s3cret", url]).status == 200, "remembered, still right")
+        for credentials in ["alice:wrong", "mallory:s3cret", "alice:", ":s3cret"] {
+            let refused = try await curl(["-u", credentials, url])
+            #expect(refused.status == 401, "\(credentials)")
+            #expect(refused.headers.contains("WWW-Authenticate: Basic"))
+        }
+        #expect(try await curl([url]).status == 401)
+        #expect(try await curl(["http://127.0.0.1:\(exporter.port)/"]).status == 401, "the landing page too")
+        // Neither the passwords nor the Authorization header reach the log.
+        let log = exporter.log
+        let encoded = Data("alice:s3cret".utf8).base64EncodedString()
+        #expect(!log.contains("s3cret") && !log.contains(encoded) && !log.contains("wrong"))
+        #expect(!log.lowercased().contains("authorization"))
+    }
+
+    @Test func badConfigStopsStartUpNamingFileLineAndProblem() async throws {
+        let directory = certificates.directory.path
+        for (yaml, expected) in [
+            ("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  bogus: 1\n", "line 4: unknown field \\\"bogus\\\""),
+            ("tls_server_config:\n  cert_file: \(directory)\n  key_file: server.key\n", "line 2: cert_file \(directory) cannot be read"),
+            ("tls_server_config:\n  cert_file: missing.pem\n  key_file: server.key\n", "missing.pem cannot be read"),
+            ("basic_auth_users:\n  alice: hunter2\n", "line 2: the password of alice is not a bcrypt hash"),
+        ] {
+            let config = try certificates.writeConfig(yaml, name: "bad.yml")
+            let process = try ChildProcess(
+                PackagePaths.binary("workspaces_exporter").path,
+                ["--web.listen-address", "127.0.0.1:\(FreePort.next())", "--aws.region", "us-east-1", "--aws.endpoint-url", "http://127.0.0.1:9",
+                 "--web.config.file", config],
+                environment: emulatorCredentials.merging(["AWS_EC2_METADATA_DISABLED": "true"]) { $1 })
+            let status = await process.waitForExit(timeout: .seconds(20))
+            #expect(status == 1, "\(yaml)")
+            #expect(process.stderr.contains("bad.yml"), "\(process.stderr)")
+            #expect(process.stderr.contains(expected), "\(process.stderr)")
+            #expect(!process.stderr.contains("hunter2"))
+        }
+    }
+}
