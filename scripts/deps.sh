@@ -2,12 +2,16 @@
 # Installs the system and Python packages this project needs, when missing.
 #   scripts/deps.sh build   - what building needs (libmicrohttpd with GnuTLS, libcrypt, zlib)
 #   scripts/deps.sh test    - plus what the tests start (prometheus/promtool, curl, wrk, openssl, htpasswd, moto)
+#   scripts/deps.sh bench   - plus what the benchmarks compare with (wrk, node_exporter)
 set -euo pipefail
 
 mode="${1:-build}"
 packages=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev zlib1g-dev pkg-config)
 if [[ "$mode" == "test" ]]; then
   packages+=(prometheus prometheus-alertmanager curl wrk openssl apache2-utils python3 python3-pip)
+fi
+if [[ "$mode" == "bench" ]]; then
+  packages+=(wrk prometheus-node-exporter python3)
 fi
 
 missing=()

@@ -77,7 +77,7 @@ public enum ImageMetrics {
             MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples),
             MetricFamily(name: "aws_workspaces_images_update_available", help: "Number of WorkSpaces images with updated drivers or components available.", type: .gauge, samples: [Sample(labels: [regionLabel], value: Double(updatesAvailable))]),
             MetricFamily(name: "aws_workspaces_image_info", help: "Information about a WorkSpaces image; always 1.", type: .gauge, samples: info),
-            MetricFamily(name: "aws_workspaces_image_age_seconds", help: "Seconds since the WorkSpaces image was created, at scrape time.", type: .gauge, samples: ages),
+            MetricFamily(name: "aws_workspaces_image_age_seconds", help: "Seconds since the WorkSpaces image was created, as of the collection (reused ones included, see --collector.min-interval).", type: .gauge, samples: ages),
             MetricFamily(name: "aws_workspaces_image_created_timestamp_seconds", help: "When the WorkSpaces image was created, in Unix seconds.", type: .gauge, samples: created),
             MetricFamily(name: "aws_workspaces_image_update_available", help: "Whether updated drivers or components are available for the WorkSpaces image (1) or not (0).", type: .gauge, samples: perImageUpdate),
         ].map { $0.sorted() }

@@ -49,7 +49,10 @@ final class ScrapeRenderer: Sendable {
             }
         }
         if compressed { return (GzipChunk.join(chunks), true) }
-        return (Array(texts.joined()), false)
+        var body: [UInt8] = []
+        body.reserveCapacity(texts.reduce(0) { $0 + $1.count })
+        for text in texts { body.append(contentsOf: text) }
+        return (body, false)
     }
 
     private struct Run {

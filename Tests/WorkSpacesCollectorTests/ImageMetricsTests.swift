@@ -33,6 +33,8 @@ import Testing
 
     @Test func matchesGoldenText() throws {
         try expectGolden(render(Self.images), "image_metrics.prom")
+        let openMetrics = ExpositionFormat.openMetrics(version: "1.0.0").encode(ImageMetrics.families(for: Self.images, region: "us-east-1", now: Self.now))
+        try expectGolden(String(decoding: openMetrics, as: UTF8.self), "image_metrics.om.txt")
     }
 
     @Test func emptyRegionStillHasEveryKnownCombinationAndCode() throws {
