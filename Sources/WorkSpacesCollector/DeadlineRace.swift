@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Runs an operation against a deadline and returns as soon as either ends:
@@ -32,10 +33,16 @@ enum DeadlineRace {
             waiting?.resume(returning: value)
         }
         let work = Task { finish(await operation()) }
-        let timer = Task {
-            try? await Task.sleep(until: deadline, clock: ContinuousClock())
-            finish(nil)
-        }
+        // A dispatch timer rather than Task.sleep: a cancelled sleep leaves its
+        // timer queued until the deadline, which under many scrapes a second
+        // holds megabytes for the length of the budget. A cancelled source is
+        // gone at once.
+        let remaining = max(ContinuousClock().now.duration(to: deadline), .zero)
+        let (seconds, attoseconds) = remaining.components
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .nanoseconds(Int(min(seconds, 86_400 * 365)) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+        timer.setEventHandler { finish(nil) }
+        timer.resume()
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
             let early = state.withLock { state -> Value?? in
                 if let early = state.early { return .some(early) }

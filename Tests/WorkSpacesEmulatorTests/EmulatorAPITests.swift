@@ -82,6 +82,19 @@ import Testing
         #expect((first["Created"] as? Double) == 1_732_811_234.567)
     }
 
+    @Test func endlessTokensAreAllDifferent() throws {
+        let api = EmulatorAPI(configuration: EmulatorConfiguration(images: SeedImages.images(count: 3), fault: .endlessToken))
+        var tokens: Set<String> = []
+        for number in 1...5 {
+            let reply = api.handle(number: number, method: "POST", path: "/", headers: signedHeaders, body: Array("{}".utf8))
+            guard case let .respond(200, _, bytes) = reply,
+                  let json = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+                  let token = json["NextToken"] as? String else { Issue.record("expected a page with a NextToken"); return }
+            tokens.insert(token)
+        }
+        #expect(tokens.count == 5)
+    }
+
     @Test(arguments: Fault.allCases)
     func faultsHitEveryNthRequest(fault: Fault) throws {
         let api = EmulatorAPI(configuration: EmulatorConfiguration(images: SeedImages.images(count: 3), fault: fault, faultEvery: 2))
@@ -94,8 +107,10 @@ import Testing
         switch (fault, second) {
         case (.throttle, .respond(400, _, _)), (.serverError, .respond(500, _, _)), (.unavailable, .respond(503, _, _)),
              (.reset, .reset), (.malformed, .respond(200, _, _)), (.truncated, .truncated), (.xmlError, .respond(403, _, _)),
-             (.stall, .stall), (.repeatToken, .respond(200, _, _)):
+             (.stall, .stall), (.repeatToken, .respond(200, _, _)), (.endlessToken, .respond(200, _, _)):
             break
+        case let (.oversized, .respond(200, _, body)):
+            #expect(body.count > 20 << 20)
         default:
             Issue.record("unexpected reply for \(fault): \(second)")
         }

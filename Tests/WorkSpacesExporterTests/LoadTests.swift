@@ -71,7 +71,7 @@ struct LoadTests {
         defer { exporter.stop() }
         let url = exporter.url + "/metrics"
         // Warm-up: allocator arenas and pools settle in the first thousands.
-        _ = try await wrk(url, connections: 2, seconds: 15, gzip: true)
+        _ = try await wrk(url, connections: 2, seconds: 5, gzip: true)
         let before = try residentBytes(exporter)
         let beforeRequests = try await emulator.stats().requests
         var scrapes = 0
