@@ -9,8 +9,11 @@ time is then reported as a ratio to it. Also measured: API requests and new TCP
 connections per scrape (from the emulator's counters), the exporter's CPU time
 per scrape and its resident memory (from /proc).
 
+A last run makes 10,000 scrapes in a row (40 images, no added latency) and
+reports RSS before and after them: the leak check.
+
 Usage: bench/scrape_bench.py BIN_DIR [--latency-ms 20] [--counts 40,500,2000]
-                                     [--scrapes 20] [--rss-scrapes 2000]
+                                     [--scrapes 20] [--rss-scrapes 200] [--leak-scrapes 10000]
 """
 import argparse
 import http.client
@@ -89,7 +92,7 @@ def scrape(conn):
     return response.status, len(body)
 
 
-def run(bin_dir, count, latency_ms, scrapes, rss_scrapes):
+def launch(bin_dir, count, latency_ms):
     emulator_port, exporter_port = free_port(), free_port()
     emulator = subprocess.Popen([f"{bin_dir}/workspaces_emulator", "--listen-address", f"127.0.0.1:{emulator_port}",
                                  "--images", str(count), "--latency-ms", str(latency_ms)], stdout=subprocess.DEVNULL)
@@ -98,9 +101,33 @@ def run(bin_dir, count, latency_ms, scrapes, rss_scrapes):
     exporter = subprocess.Popen([f"{bin_dir}/workspaces_exporter", "--web.listen-address", f"127.0.0.1:{exporter_port}",
                                  "--aws.region", "us-east-1", "--aws.endpoint-url", f"http://127.0.0.1:{emulator_port}",
                                  "--log.level", "warn"], env=env, stderr=subprocess.DEVNULL)
+    wait_port(emulator_port)
+    wait_port(exporter_port)
+    return emulator, exporter, emulator_port, exporter_port
+
+
+def leak_run(bin_dir, count, scrapes):
+    """RSS before and after `scrapes` scrapes in a row, after a warm-up of 1,000."""
+    emulator, exporter, _, exporter_port = launch(bin_dir, count, 0)
     try:
-        wait_port(emulator_port)
-        wait_port(exporter_port)
+        conn = http.client.HTTPConnection("127.0.0.1", exporter_port)
+        for _ in range(1000):
+            scrape(conn)
+        before = rss_mib(exporter.pid)
+        cpu_before = cpu_seconds(exporter.pid)
+        for _ in range(scrapes):
+            scrape(conn)
+        cpu_ms = (cpu_seconds(exporter.pid) - cpu_before) / scrapes * 1000
+        return before, rss_mib(exporter.pid), cpu_ms
+    finally:
+        for process in (exporter, emulator):
+            process.terminate()
+            process.wait()
+
+
+def run(bin_dir, count, latency_ms, scrapes, rss_scrapes):
+    emulator, exporter, emulator_port, exporter_port = launch(bin_dir, count, latency_ms)
+    try:
         time.sleep(0.3)
         idle_rss = rss_mib(exporter.pid)
         floor_conn = http.client.HTTPConnection("127.0.0.1", emulator_port)
@@ -152,6 +179,7 @@ def main():
     parser.add_argument("--counts", default="40,500,2000")
     parser.add_argument("--scrapes", type=int, default=20)
     parser.add_argument("--rss-scrapes", type=int, default=200)
+    parser.add_argument("--leak-scrapes", type=int, default=10000)
     args = parser.parse_args()
     rows = [run(args.bin_dir, int(n), args.latency_ms, args.scrapes, args.rss_scrapes) for n in args.counts.split(",")]
     print(f"Emulator latency {args.latency_ms} ms per request; medians of {args.scrapes} scrapes, each next to a floor run.\n")
@@ -164,6 +192,10 @@ def main():
             failed = True
         print(f"| {r['images']} | {r['ratio']:.3f} | {r['scrape_ms']:.1f} | {r['floor_ms']:.1f} | {r['requests_per_scrape']:.0f} ({expected}) "
               f"| {r['new_connections']} | {r['cpu_ms_per_scrape']:.2f} | {r['gzip_bytes']} | {r['rss_idle']:.1f} → {r['rss_first']:.1f} → {r['rss_many']:.1f} (n={r['rss_scrapes']}) |")
+    if args.leak_scrapes:
+        before, after, cpu_ms = leak_run(args.bin_dir, 40, args.leak_scrapes)
+        print(f"\nLeak check: 40 images, no added latency, {args.leak_scrapes} scrapes in a row after 1,000: "
+              f"RSS {before:.1f} → {after:.1f} MiB ({after - before:+.2f}), {cpu_ms:.2f} ms CPU per scrape.")
     if failed:
         print("\nFAIL: API requests per scrape above ceil(N/25), or new connections after the first scrape", file=sys.stderr)
         sys.exit(1)

@@ -22,4 +22,6 @@ echo "## Scrapes against the emulator"
 python3 bench/scrape_bench.py "$bin" "$@"
 echo
 echo "## Serving throughput next to node_exporter"
-python3 bench/throughput_bench.py "$bin"
+python3 bench/throughput_bench.py "$bin" --images 500
+echo
+python3 bench/throughput_bench.py "$bin" --images 130

@@ -1,6 +1,8 @@
 import Foundation
 
-/// One page of `DescribeWorkspaceImages`.
+/// One page of `DescribeWorkspaceImages`. ``decode(_:)`` reads it with
+/// ``JSONReader``; the `Decodable` conformance is the reference the tests
+/// compare that reader with.
 public struct DescribeWorkspaceImagesResponse: Sendable, Decodable {
     public var images: [WorkspaceImage]
     public var nextToken: String?
@@ -24,6 +26,31 @@ public struct DescribeWorkspaceImagesResponse: Sendable, Decodable {
 
     /// Decodes a response body, with an error that says where decoding failed.
     public static func decode(_ body: [UInt8]) throws(AWSClientError) -> DescribeWorkspaceImagesResponse {
+        var reader = JSONReader(body)
+        do {
+            var page = DescribeWorkspaceImagesResponse(images: [], nextToken: nil)
+            guard reader.peek() == UInt8(ascii: "{") else { throw reader.fail("expected a JSON object") }
+            try reader.object { reader, key throws(JSONReader.Failure) in
+                switch key {
+                case "Images":
+                    if try reader.null() { return }
+                    try reader.array { reader throws(JSONReader.Failure) in page.images.append(try WorkspaceImage.read(&reader)) }
+                case "NextToken":
+                    let token = try reader.optionalString()
+                    page.nextToken = token?.isEmpty == true ? nil : token
+                default:
+                    try reader.skip()
+                }
+            }
+            try reader.end()
+            return page
+        } catch {
+            throw .invalidResponse("not a DescribeWorkspaceImages page: \(error)")
+        }
+    }
+
+    /// Decodes with Foundation's `JSONDecoder`: the reference for tests.
+    public static func decodeWithFoundation(_ body: [UInt8]) throws(AWSClientError) -> DescribeWorkspaceImagesResponse {
         do {
             return try JSONDecoder().decode(DescribeWorkspaceImagesResponse.self, from: Data(body))
         } catch let error as DecodingError {

@@ -87,3 +87,62 @@ public struct WorkspaceImage: Sendable, Hashable, Decodable {
         errorDetails = try c.decodeIfPresent([ErrorDetail].self, forKey: .errorDetails)
     }
 }
+
+extension WorkspaceImage {
+    /// Reads one image object; members it does not know are skipped, a
+    /// member of the wrong type is an error (as with `Decodable`).
+    static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> WorkspaceImage {
+        var image = WorkspaceImage()
+        guard reader.peek() == UInt8(ascii: "{") else { throw reader.fail("expected an image object") }
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            switch key {
+            case "ImageId": image.imageId = try reader.optionalString()
+            case "Name": image.name = try reader.optionalString()
+            case "Description": image.description = try reader.optionalString()
+            case "State": image.state = try reader.optionalString()
+            case "RequiredTenancy": image.requiredTenancy = try reader.optionalString()
+            case "ErrorCode": image.errorCode = try reader.optionalString()
+            case "ErrorMessage": image.errorMessage = try reader.optionalString()
+            case "OwnerAccountId": image.ownerAccountId = try reader.optionalString()
+            // Epoch seconds, sometimes in E-notation.
+            case "Created": image.created = try reader.null() ? nil : reader.number()
+            case "OperatingSystem":
+                if try reader.null() { return }
+                var system = OperatingSystem(type: nil)
+                try reader.object { reader, key throws(JSONReader.Failure) in
+                    if key == "Type" { system.type = try reader.optionalString() } else { try reader.skip() }
+                }
+                image.operatingSystem = system
+            case "Updates":
+                if try reader.null() { return }
+                var updates = Updates(updateAvailable: nil)
+                try reader.object { reader, key throws(JSONReader.Failure) in
+                    switch key {
+                    case "UpdateAvailable": updates.updateAvailable = try reader.null() ? nil : reader.bool()
+                    case "Description": updates.description = try reader.optionalString()
+                    default: try reader.skip()
+                    }
+                }
+                image.updates = updates
+            case "ErrorDetails":
+                if try reader.null() { return }
+                var details: [ErrorDetail] = []
+                try reader.array { reader throws(JSONReader.Failure) in
+                    var detail = ErrorDetail(errorCode: nil)
+                    try reader.object { reader, key throws(JSONReader.Failure) in
+                        switch key {
+                        case "ErrorCode": detail.errorCode = try reader.optionalString()
+                        case "ErrorMessage": detail.errorMessage = try reader.optionalString()
+                        default: try reader.skip()
+                        }
+                    }
+                    details.append(detail)
+                }
+                image.errorDetails = details
+            default:
+                try reader.skip()
+            }
+        }
+        return image
+    }
+}

@@ -21,6 +21,23 @@ import Testing
         }
     }
 
+    /// The exporter's reader and Foundation's `JSONDecoder` must agree
+    /// wherever the reader accepts a body: Foundation accepts it too, with the
+    /// same page. The reader may refuse more: it checks strings it skips
+    /// (control characters, lone surrogates), where Foundation does not look.
+    func expectSameAsFoundation(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let ours = Result { () throws(AWSClientError) in try DescribeWorkspaceImagesResponse.decode(bytes) }
+        let foundation = Result { () throws(AWSClientError) in try DescribeWorkspaceImagesResponse.decodeWithFoundation(bytes) }
+        switch (ours, foundation) {
+        case let (.success(a), .success(b)):
+            #expect(a.images == b.images && a.nextToken == b.nextToken, "\(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)
+        case (.failure, .failure), (.failure, .success):
+            break
+        default:
+            Issue.record("reader \(ours), Foundation \(foundation) for \(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test func mutatedPages() async {
         let edits = Gen<Int>.int(in: 0..<Self.valid.count).array(of: 1...8)
         let bytes = Gen<UInt8>.value(in: 0...255).array(of: 8)
@@ -28,13 +45,40 @@ import Testing
             var page = Self.valid
             for (position, byte) in zip(positions, replacements) { page[position] = byte }
             decodeOrThrow(page)
+            expectSameAsFoundation(page)
+        }
+    }
+
+    /// Generated valid pages: random members present or null, strings with
+    /// escapes and non-ASCII text, numbers in every notation.
+    @Test func generatedPagesDecodeLikeFoundation() async {
+        let text = Gen<String?>.element(of: [
+            "null", #""""#, #""wsi-abc""#, #""a \"quoted\" \\ name\n\t""#, #""\u00e9t\u00E9 \ud83d\ude00""#, #""日本語 ok""#,
+            #""\/slash""#, #""AVAILABLE""#,
+        ]).compactMap { $0 }
+        let number = Gen<String?>.element(of: ["null", "0", "-0", "1732811234.567", "1.732811234567E9", "1.7e+09", "17E-1", "-3"]).compactMap { $0 }
+        let flag = Gen<String?>.element(of: ["null", "true", "false"]).compactMap { $0 }
+        let image = zip(text, text, number, flag, text).map { id, state, created, update, code in
+            #"{"ImageId":\#(id),"State":\#(state),"Created":\#(created),"Updates":{"UpdateAvailable":\#(update),"X":[1,{"y":null}]},"#
+                + #""OperatingSystem":{"Type":\#(state)},"ErrorDetails":[{"ErrorCode":\#(code)}],"Unknown":{"deep":[[[]]]} }"#
+        }
+        await propertyCheck(count: 500, input: image.array(of: 0...4), text) { images, token in
+            let page = Array(#" { "Images" : [\#(images.joined(separator: ","))], "NextToken": \#(token) } "#.utf8)
+            expectSameAsFoundation(page)
+            #expect((try? DescribeWorkspaceImagesResponse.decode(page)) != nil)
         }
     }
 
     @Test func truncatedPages() async {
         await propertyCheck(count: 500, input: Gen<Int>.int(in: 0...Self.valid.count)) { length in
             decodeOrThrow(Array(Self.valid.prefix(length)))
+            expectSameAsFoundation(Array(Self.valid.prefix(length)))
         }
+    }
+
+    @Test func deepNestingIsRefusedNotACrash() {
+        let deep = Array((#"{"Unknown":"# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}").utf8)
+        #expect(throws: AWSClientError.self) { try DescribeWorkspaceImagesResponse.decode(deep) }
     }
 
     /// Fields of the wrong type, huge or odd numbers, deep nesting.
@@ -45,9 +89,14 @@ import Testing
         ]).compactMap { $0 }
         let fields = Gen<String?>.element(of: ["Images", "NextToken", "ImageId", "Created", "State", "Updates", "UpdateAvailable", "ErrorDetails", "OperatingSystem", "Type"]).compactMap { $0 }
         await propertyCheck(count: 1000, input: fields, values, values) { field, outer, inner in
-            decodeOrThrow(Array(#"{"\#(field)":\#(outer)}"#.utf8))
-            decodeOrThrow(Array(#"{"Images":[{"\#(field)":\#(inner)}],"NextToken":\#(outer)}"#.utf8))
-            decodeOrThrow(Array(#"{"Images":[{"Updates":{"\#(field)":\#(inner)},"OperatingSystem":{"Type":\#(outer)}}]}"#.utf8))
+            for page in [
+                #"{"\#(field)":\#(outer)}"#,
+                #"{"Images":[{"\#(field)":\#(inner)}],"NextToken":\#(outer)}"#,
+                #"{"Images":[{"Updates":{"\#(field)":\#(inner)},"OperatingSystem":{"Type":\#(outer)}}]}"#,
+            ] {
+                decodeOrThrow(Array(page.utf8))
+                expectSameAsFoundation(Array(page.utf8))
+            }
         }
     }
 
