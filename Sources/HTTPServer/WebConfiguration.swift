@@ -200,7 +200,8 @@ public struct WebConfiguration: Sendable {
                         result.append((canonical, text))
                     }
                 case "http2":
-                    throw fail(keyNode, WebConfiguration.unsupported["http2"] ?? "")
+                    // Off is what this server does anyway; on cannot be honoured.
+                    guard value.bool == false else { throw fail(keyNode, WebConfiguration.unsupported["http2"] ?? "") }
                 default:
                     throw fail(keyNode, "unknown field \"\(name)\" in http_server_config")
                 }

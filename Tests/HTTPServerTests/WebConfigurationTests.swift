@@ -50,6 +50,10 @@ import Testing
         #expect(configuration.headers.map(\.name) == ["X-Frame-Options", "Strict-Transport-Security"])
     }
 
+    @Test func http2OffIsAccepted() throws {
+        #expect(try load("http_server_config:\n  http2: false\n").headers.isEmpty)
+    }
+
     @Test func anEmptyFileMeansPlainHTTP() throws {
         let configuration = try load("# nothing here\n")
         #expect(configuration.tls == nil && configuration.basicAuth == nil && configuration.headers.isEmpty)
@@ -68,6 +72,7 @@ import Testing
         ("tls_server_config: [\n", 2, "not valid YAML"),
         ("basic_auth_users:\n  alice: \(hash)\n  alice: \(hash)\n", 2, "duplicated key"),
         ("listen: 1\n", 1, "unknown field \"listen\""),
+        ("http_server_config:\n  http2: true\n", 2, "HTTP/2 is not supported"),
     ] as [(String, Int, String)])
     func refusesWithFileLineAndProblem(yaml: String, line: Int, problem: String) throws {
         let error = try #require(refusal(yaml))
