@@ -33,6 +33,8 @@ public struct DescribeWorkspaceImagesResponse: Sendable, Decodable {
             try reader.object { reader, key throws(JSONReader.Failure) in
                 switch key {
                 case "Images":
+                    // A repeated key replaces, as with JSONDecoder.
+                    page.images = []
                     if try reader.null() { return }
                     try reader.array { reader throws(JSONReader.Failure) in page.images.append(try WorkspaceImage.read(&reader)) }
                 case "NextToken":

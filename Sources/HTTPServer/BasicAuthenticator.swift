@@ -19,8 +19,12 @@ public final class BasicAuthenticator: Sendable {
     /// Bounds the memory of verified pairs; past it the set starts over.
     static let maxRemembered = 1024
     /// bcrypt takes tens of milliseconds by design: run it off the Swift
-    /// concurrency pool, which the collection needs.
-    private static let queue = DispatchQueue(label: "basic-auth.bcrypt", attributes: .concurrent)
+    /// concurrency pool, which the collection needs, and one at a time, so
+    /// that a flood of wrong passwords costs at most one core.
+    private static let queue = DispatchQueue(label: "basic-auth.bcrypt")
+    /// Checks waiting for bcrypt; past ``maxWaiting`` a check fails at once.
+    private let waiting = Atomic<Int>(0)
+    static let maxWaiting = 16
 
     /// Why a hash was refused, for the web config loader.
     enum HashProblem: Error { case notBcrypt, rejected }
@@ -40,6 +44,11 @@ public final class BasicAuthenticator: Sendable {
         let key = Array(SHA256.hash(data: Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8)))
         if hash != nil, verified.withLock({ $0.contains(key) }) { return true }
         let dummy = dummyHash
+        let queued = waiting.wrappingAdd(1, ordering: .relaxed).newValue
+        defer { waiting.wrappingSubtract(1, ordering: .relaxed) }
+        // Under a flood, refuse rather than queue without end; remembered
+        // credentials above never get here.
+        guard queued <= Self.maxWaiting else { return false }
         let matches = await withCheckedContinuation { continuation in
             Self.queue.async { continuation.resume(returning: Self.verify(password: password, hash: hash ?? dummy)) }
         }

@@ -36,7 +36,8 @@ public struct GzipChunk: Sendable {
                 produced = outBuffer.count - Int(stream.avail_out)
             }
         }
-        guard result == Z_OK, stream.avail_in == 0 else { throw .zlib(operation: "deflate", code: result) }
+        // Room left over means the flush marker was written in full.
+        guard result == Z_OK, stream.avail_in == 0, stream.avail_out > 0 else { throw .zlib(operation: "deflate", code: result) }
         output.removeSubrange(produced...)
         self.deflated = output
         self.crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }

@@ -184,8 +184,10 @@ public final class HTTPServer: Sendable {
         close(listenDescriptor)
     }
 
+    /// Read outside the server's lock: a request's own lock is taken before
+    /// the server's in the access handler, never the other way round.
     func pendingCount() -> Int {
-        shared.withLock { $0.contexts.values.filter(\.isPending).count }
+        shared.withLock { Array($0.contexts.values) }.filter(\.isPending).count
     }
 
     // MARK: Called from MHD's thread through the C callbacks.
@@ -225,7 +227,8 @@ public final class HTTPServer: Sendable {
         default:
             refusal = "the client certificate was not verified (GnuTLS status \(status))"
         }
-        logger.warning("refused a TLS client", metadata: ["reason": "\(refusal)"])
+        // Debug, not warning: a client could otherwise write a line per request.
+        logger.debug("refused a TLS client", metadata: ["reason": "\(refusal)"])
         return .text(403, "403 Forbidden: \(refusal)", headers: [("Connection", "close")])
     }
 
@@ -255,7 +258,6 @@ public final class HTTPServer: Sendable {
                     }
                 }
             }
-            response.headers += web.headers
             func header(_ name: String) -> String? { response.headers.first { $0.name.lowercased() == name }?.value }
             logger.debug("request served", metadata: [
                 "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",

@@ -30,7 +30,7 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
         case .receiving:
             if let refusal = server.clientCertificateRefusal(connection) {
                 state = .sent
-                return queue(refusal, on: connection)
+                return queue(refusal, on: connection, extraHeaders: server.web.headers)
             }
             let request = HTTPRequest(
                 method: method.map { String(cString: $0) } ?? "",
@@ -41,7 +41,7 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
             }
             guard suspended else {
                 state = .sent
-                return queue(.text(503, "server is shutting down", headers: [("Connection", "close")]), on: connection)
+                return queue(.text(503, "server is shutting down", headers: [("Connection", "close")]), on: connection, extraHeaders: server.web.headers)
             }
             server.dispatch(request, context: context)
             return .YES
@@ -49,7 +49,7 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
             return .YES
         case let .ready(response):
             state = .sent
-            return queue(response, on: connection)
+            return queue(response, on: connection, extraHeaders: server.web.headers)
         case .sent:
             return .NO
         }
@@ -91,14 +91,16 @@ private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
     return collector.headers
 }
 
-private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+/// Queues a response, with the configured extra headers (`http_server_config.headers`)
+/// on every answer, the server's own refusals included.
+private func queue(_ response: HTTPResponse, on connection: OpaquePointer, extraHeaders: [(name: String, value: String)]) -> MHD_Result {
     let created = response.body.withUnsafeBytes { bytes in
         MHD_create_response_from_buffer(
             bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
     }
     guard let created else { return .NO }
     defer { MHD_destroy_response(created) }
-    for header in response.headers {
+    for header in response.headers + extraHeaders {
         _ = MHD_add_response_header(created, header.name, header.value)
     }
     return MHD_queue_response(connection, UInt32(response.status), created)

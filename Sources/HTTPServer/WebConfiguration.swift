@@ -9,6 +9,8 @@ public struct WebConfiguration: Sendable {
     public var basicAuth: BasicAuthenticator?
     /// Added to every response (`http_server_config.headers`).
     public var headers: [(name: String, value: String)]
+    /// Things that load but weaken what the file asks for, to log at start-up.
+    public var warnings: [String] = []
 
     public init(tls: TLSConfiguration? = nil, basicAuth: BasicAuthenticator? = nil, headers: [(name: String, value: String)] = []) {
         self.tls = tls
@@ -107,6 +109,12 @@ public struct WebConfiguration: Sendable {
                     configuration.tls = try tls(value, at: keyNode)
                 case "basic_auth_users":
                     configuration.basicAuth = try basicAuth(value)
+                    let costs = Set(configuration.basicAuth?.users.values.compactMap(BasicAuthenticator.cost) ?? [])
+                    if costs.count > 1 {
+                        configuration.warnings.append(
+                            "basic_auth_users hashes have different bcrypt costs (\(costs.sorted().map(String.init).joined(separator: ", "))): "
+                                + "a wrong password for a user with a cheaper hash answers faster than for an unknown user, which shows that the user exists; hash them all at one cost")
+                    }
                 case "http_server_config":
                     configuration.headers = try headers(value)
                 default:

@@ -44,13 +44,18 @@ final class RegionCollector: Sendable {
     let client: WorkSpacesClient
     let query: ImageQuery
     let minInterval: Duration
+    /// How long a collection may run, whoever started it: the server's own
+    /// `--collector.timeout`, never a client's header, so that one scraper's
+    /// short (or huge) timeout cannot decide the result the others share.
+    let collectionTimeout: Duration
     let logger: Logger
     private let state = Mutex(State())
 
-    init(client: WorkSpacesClient, query: ImageQuery, minInterval: Duration, logger: Logger) {
+    init(client: WorkSpacesClient, query: ImageQuery, minInterval: Duration, collectionTimeout: Duration, logger: Logger) {
         self.client = client
         self.query = query
         self.minInterval = minInterval
+        self.collectionTimeout = collectionTimeout
         self.logger = logger
     }
 
@@ -60,6 +65,8 @@ final class RegionCollector: Sendable {
     func collect(budget: CollectionBudget, deadline: ContinuousClock.Instant) async -> Answer {
         let clock = ContinuousClock()
         let now = clock.now
+        let collectionDeadline = now.advanced(by: collectionTimeout)
+        let collectionBudget = CollectionBudget(duration: collectionTimeout, source: "--collector.timeout")
         let (task, started, lastSuccess): (Task<Result, Never>?, Bool, Result?) = state.withLock { state in
             if minInterval > .zero, let last = state.lastSuccess, last.finished.duration(to: now) < minInterval {
                 return (nil, false, last)
@@ -69,15 +76,16 @@ final class RegionCollector: Sendable {
             state.nextGeneration += 1
             // Unstructured: a scraper that gives up must not cancel the
             // collection others wait on. It still ends by its own deadline.
-            let task = Task { await self.run(id: id, budget: budget, deadline: deadline) }
+            let task = Task { await self.run(id: id, budget: collectionBudget, deadline: collectionDeadline) }
             state.inFlight = InFlight(id: id, task: task)
             return (task, true, state.lastSuccess)
         }
         guard let task else { return Answer(result: lastSuccess, lastSuccess: lastSuccess) }
         let result = await DeadlineRace.run(until: deadline) { await task.value }
-        // A collection this scrape started has the same deadline and logs its
-        // own failure; one joined from an earlier scrape may outlast this one.
-        if result == nil, !started {
+        // When this scrape started the collection and has no earlier deadline,
+        // the collection's own failure is the one log line; otherwise the
+        // scrape ran out first and says so.
+        if result == nil, !(started && deadline >= collectionDeadline) {
             RegionCollector.log(.deadlineExceeded("collection did not finish within \(budget.duration) (\(budget.source))"), region: region, logger: logger)
         }
         return Answer(result: result, lastSuccess: state.withLock { $0.lastSuccess })

@@ -16,13 +16,18 @@ public final class WorkSpacesCollector: Sendable {
     let includeProcessMetrics: Bool
     private let merged = Mutex<(generation: [UInt64], families: [MetricFamily])?>(nil)
 
-    /// - Parameter minInterval: how long a successful collection is reused
-    ///   instead of calling the API again; zero calls it on every scrape.
+    /// - Parameters:
+    ///   - minInterval: how long a successful collection is reused instead of
+    ///     calling the API again; zero calls it on every scrape.
+    ///   - collectionTimeout: how long one collection may run, shared by every
+    ///     scrape that waits for it (each still answers by its own budget).
     public init(
-        clients: [WorkSpacesClient], query: ImageQuery, minInterval: Duration = .zero, buildInfo: BuildInfo = .current,
-        apiMetrics: APIMetrics? = nil, includeProcessMetrics: Bool = true, logger: Logger
+        clients: [WorkSpacesClient], query: ImageQuery, minInterval: Duration = .zero, collectionTimeout: Duration = .seconds(30),
+        buildInfo: BuildInfo = .current, apiMetrics: APIMetrics? = nil, includeProcessMetrics: Bool = true, logger: Logger
     ) {
-        self.regions = clients.map { RegionCollector(client: $0, query: query, minInterval: minInterval, logger: logger) }
+        self.regions = clients.map {
+            RegionCollector(client: $0, query: query, minInterval: minInterval, collectionTimeout: collectionTimeout, logger: logger)
+        }
         self.buildInfo = buildInfo
         self.apiMetrics = apiMetrics
         self.includeProcessMetrics = includeProcessMetrics
@@ -70,7 +75,7 @@ public final class WorkSpacesCollector: Sendable {
                 type: .gauge, samples: durations),
             MetricFamily(
                 name: "aws_workspaces_scrape_timeout_seconds",
-                help: "Seconds the collection was allowed: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
+                help: "Seconds the scrape could wait for the collection: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
                 type: .gauge, samples: timeouts),
             MetricFamily(
                 name: "aws_workspaces_last_success_timestamp_seconds",

@@ -74,7 +74,7 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("aws.max-attempts"), help: "Attempts per API request, retries included (standard retry mode). Default: AWS_MAX_ATTEMPTS, else 3.")
     var maxAttempts: Int?
 
-    @Option(name: .customLong("collector.timeout"), help: "Seconds a collection may take when the scraper sends no X-Prometheus-Scrape-Timeout-Seconds.")
+    @Option(name: .customLong("collector.timeout"), help: "Seconds a collection may take, and the scrape's budget when the scraper sends no X-Prometheus-Scrape-Timeout-Seconds.")
     var collectorTimeout = 30.0
 
     @Option(name: .customLong("collector.timeout-offset"), help: "Seconds taken off X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer.")
@@ -122,6 +122,7 @@ struct ExporterCommand: AsyncParsableCommand {
         if let webConfigFile {
             do {
                 web = try WebConfiguration.load(path: webConfigFile)
+                for warning in web.warnings { logger.warning("web config", metadata: ["file": "\(webConfigFile)", "warning": "\(warning)"]) }
             } catch {
                 logger.error("cannot start", metadata: ["err": "\(error)"])
                 throw ExitCode.failure
@@ -164,6 +165,7 @@ struct ExporterCommand: AsyncParsableCommand {
                 clients: clients,
                 query: ImageQuery(imageType: imageType?.value, imageIds: imageIds, pageSize: pageSize),
                 minInterval: .milliseconds(Int64(minInterval * 1000)),
+                collectionTimeout: .milliseconds(Int64(collectorTimeout * 1000)),
                 apiMetrics: apiMetrics,
                 logger: logger)
             let handler = ExporterHandler(

@@ -62,6 +62,11 @@ import Testing
         }
     }
 
+    @Test func aRepeatedImagesKeyReplaces() throws {
+        let page = try decode(#"{"Images":[{"ImageId":"a"}],"Images":[{"ImageId":"b"}]}"#)
+        #expect(page.images.map(\.imageId) == ["b"])
+    }
+
     @Test func decodingErrorsNameThePath() {
         do {
             _ = try decode(#"{"Images":[{"ImageId":"a"},{"Created":"yesterday"}]}"#)

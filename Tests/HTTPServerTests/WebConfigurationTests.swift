@@ -50,6 +50,13 @@ import Testing
         #expect(configuration.headers.map(\.name) == ["X-Frame-Options", "Strict-Transport-Security"])
     }
 
+    @Test func differentBcryptCostsAreWarnedAbout() throws {
+        let bob = "$2y$06$JRIa9U0KaKCGPEhw6AlyjOtNZS4WQY271r/NjoJylbbeqDcDPQ/Dm"
+        let mixed = try load("basic_auth_users:\n  alice: \(Self.hash)\n  bob: \(bob)\n")
+        #expect(mixed.warnings.count == 1 && mixed.warnings[0].contains("4, 6"))
+        #expect(try load("basic_auth_users:\n  alice: \(Self.hash)\n").warnings.isEmpty)
+    }
+
     @Test func http2OffIsAccepted() throws {
         #expect(try load("http_server_config:\n  http2: false\n").headers.isEmpty)
     }

@@ -28,6 +28,23 @@ struct ScrapeSharingTests {
         #expect(try await emulator.stats().requests - before == 2, "one collection of 2 pages for 8 scrapes")
     }
 
+    /// A scraper with a tiny timeout must not decide the result that others
+    /// share: the collection runs on the server's own --collector.timeout.
+    @Test func aShortTimeoutDoesNotFailTheSharedCollection() async throws {
+        let emulator = try await Emulator.start(images: 40, extra: ["--latency-ms", "400"])
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        defer { exporter.stop() }
+        async let hasty = exporter.scrape(headers: [("X-Prometheus-Scrape-Timeout-Seconds", "0.6")])
+        try await Task.sleep(for: .milliseconds(100))
+        async let patient = exporter.scrape()
+        let (short, long) = try await (hasty, patient)
+        #expect(short.1.value("aws_workspaces_up", ["region": "us-east-1"]) == 0, "its own 0.1 s budget ran out")
+        #expect(long.1.value("aws_workspaces_up", ["region": "us-east-1"]) == 1, "the shared collection went on")
+        #expect(long.1.series("aws_workspaces_image_info").count == 40)
+        #expect(try await emulator.stats().requests == 2, "one collection for both")
+    }
+
     @Test func minIntervalReusesASuccessAndSaysWhen() async throws {
         let emulator = try await Emulator.start(images: 40)
         defer { emulator.stop() }

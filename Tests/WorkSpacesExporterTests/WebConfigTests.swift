@@ -89,13 +89,18 @@ struct WebConfigTests {
           key_file: server.key
           client_ca_file: ca.pem
           client_auth_type: RequireAndVerifyClientCert
-        """, emulator: emulator)
+        http_server_config:
+          headers:
+            X-Frame-Options: deny
+        """, emulator: emulator, extra: ["--log.level", "debug"])
         defer { exporter.stop() }
         let url = "https://127.0.0.1:\(exporter.port)/metrics"
         let ca = ["--cacert", certificates.path("ca.pem")]
         func with(_ name: String) -> [String] { ["--cert", certificates.path("\(name).pem"), "--key", certificates.path("\(name).key")] }
         #expect(try await curl(ca + with("client") + [url]).status == 200)
-        #expect(try await curl(ca + [url]).status == 403, "no client certificate")
+        let missing = try await curl(ca + [url])
+        #expect(missing.status == 403, "no client certificate")
+        #expect(missing.headers.contains("X-Frame-Options: deny"), "configured headers on refusals too")
         #expect(try await curl(ca + with("client-expired") + [url]).status != 200, "expired client certificate")
         #expect(try await curl(ca + with("client-untrusted") + [url]).status != 200, "certificate from another CA")
         #expect(exporter.log.contains("refused a TLS client"))
