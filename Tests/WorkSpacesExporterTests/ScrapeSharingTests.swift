@@ -31,7 +31,8 @@ struct ScrapeSharingTests {
     /// A scraper with a tiny timeout must not decide the result that others
     /// share: the collection runs on the server's own --collector.timeout.
     @Test func aShortTimeoutDoesNotFailTheSharedCollection() async throws {
-        let emulator = try await Emulator.start(images: 40, extra: ["--latency-ms", "400"])
+        // 2 pages at 1 s each: the second scrape arrives well within the collection.
+        let emulator = try await Emulator.start(images: 40, extra: ["--latency-ms", "1000"])
         defer { emulator.stop() }
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
         defer { exporter.stop() }
