@@ -4,7 +4,8 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
     /// status when the body names none), message and HTTP status.
     case service(code: String, message: String, status: Int)
     /// The request did not complete: connection refused, reset, timed out, TLS.
-    case transport(String)
+    /// `timedOut` marks a connect, read or deadline timeout (retried as `timeout`).
+    case transport(String, timedOut: Bool = false)
     /// A 2xx answer whose body could not be decoded.
     case invalidResponse(String)
     /// No usable credentials.
@@ -35,7 +36,7 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
     public var message: String {
         switch self {
         case let .service(_, message, status): return "\(message) (HTTP \(status))"
-        case let .transport(reason): return "request failed: \(reason); check network access to the endpoint"
+        case let .transport(reason, _): return "request failed: \(reason); check network access to the endpoint"
         case let .invalidResponse(reason): return "unreadable response: \(reason)"
         case let .credentials(source, reason): return "no credentials from \(source): \(reason)"
         case let .pagination(reason): return reason

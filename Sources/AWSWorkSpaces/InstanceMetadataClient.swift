@@ -21,7 +21,7 @@ public struct InstanceMetadataClient: Sendable {
         self.endpoint = endpoint
         self.disabled = environment.flag("AWS_EC2_METADATA_DISABLED")
         self.httpClient = httpClient
-        let seconds = environment["AWS_METADATA_SERVICE_TIMEOUT"].flatMap(Double.init).map { max(0.1, $0) } ?? 1
+        let seconds = environment["AWS_METADATA_SERVICE_TIMEOUT"].flatMap(Double.init).map { min(max(0.1, $0), 3600) } ?? 1
         self.timeout = .milliseconds(Int64(seconds * 1000))
         self.attempts = max(1, environment["AWS_METADATA_SERVICE_NUM_ATTEMPTS"].flatMap(Int.init) ?? 1)
     }

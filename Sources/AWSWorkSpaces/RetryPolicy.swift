@@ -29,8 +29,8 @@ public struct RetryPolicy: Sendable {
             if throttlingCodes.contains(code) || status == 429 { return "throttling" }
             if transientCodes.contains(code) || transientStatuses.contains(status) { return "server_error" }
             return nil
-        case let .transport(reason):
-            return reason.contains("timed out") || reason.contains("deadline") ? "timeout" : "transport"
+        case let .transport(_, timedOut):
+            return timedOut ? "timeout" : "transport"
         case .invalidResponse, .credentials, .pagination, .invalidEndpoint, .configuration, .deadlineExceeded:
             return nil
         }
@@ -39,6 +39,6 @@ public struct RetryPolicy: Sendable {
     /// The delay before retry number `retry` (0 for the first retry).
     public func delay(beforeRetry retry: Int, random: Double = Double.random(in: 0..<1)) -> Duration {
         let ceiling = min(Double(1 << min(retry, 10)), 20)
-        return .milliseconds(Int64(random * ceiling * 1000))
+        return .seconds(random * ceiling)
     }
 }

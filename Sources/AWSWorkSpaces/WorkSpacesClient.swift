@@ -157,7 +157,7 @@ public final class WorkSpacesClient: Sendable {
         } catch is NIOTooManyBytesError {
             throw .invalidResponse("response body larger than \(maxBodyBytes) bytes")
         } catch let error as HTTPClientError {
-            throw .transport(Self.describe(error))
+            throw .transport(Self.describe(error), timedOut: [.connectTimeout, .readTimeout, .deadlineExceeded].contains(error))
         } catch {
             throw .transport("\(error)")
         }

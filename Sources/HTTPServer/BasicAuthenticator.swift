@@ -34,7 +34,8 @@ public final class BasicAuthenticator: Sendable {
         for hash in users.values { try Self.check(hash) }
         self.users = users
         let cost = users.values.compactMap(Self.cost).max() ?? 10
-        self.dummyHash = Self.makeHash(password: "not a password", cost: cost) ?? "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi"
+        guard let dummyHash = Self.makeHash(password: "not a password", cost: cost) else { throw .rejected }
+        self.dummyHash = dummyHash
     }
 
     /// Whether `header` (an `Authorization` value) names a user with the right password.

@@ -64,23 +64,20 @@ public final class WorkSpacesCollector: Sendable {
                 lastSuccess.append(Sample(labels: labels, value: success.finishedWallTime))
             }
         }
+        func gauge(_ name: String, _ help: String, _ samples: [Sample]) -> MetricFamily {
+            MetricFamily(name: name, help: help, type: .gauge, samples: samples)
+        }
         var dynamic = [
-            MetricFamily(
-                name: "aws_workspaces_up",
-                help: "Whether the collection of WorkSpaces images in the region that this scrape reports succeeded (1) or not (0).",
-                type: .gauge, samples: up),
-            MetricFamily(
-                name: "aws_workspaces_scrape_duration_seconds",
-                help: "Seconds the collection of WorkSpaces images in the region took (the reused one, under --collector.min-interval).",
-                type: .gauge, samples: durations),
-            MetricFamily(
-                name: "aws_workspaces_scrape_timeout_seconds",
-                help: "Seconds the scrape could wait for the collection: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
-                type: .gauge, samples: timeouts),
-            MetricFamily(
-                name: "aws_workspaces_last_success_timestamp_seconds",
-                help: "When the last successful collection in the region ended, in Unix seconds. With --collector.min-interval (for HA pairs and many scrapers) a scrape may reuse that result instead of calling the API.",
-                type: .gauge, samples: lastSuccess),
+            gauge("aws_workspaces_up",
+                  "Whether the collection of WorkSpaces images in the region that this scrape reports succeeded (1) or not (0).", up),
+            gauge("aws_workspaces_scrape_duration_seconds",
+                  "Seconds the collection of WorkSpaces images in the region took (the reused one, under --collector.min-interval).", durations),
+            gauge("aws_workspaces_scrape_timeout_seconds",
+                  "Seconds the scrape could wait for the collection: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
+                  timeouts),
+            gauge("aws_workspaces_last_success_timestamp_seconds",
+                  "When the last successful collection in the region ended, in Unix seconds. With --collector.min-interval (for HA pairs and many scrapers) a scrape may reuse that result instead of calling the API.",
+                  lastSuccess),
             buildInfo.family,
         ]
         dynamic += apiMetrics?.families() ?? []
@@ -88,7 +85,8 @@ public final class WorkSpacesCollector: Sendable {
 
         let generation = answers.map { $0?.result?.generation ?? 0 }
         let imageFamilies = mergedImageFamilies(generation: generation, answers: answers)
-        let all = MetricFamily.merge(MetricFamily.merge(dynamic) + imageFamilies).filter { !$0.samples.isEmpty }
+        // Every dynamic family holds all regions already; merge only orders them.
+        let all = MetricFamily.merge(dynamic + imageFamilies).filter { !$0.samples.isEmpty }
         return Scrape(families: all, cacheable: Set(imageFamilies.map(\.name)), generation: generation)
     }
 

@@ -164,13 +164,13 @@ struct ExporterCommand: AsyncParsableCommand {
             let collector = WorkSpacesCollector(
                 clients: clients,
                 query: ImageQuery(imageType: imageType?.value, imageIds: imageIds, pageSize: pageSize),
-                minInterval: .milliseconds(Int64(minInterval * 1000)),
-                collectionTimeout: .milliseconds(Int64(collectorTimeout * 1000)),
+                minInterval: .seconds(minInterval),
+                collectionTimeout: .seconds(collectorTimeout),
                 apiMetrics: apiMetrics,
                 logger: logger)
             let handler = ExporterHandler(
                 telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
-                defaultTimeout: .milliseconds(Int64(collectorTimeout * 1000)), timeoutOffset: .milliseconds(Int64(timeoutOffset * 1000)),
+                defaultTimeout: .seconds(collectorTimeout), timeoutOffset: .seconds(timeoutOffset),
                 maxRequests: maxRequests)
             let server: HTTPServer
             do {

@@ -67,7 +67,7 @@ final class ExporterHandler: HTTPHandler {
     func budget(for request: HTTPRequest) -> CollectionBudget {
         if let header = request.header("X-Prometheus-Scrape-Timeout-Seconds"),
            let seconds = Double(header.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds > 0 {
-            let budget = max(Duration.milliseconds(Int64(min(seconds, 86_400) * 1000)) - timeoutOffset, .milliseconds(100))
+            let budget = max(Duration.seconds(min(seconds, 86_400)) - timeoutOffset, .milliseconds(100))
             return CollectionBudget(duration: budget, source: "X-Prometheus-Scrape-Timeout-Seconds \(header) less \(timeoutOffset)")
         }
         return CollectionBudget(duration: defaultTimeout, source: "--collector.timeout")

@@ -12,7 +12,7 @@ import Testing
         (.service(code: "503", message: "", status: 503), "server_error"),
         (.service(code: "RequestTimeoutException", message: "", status: 408), "server_error"),
         (.transport("connection closed by the server"), "transport"),
-        (.transport("read timed out"), "timeout"),
+        (.transport("read timed out", timedOut: true), "timeout"),
     ])
     func retryable(error: AWSClientError, reason: String) {
         #expect(RetryPolicy.retryReason(error) == reason)

@@ -3,11 +3,11 @@ import TestSupport
 import Testing
 
 @Suite struct AlertRulesTests {
-    @Test func promtoolChecksAndUnitTestsPass() throws {
+    @Test func promtoolChecksAndUnitTestsPass() async throws {
         let promtool = try #require(PackagePaths.which("promtool"), "promtool is needed (apt install prometheus)")
-        let check = try runCommand(promtool, ["check", "rules", ShippedFiles.rulesPath])
+        let check = try await runCommand(promtool, ["check", "rules", ShippedFiles.rulesPath])
         #expect(check.status == 0, "\(check.output)")
-        let unit = try runCommand(promtool, ["test", "rules", ShippedFiles.rulesTestPath])
+        let unit = try await runCommand(promtool, ["test", "rules", ShippedFiles.rulesTestPath])
         #expect(unit.status == 0, "\(unit.output)")
     }
 

@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test(arguments: dashboards)
-    func everyQueryParses(path: String) throws {
+    func everyQueryParses(path: String) async throws {
         let promtool = try #require(PackagePaths.which("promtool"), "promtool is needed (apt install prometheus)")
         let queries = ShippedFiles.queries(try ShippedFiles.dashboard(path))
         // promtool parses rule expressions: check each query as a recording rule.
@@ -74,7 +74,7 @@ import Testing
         }
         let file = try PackagePaths.temporaryDirectory("lint").appendingPathComponent("queries.yml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        let result = try runCommand(promtool, ["check", "rules", file.path])
+        let result = try await runCommand(promtool, ["check", "rules", file.path])
         #expect(result.status == 0, "\(result.output)")
     }
 }

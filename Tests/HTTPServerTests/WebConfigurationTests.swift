@@ -10,8 +10,8 @@ import Testing
     /// bcrypt of "secret" at cost 4 (htpasswd -nbBC 4), to keep the tests fast.
     static let hash = "$2y$04$xFexTl9DrGRUCvQPmd/.3OIFngdNOS.kTo6eLd1NcDt0A36VF2sqO"
 
-    init() throws {
-        certificates = try TestCertificates.make()
+    init() async throws {
+        certificates = try await TestCertificates.make()
     }
 
     func load(_ yaml: String) throws(WebConfigurationError) -> WebConfiguration {
@@ -124,9 +124,9 @@ import Testing
         #expect(authenticator.dummyHash.hasPrefix("$2b$06$"))
     }
 
-    @Test func htpasswdHashesVerify() throws {
+    @Test func htpasswdHashesVerify() async throws {
         let htpasswd = try #require(PackagePaths.which("htpasswd"), "htpasswd (apache2-utils) is installed by scripts/deps.sh test")
-        let (status, output) = try runCommand(htpasswd, ["-nbBC", "5", "carol", "p@ss:word"])
+        let (status, output) = try await runCommand(htpasswd, ["-nbBC", "5", "carol", "p@ss:word"])
         #expect(status == 0)
         let hash = String(output.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(BasicAuthenticator.verify(password: "p@ss:word", hash: hash))

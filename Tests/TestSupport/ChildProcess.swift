@@ -105,8 +105,14 @@ public final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// Runs a command to completion and returns its exit status and combined output.
-public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws -> (status: Int32, output: String) {
+/// Runs a command to completion and returns its exit status and combined
+/// output. The wait happens on a thread of its own (``blocking(_:)``), never on
+/// the cooperative pool that in-process servers under test need.
+public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) async throws -> (status: Int32, output: String) {
+    try await blocking { try runCommandWaiting(executable, arguments, environment: environment, stdin: stdin) }
+}
+
+private func runCommandWaiting(_ executable: String, _ arguments: [String], environment: [String: String]?, stdin: String?) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

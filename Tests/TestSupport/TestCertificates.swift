@@ -6,11 +6,11 @@ public struct TestCertificates: Sendable {
     public let directory: URL
 
     /// Makes a fresh set in a temporary folder.
-    public static func make() throws -> TestCertificates {
+    public static func make() async throws -> TestCertificates {
         let directory = try PackagePaths.temporaryDirectory("certs")
         let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/make_certs.py").path
         let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
-        let (status, output) = try runCommand(python, [script, directory.path])
+        let (status, output) = try await runCommand(python, [script, directory.path])
         guard status == 0 else { throw ChildProcess.Failure("make_certs.py failed: \(output)") }
         return TestCertificates(directory: directory)
     }

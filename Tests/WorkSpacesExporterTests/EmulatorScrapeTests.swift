@@ -104,7 +104,7 @@ struct EmulatorScrapeTests {
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.region", "eu-west-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
         defer { exporter.stop() }
         let (response, metrics) = try await exporter.scrape()
-        let result = try runCommand(promtool, ["check", "metrics"], stdin: response.text)
+        let result = try await runCommand(promtool, ["check", "metrics"], stdin: response.text)
         #expect(result.status == 0, "promtool: \(result.output)")
         // Two regions, collected concurrently, each complete.
         #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 1)
@@ -166,7 +166,7 @@ struct EmulatorScrapeTests {
         defer { exporter.stop() }
         // One curl, three transfers: one TCP connect, then two reuses.
         let url = exporter.url + "/metrics"
-        let result = try runCommand(curl, ["-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{num_connects}\n", url, url, url])
+        let result = try await runCommand(curl, ["-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{num_connects}\n", url, url, url])
         #expect(result.status == 0)
         #expect(result.output.split(separator: "\n") == ["1", "0", "0"])
     }

@@ -48,7 +48,7 @@ struct ExporterEndpointsTests {
         families = list(text_string_to_metric_families(sys.stdin.read()))
         print(len(families), sum(len(f.samples) for f in families))
         """
-        let (status, output) = try runCommand(PackagePaths.which("python3") ?? "/usr/bin/python3", ["-c", script], stdin: response.text)
+        let (status, output) = try await runCommand(PackagePaths.which("python3") ?? "/usr/bin/python3", ["-c", script], stdin: response.text)
         #expect(status == 0, "\(output)")
         let counts = output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(counts.count == 2 && counts[0] > 15 && counts[1] > 100, "\(output)")

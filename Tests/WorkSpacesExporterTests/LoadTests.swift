@@ -17,8 +17,7 @@ struct LoadTests {
         let wrk = try #require(PackagePaths.which("wrk"), "wrk is installed by scripts/deps.sh test")
         var arguments = ["-t", String(min(2, connections)), "-c", String(connections), "-d", "\(seconds)s", "--timeout", "10s"]
         if gzip { arguments += ["-H", "Accept-Encoding: gzip"] }
-        let command = arguments + [url]
-        let (status, output) = try await blocking { try runCommand(wrk, command) }
+        let (status, output) = try await runCommand(wrk, arguments + [url])
         #expect(status == 0, "\(output)")
         let requests = output.split(separator: "\n").first { $0.contains("requests in") }
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } ?? 0

@@ -21,7 +21,7 @@ struct MotoTests {
         let moto = try await MotoServer.start(authAfter: 3)
         let url = moto.url
         let seed = PackagePaths.root.appendingPathComponent("Tests/Fixtures/seed_moto.py").path
-        let result = try runCommand(python, [seed, url, String(Self.imageCount)], environment: environment)
+        let result = try await runCommand(python, [seed, url, String(Self.imageCount)], environment: environment)
         #expect(result.status == 0, "seeding moto failed: \(result.output)")
         let json = try #require(result.output.split(separator: "\n").last)
         let keys = try JSONDecoder().decode(Keys.self, from: Data(json.utf8))

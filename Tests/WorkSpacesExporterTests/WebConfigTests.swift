@@ -10,10 +10,10 @@ struct WebConfigTests {
     /// bcrypt of "s3cret" (htpasswd -nbBC 10 alice s3cret): the cost a real deployment would use.
     let hash: String
 
-    init() throws {
-        certificates = try TestCertificates.make()
+    init() async throws {
+        certificates = try await TestCertificates.make()
         let htpasswd = try #require(PackagePaths.which("htpasswd"), "htpasswd (apache2-utils) is installed by scripts/deps.sh test")
-        let (status, output) = try runCommand(htpasswd, ["-nbBC", "10", "alice", "s3cret"])
+        let (status, output) = try await runCommand(htpasswd, ["-nbBC", "10", "alice", "s3cret"])
         guard status == 0 else { throw ChildProcess.Failure("htpasswd failed: \(output)") }
         hash = String(output.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -21,32 +21,38 @@ struct WebConfigTests {
     /// curl's exit status, the HTTP status it saw (0 when none), and the response headers.
     func curl(_ arguments: [String]) async throws -> (exit: Int32, status: Int, headers: String) {
         let headersFile = certificates.directory.appendingPathComponent("headers-\(UUID().uuidString)").path
-        let (exit, output) = try await blocking { try runCommand(
+        let (exit, output) = try await runCommand(
             PackagePaths.which("curl") ?? "/usr/bin/curl",
-            ["-sS", "-o", "/dev/null", "-D", headersFile, "-w", "%{http_code}", "--max-time", "20"] + arguments) }
+            ["-sS", "-o", "/dev/null", "-D", headersFile, "-w", "%{http_code}", "--max-time", "20"] + arguments)
         let status = Int(output.suffix(3)) ?? 0
         return (exit, status, (try? String(contentsOfFile: headersFile, encoding: .utf8)) ?? "")
     }
 
-    func start(_ yaml: String, emulator: Emulator, extra: [String] = []) async throws -> Exporter {
+    /// An emulator, and the exporter in front of it with `yaml` as its web config.
+    func start(_ yaml: String, extra: [String] = []) async throws -> (Emulator, Exporter) {
         let config = try certificates.writeConfig(yaml)
-        return try await Exporter.start(
-            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--web.config.file", config] + extra,
-            environment: emulatorCredentials)
+        let emulator = try await Emulator.start(images: 3)
+        do {
+            let exporter = try await Exporter.start(
+                ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--web.config.file", config] + extra,
+                environment: emulatorCredentials)
+            return (emulator, exporter)
+        } catch {
+            emulator.stop()
+            throw error
+        }
     }
 
     @Test func tlsServesWithATrustedCertificate() async throws {
-        let emulator = try await Emulator.start(images: 3)
-        defer { emulator.stop() }
-        let exporter = try await start("""
+        let (emulator, exporter) = try await start("""
         tls_server_config:
           cert_file: server.pem
           key_file: server.key
         http_server_config:
           headers:
             Strict-Transport-Security: max-age=31536000
-        """, emulator: emulator)
-        defer { exporter.stop() }
+        """)
+        defer { exporter.stop(); emulator.stop() }
         let url = "https://127.0.0.1:\(exporter.port)/metrics"
         let good = try await curl(["--cacert", certificates.path("ca.pem"), url])
         #expect(good.exit == 0 && good.status == 200)
@@ -61,10 +67,8 @@ struct WebConfigTests {
     }
 
     @Test func minVersionIsEnforced() async throws {
-        let emulator = try await Emulator.start(images: 3)
-        defer { emulator.stop() }
-        let exporter = try await start("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  min_version: TLS13\n", emulator: emulator)
-        defer { exporter.stop() }
+        let (emulator, exporter) = try await start("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  min_version: TLS13\n")
+        defer { exporter.stop(); emulator.stop() }
         let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
         #expect(try await curl(["--cacert", certificates.path("ca.pem"), "--tlsv1.3", url]).status == 200)
         let old = try await curl(["--cacert", certificates.path("ca.pem"), "--tlsv1.2", "--tls-max", "1.2", url])
@@ -72,18 +76,14 @@ struct WebConfigTests {
     }
 
     @Test func anExpiredServerCertificateIsRefusedByClients() async throws {
-        let emulator = try await Emulator.start(images: 3)
-        defer { emulator.stop() }
-        let exporter = try await start("tls_server_config:\n  cert_file: server-expired.pem\n  key_file: server-expired.key\n", emulator: emulator)
-        defer { exporter.stop() }
+        let (emulator, exporter) = try await start("tls_server_config:\n  cert_file: server-expired.pem\n  key_file: server-expired.key\n")
+        defer { exporter.stop(); emulator.stop() }
         let result = try await curl(["--cacert", certificates.path("ca.pem"), "https://127.0.0.1:\(exporter.port)/metrics"])
         #expect(result.exit == 60, "curl: certificate problem (expired)")
     }
 
     @Test func clientCertificatesRequiredAndVerified() async throws {
-        let emulator = try await Emulator.start(images: 3)
-        defer { emulator.stop() }
-        let exporter = try await start("""
+        let (emulator, exporter) = try await start("""
         tls_server_config:
           cert_file: server.pem
           key_file: server.key
@@ -92,8 +92,8 @@ struct WebConfigTests {
         http_server_config:
           headers:
             X-Frame-Options: deny
-        """, emulator: emulator, extra: ["--log.level", "debug"])
-        defer { exporter.stop() }
+        """, extra: ["--log.level", "debug"])
+        defer { exporter.stop(); emulator.stop() }
         let url = "https://127.0.0.1:\(exporter.port)/metrics"
         let ca = ["--cacert", certificates.path("ca.pem")]
         func with(_ name: String) -> [String] { ["--cert", certificates.path("\(name).pem"), "--key", certificates.path("\(name).key")] }
@@ -108,10 +108,8 @@ struct WebConfigTests {
     }
 
     @Test func basicAuthGoodBadAndUnknown() async throws {
-        let emulator = try await Emulator.start(images: 3)
-        defer { emulator.stop() }
-        let exporter = try await start("basic_auth_users:\n  alice: \(hash)\n", emulator: emulator, extra: ["--log.level", "debug"])
-        defer { exporter.stop() }
+        let (emulator, exporter) = try await start("basic_auth_users:\n  alice: \(hash)\n", extra: ["--log.level", "debug"])
+        defer { exporter.stop(); emulator.stop() }
         let url = "http://127.0.0.1:\(exporter.port)/metrics"
         #expect(try await curl(["-u", "alice:s3cret", url]).status == 200)
         #expect(try await curl(["-u", "alice:s3cret", url]).status == 200, "remembered, still right")
