@@ -1,5 +1,5 @@
 # Shortcuts for the scripts; each does its own set-up (apt, pip) when needed.
-.PHONY: run test bench
+.PHONY: run test bench mixin
 
 run:
 	scripts/run.sh
@@ -9,3 +9,6 @@ test:
 
 bench:
 	scripts/bench.sh
+
+mixin:
+	scripts/mixin.sh

@@ -17,86 +17,95 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The emulator's server (not in the exporter binary).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Tests only.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // C shims: system libraries from Debian's -dev packages.
-        .systemLibrary(
-            name: "CMicroHTTPD",
-            pkgConfig: "libmicrohttpd",
-            providers: [.apt(["libmicrohttpd-dev"])]
-        ),
-        .systemLibrary(
-            name: "CCrypt",
-            pkgConfig: "libxcrypt",
-            providers: [.apt(["libcrypt-dev"])]
-        ),
-        .systemLibrary(
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
-        ),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
+        .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
-        // Prometheus text exposition format: metric families and their rendering.
-        .target(name: "Exposition", swiftSettings: strict),
+        // Stamps the build with the git revision (scripts/version-stamp.sh).
+        .plugin(name: "VersionStamp", capability: .buildTool()),
 
-        // libmicrohttpd-backed HTTP server: gzip, limits, and exporter-toolkit's
-        // web config (TLS through GnuTLS, bcrypt basic auth, headers). Knows nothing of AWS.
+        // Threads for blocking work, text bounding and trimming, small file reads.
+        .target(name: "Support", swiftSettings: strict),
+
+        // YAML documents with line numbers, on libyaml.
+        .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strict),
+
+        // Prometheus metric families, the text and OpenMetrics formats, negotiation.
+        .target(name: "Exposition", dependencies: ["Support"], swiftSettings: strict),
+
+        // promhttp's job: a scrape to a negotiated, gzipped body, with the render cache.
+        .target(name: "PrometheusHTTP", dependencies: ["Exposition", "CZlib"], swiftSettings: strict),
+
+        // The standard process_* metrics from /proc.
+        .target(name: "ProcessMetrics", dependencies: ["Exposition", "Support"], swiftSettings: strict),
+
+        // libmicrohttpd-backed HTTP server: limits against hostile clients, and
+        // exporter-toolkit's web config (TLS through GnuTLS, bcrypt basic auth,
+        // headers). Knows nothing of AWS or metrics.
         .target(
             name: "HTTPServer",
             dependencies: [
-                "CMicroHTTPD", "CZlib", "CCrypt",
+                "CMicroHTTPD", "CCrypt", "CGnuTLS", "Support", "YAML",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
 
-        // AWS client: SigV4, credentials, the JSON 1.1 protocol, DescribeWorkspaceImages.
+        // An HTTP/1.1 client on libcurl's multi interface, on a thread of its own.
+        .target(name: "HTTPClient", dependencies: ["CCurl", "Support"], swiftSettings: strict),
+
+        // AWS client: SigV4, credentials, retries, STS, and the WorkSpaces operations.
         .target(
             name: "AWSWorkSpaces",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "HTTPClient", "CGnuTLS", "Support",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
 
-        // Maps WorkSpaces images to metric families, one fresh set per scrape.
+        // Targets (accounts × regions) and their collectors → metric families.
         .target(
             name: "WorkSpacesCollector",
             dependencies: [
-                "AWSWorkSpaces", "Exposition",
+                "AWSWorkSpaces", "Exposition", "HTTPClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["VersionStamp"]
         ),
 
-        // The exporter binary: flags, logging, wiring.
+        // The exporter binary: flags, configuration, services, wiring.
         .executableTarget(
             name: "WorkSpacesExporter",
             dependencies: [
-                "WorkSpacesCollector", "HTTPServer", "AWSWorkSpaces", "Exposition",
+                "WorkSpacesCollector", "HTTPServer", "HTTPClient", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
+                "ProcessMetrics", "Support", "YAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
 
-        // A local WorkSpaces API emulator for tests, benchmarks and demos (not in the exporter binary).
+        // A local WorkSpaces and STS emulator for tests, benchmarks and demos (not in the exporter binary).
         .target(
             name: "WorkSpacesEmulator",
             dependencies: [
-                "AWSWorkSpaces", // only for the API model's enumerations
+                "AWSWorkSpaces", // the API model's enumerations, JSON writing, SigV4 for checking signatures
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -115,30 +124,31 @@ let package = Package(
         // In-process benchmark of mapping, rendering and gzip (see bench/).
         .executableTarget(
             name: "WorkSpacesBenchmarks",
-            dependencies: ["WorkSpacesCollector", "Exposition", "HTTPServer", "WorkSpacesEmulator", "AWSWorkSpaces"],
+            dependencies: ["WorkSpacesCollector", "Exposition", "PrometheusHTTP", "WorkSpacesEmulator", "AWSWorkSpaces"],
             swiftSettings: strict
         ),
 
         // Shared helpers for the test targets: child processes, free ports, HTTP fetches.
         .target(
             name: "TestSupport",
-            dependencies: [
-                "CZlib", "HTTPServer",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["CZlib", "HTTPServer", "HTTPClient", "Support"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
+        .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: strict),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"], swiftSettings: strict),
+        .testTarget(name: "PrometheusHTTPTests", dependencies: ["PrometheusHTTP", "Exposition", "TestSupport"], exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "ProcessMetricsTests", dependencies: ["ProcessMetrics", "Exposition"], swiftSettings: strict),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "AWSWorkSpacesTests",
-            dependencies: ["AWSWorkSpaces", "HTTPServer", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -152,7 +162,8 @@ let package = Package(
             dependencies: ["WorkSpacesExporter", "WorkSpacesEmulator", "TestSupport"],
             swiftSettings: strict
         ),
-        // The shipped dashboards, alert rules and example configs, linted and run in a real Prometheus and Alertmanager.
+        // The shipped dashboards, alert rules, mixin, example configs, packaging (image,
+        // units, manifests), run in a real Prometheus, Alertmanager, podman and systemd tools.
         .testTarget(
             name: "DeploymentTests",
             dependencies: ["TestSupport", .product(name: "Yams", package: "Yams")],

@@ -4,10 +4,55 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <gnutls/gnutls.h>
 
 /* MHD_get_connection_info is variadic, which Swift does not import. */
+
+/* The connection's socket, or -1. */
+static inline int cmhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
+/* Bytes of the request line and headers as received, or 0. */
+static inline size_t cmhd_request_header_size(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    return info == NULL ? 0 : info->header_size;
+}
+
+/* The client's address as text into `buffer` (at least 64 bytes); 0 on success. */
+static inline int cmhd_client_address(struct MHD_Connection *connection, char *buffer, socklen_t size) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buffer[0] = 0;
+    if (info == NULL || info->client_addr == NULL) return -1;
+    const struct sockaddr *address = info->client_addr;
+    if (address->sa_family == AF_INET)
+        return inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, buffer, size) ? 0 : -1;
+    if (address->sa_family == AF_INET6)
+        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, buffer, size) ? 0 : -1;
+    return -1;
+}
+
+/* libmicrohttpd's error log, formatted here (Swift cannot take a va_list
+   callback's format) and handed to `sink` one message at a time. */
+typedef void (*cmhd_log_sink)(void *context, const char *message);
+struct cmhd_logger {
+    cmhd_log_sink sink;
+    void *context;
+};
+static void cmhd_log_adapter(void *cls, const char *format, va_list arguments) {
+    struct cmhd_logger *logger = (struct cmhd_logger *)cls;
+    char message[1024];
+    vsnprintf(message, sizeof message, format, arguments);
+    logger->sink(logger->context, message);
+}
+static inline MHD_LogCallback cmhd_log_adapter_pointer(void) {
+    return cmhd_log_adapter;
+}
 
 /* What the client's certificate on a TLS connection amounts to. */
 enum cmhd_client_certificate {
@@ -31,13 +76,6 @@ static inline int cmhd_client_certificate(struct MHD_Connection *connection, uns
         return CMHD_CLIENT_CERT_INVALID;
     }
     return *status == 0 ? CMHD_CLIENT_CERT_VALID : CMHD_CLIENT_CERT_INVALID;
-}
-
-/* The TLS protocol a connection negotiated, for logs; NULL without TLS. */
-static inline const char *cmhd_tls_protocol(struct MHD_Connection *connection) {
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    if (info == NULL || info->tls_session == NULL) return NULL;
-    return gnutls_protocol_get_name(gnutls_protocol_get_version((gnutls_session_t)info->tls_session));
 }
 
 /* Loads a PEM certificate chain and key as MHD will, so that start-up can say

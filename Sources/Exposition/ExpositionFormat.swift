@@ -42,26 +42,11 @@ public enum ExpositionFormat: Sendable, Hashable {
     /// a higher quality than anything else it accepts, else text 0.0.4.
     /// Prometheus sends OpenMetrics first by default.
     public static func negotiate(accept: String?) -> ExpositionFormat {
-        guard let accept else { return .prometheusText }
         var best: (quality: Double, format: ExpositionFormat)?
-        for range in accept.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingWhitespace().lowercased() }
-            guard let mediaType = parts.first, !mediaType.isEmpty else { continue }
-            var quality = 1.0
-            var version: String?
-            for parameter in parts.dropFirst() {
-                let pair = parameter.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace() }
-                guard pair.count == 2 else { continue }
-                switch pair[0] {
-                case "q": quality = Double(pair[1]) ?? 0
-                case "version": version = pair[1]
-                default: break
-                }
-            }
-            guard quality > 0 else { continue }
+        for entry in QualityList(accept).entries where entry.quality > 0 {
             let format: ExpositionFormat
-            if mediaType == "application/openmetrics-text" {
-                switch version {
+            if entry.value == "application/openmetrics-text" {
+                switch entry.parameters["version"] {
                 case nil, "1.0.0": format = .openMetrics(version: "1.0.0")
                 case "0.0.1": format = .openMetrics(version: "0.0.1")
                 default: continue
@@ -70,18 +55,9 @@ public enum ExpositionFormat: Sendable, Hashable {
                 format = .prometheusText
             }
             // The first of equal quality wins, as in the header's order.
-            if let current = best, quality <= current.quality { continue }
-            best = (quality, format)
+            if let current = best, entry.quality <= current.quality { continue }
+            best = (entry.quality, format)
         }
         return best?.format ?? .prometheusText
-    }
-}
-
-extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
     }
 }

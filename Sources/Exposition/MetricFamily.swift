@@ -43,10 +43,6 @@ public struct MetricFamily: Sendable, Hashable {
             byName[name].map { $0.merged ? $0.family.sorted() : $0.family }
         }
     }
-
-    static func precedes(_ lhs: Sample, _ rhs: Sample) -> Bool {
-        SortKey(lhs) < SortKey(rhs)
-    }
 }
 
 /// How samples are ordered: by their labels other than `le` and `quantile`,

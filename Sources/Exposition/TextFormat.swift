@@ -4,9 +4,6 @@
 /// See https://prometheus.io/docs/instrumenting/exposition_formats/ and
 /// https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md.
 public enum TextFormat {
-    /// The `Content-Type` of the 0.0.4 format.
-    public static let contentType = ExpositionFormat.prometheusText.contentType
-
     /// Renders families in the order given (callers pass ``MetricFamily/merge(_:)``'s
     /// sorted output) in the 0.0.4 format.
     public static func encode(_ families: [MetricFamily]) -> [UInt8] {

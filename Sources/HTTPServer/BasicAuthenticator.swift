@@ -1,8 +1,15 @@
 import CCrypt
-import Crypto
-import Dispatch
+import CGnuTLS
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Support
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// HTTP basic authentication against bcrypt hashes, as exporter-toolkit's
 /// `basic_auth_users` does.
@@ -11,20 +18,23 @@ import Synchronization
 /// against a dummy hash of the same cost, so the time taken does not reveal
 /// which users exist. A verified user and password is remembered (as a SHA-256
 /// digest, never the password) so that a scrape every few seconds does not pay
-/// for bcrypt each time; wrong passwords are never remembered.
+/// for bcrypt each time; wrong passwords are never remembered. Checks wait in
+/// a ``BcryptQueue`` that takes turns between users and clients.
 public final class BasicAuthenticator: Sendable {
+    /// The outcome of a check.
+    public enum Decision: Sendable {
+        case allowed
+        case denied
+        /// Too many checks wait: answer 503 with `Retry-After`, not 401.
+        case overloaded
+    }
+
     let users: [String: String]
     let dummyHash: String
     private let verified = Mutex<Set<[UInt8]>>([])
     /// Bounds the memory of verified pairs; past it the set starts over.
     static let maxRemembered = 1024
-    /// bcrypt takes tens of milliseconds by design: run it off the Swift
-    /// concurrency pool, which the collection needs, and one at a time, so
-    /// that a flood of wrong passwords costs at most one core.
-    private static let queue = DispatchQueue(label: "basic-auth.bcrypt")
-    /// Checks waiting for bcrypt; past ``maxWaiting`` a check fails at once.
-    private let waiting = Atomic<Int>(0)
-    static let maxWaiting = 16
+    let queue = BcryptQueue()
 
     /// Why a hash was refused, for the web config loader.
     enum HashProblem: Error { case notBcrypt, rejected }
@@ -38,36 +48,35 @@ public final class BasicAuthenticator: Sendable {
         self.dummyHash = dummyHash
     }
 
-    /// Whether `header` (an `Authorization` value) names a user with the right password.
-    public func authorize(_ header: String?) async -> Bool {
-        guard let (user, password) = Self.credentials(from: header) else { return false }
+    /// Whether `header` (an `Authorization` value) names a user with the
+    /// right password; `client` is the client's address, which picks its lane.
+    public func authorize(_ header: String?, from client: String = "") async -> Decision {
+        guard let (user, password) = Self.credentials(from: header) else { return .denied }
         let hash = users[user]
-        let key = Array(SHA256.hash(data: Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8)))
-        if hash != nil, verified.withLock({ $0.contains(key) }) { return true }
-        let dummy = dummyHash
-        let queued = waiting.wrappingAdd(1, ordering: .relaxed).newValue
-        defer { waiting.wrappingSubtract(1, ordering: .relaxed) }
-        // Under a flood, refuse rather than queue without end; remembered
-        // credentials above never get here.
-        guard queued <= Self.maxWaiting else { return false }
-        let matches = await withCheckedContinuation { continuation in
-            Self.queue.async { continuation.resume(returning: Self.verify(password: password, hash: hash ?? dummy)) }
-        }
-        guard matches, hash != nil else { return false }
+        let key = Self.sha256(Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8))
+        if hash != nil, verified.withLock({ $0.contains(key) }) { return .allowed }
+        let setting = hash ?? dummyHash
+        // Unknown users share one lane per client, so inventing names does not add lanes.
+        let lane = "\(hash == nil ? "\u{0}unknown" : user)\u{0}\(client)"
+        guard let matches = await queue.run(lane: lane, { Self.verify(password: password, hash: setting) }) else { return .overloaded }
+        guard matches, hash != nil else { return .denied }
         verified.withLock { set in
             if set.count >= Self.maxRemembered { set.removeAll() }
             set.insert(key)
         }
-        return true
+        return .allowed
     }
 
-    /// User and password from `Basic <base64(user:password)>`; nil when malformed.
+    /// User and password from `Basic <base64(user:password)>`; nil when
+    /// malformed, or when either holds a NUL (which `crypt_r`, reading C
+    /// strings, would silently cut short).
     static func credentials(from header: String?) -> (String, String)? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-              let decoded = String(data: data, encoding: .utf8),
+              let data = Data(base64Encoded: parts[1].trimmingWhitespace()),
+              let decoded = String(validating: Array(data), as: UTF8.self),
+              !decoded.utf8.contains(0),
               let colon = decoded.firstIndex(of: ":") else { return nil }
         return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
     }
@@ -109,5 +118,15 @@ public final class BasicAuthenticator: Sendable {
         guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { return nil }
         let length = setting.firstIndex(of: 0) ?? setting.count
         return crypt(password, setting: String(decoding: setting[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeBytes { input in
+            out.withUnsafeMutableBytes { digest in
+                _ = gnutls_hash_fast(GNUTLS_DIG_SHA256, input.baseAddress, input.count, digest.baseAddress)
+            }
+        }
+        return out
     }
 }

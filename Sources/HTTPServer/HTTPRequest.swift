@@ -1,15 +1,18 @@
 /// A request as the server hands it to an ``HTTPHandler``; the body is not kept.
 public struct HTTPRequest: Sendable {
     public let method: String
-    /// The path without the query string.
+    /// The path without the query string, percent-decoded (a `%00` stays as is).
     public let path: String
     /// Header values by lower-cased name; repeated headers are joined with ", ".
     public let headers: [String: String]
+    /// The client's IP address as text, empty when unknown.
+    public let clientAddress: String
 
-    public init(method: String, path: String, headers: [String: String]) {
+    public init(method: String, path: String, headers: [String: String], clientAddress: String = "") {
         self.method = method
         self.path = path
         self.headers = headers
+        self.clientAddress = clientAddress
     }
 
     /// A header's value, looked up case-insensitively.

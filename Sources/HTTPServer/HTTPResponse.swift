@@ -1,17 +1,14 @@
-/// A complete response. The server adds `Content-Length` and, when the client
-/// accepts it and `compressible` is set, gzip content coding with `Vary`.
+/// A complete response. The server adds `Content-Length` and the configured
+/// `http_server_config.headers`.
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
-    /// Whether the server may gzip the body when the client accepts gzip.
-    public var compressible: Bool
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], compressible: Bool = false) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
-        self.compressible = compressible
     }
 
     /// A plain-text response, for errors and short messages.
@@ -21,4 +18,7 @@ public struct HTTPResponse: Sendable {
             headers: [("Content-Type", "text/plain; charset=utf-8")] + headers,
             body: Array((message + "\n").utf8))
     }
+
+    /// The answer to any request that arrives while the server shuts down.
+    static let shuttingDown = HTTPResponse.text(503, "server is shutting down", headers: [("Connection", "close")])
 }

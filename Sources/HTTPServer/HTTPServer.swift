@@ -1,5 +1,7 @@
 import CMicroHTTPD
+import Dispatch
 public import Logging
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -7,36 +9,56 @@ import Glibc
 import Darwin
 #endif
 
-/// An HTTP/1.1 server on libmicrohttpd's internal polling thread.
+/// An HTTP/1.1 server on libmicrohttpd, one daemon (and polling thread) per
+/// listening socket.
 ///
-/// Each complete request suspends its connection and runs the handler in a
-/// Swift task, so a slow handler (an AWS collection) never blocks MHD's thread;
-/// the connection is resumed with the response when the task finishes.
-/// Keep-alive is MHD's own.
+/// A complete request suspends its connection and becomes a child task of
+/// ``run()``, so a slow handler (an AWS collection) never blocks MHD's
+/// thread; the connection is resumed with the response when the task
+/// finishes. Keep-alive is MHD's own. ``ConnectionTable`` keeps hostile
+/// clients from holding the connections, and ``drain(gracePeriod:)`` shuts
+/// down in order.
 public final class HTTPServer: Sendable {
+    /// Where to listen.
+    public enum Listener: Sendable, CustomStringConvertible {
+        /// Bind and listen on an address.
+        case address(ListenAddress)
+        /// A socket already listening, passed by systemd (socket activation).
+        case inherited(descriptor: Int32)
+
+        public var description: String {
+            switch self {
+            case let .address(address): return "\(address)"
+            case let .inherited(descriptor): return "systemd socket (fd \(descriptor))"
+            }
+        }
+    }
+
     /// Settings for the server.
     public struct Configuration: Sendable {
-        public var address: ListenAddress
-        /// Seconds a connection may stay silent (idle keep-alive, or a slow
-        /// client sending its request) before it is closed.
-        public var connectionTimeout: UInt32
-        /// Connections open at once; more are refused until one closes.
-        public var maxConnections: UInt32
+        public var listeners: [Listener]
+        /// How long a connection may wait for its next request after an answer.
+        public var idleTimeout: Duration
+        /// How long a new connection may take to deliver a complete request.
+        public var readHeaderTimeout: Duration
+        /// Connections kept open; past it, each new one evicts a waiting one.
+        public var maxConnections: Int
         /// Connections open at once from one IP address; 0 for no limit.
-        public var maxConnectionsPerIP: UInt32
-        /// Bytes of memory per connection for the request line and headers:
-        /// a longer URL gets 414, longer headers 431.
+        public var maxConnectionsPerIP: Int
+        /// Bytes of request line and headers: a longer URL gets 414, longer headers 431.
         public var maxHeaderBytes: Int
         /// TLS, basic authentication and extra headers (`--web.config.file`).
         public var web: WebConfiguration
         public var logger: Logger
 
         public init(
-            address: ListenAddress, connectionTimeout: UInt32 = 60, maxConnections: UInt32 = 512, maxConnectionsPerIP: UInt32 = 0,
-            maxHeaderBytes: Int = 16 * 1024, web: WebConfiguration = WebConfiguration(), logger: Logger = Logger(label: "http")
+            listeners: [Listener], idleTimeout: Duration = .seconds(60), readHeaderTimeout: Duration = .seconds(10),
+            maxConnections: Int = 1024, maxConnectionsPerIP: Int = 0, maxHeaderBytes: Int = 16 * 1024,
+            web: WebConfiguration = WebConfiguration(), logger: Logger = Logger(label: "http")
         ) {
-            self.address = address
-            self.connectionTimeout = connectionTimeout
+            self.listeners = listeners
+            self.idleTimeout = idleTimeout
+            self.readHeaderTimeout = readHeaderTimeout
             self.maxConnections = maxConnections
             self.maxConnectionsPerIP = maxConnectionsPerIP
             self.maxHeaderBytes = maxHeaderBytes
@@ -48,17 +70,24 @@ public final class HTTPServer: Sendable {
     /// Why the server did not start.
     public enum StartError: Error, CustomStringConvertible {
         case listen(String)
-        case daemon(ListenAddress)
+        case daemon(listener: String, reasons: [String])
         case noTLS
 
         public var description: String {
             switch self {
             case let .listen(reason): return reason
-            case let .daemon(address): return "libmicrohttpd could not start a daemon on \(address)"
+            case let .daemon(listener, reasons):
+                let why = reasons.isEmpty ? "no reason given" : reasons.joined(separator: "; ")
+                return "libmicrohttpd could not start on \(listener): \(why)"
             case .noTLS: return "this libmicrohttpd was built without TLS support; tls_server_config cannot be used"
             }
         }
     }
+
+    struct DaemonHandle: @unchecked Sendable { let raw: OpaquePointer }
+    /// The C struct MHD's log adapter reads; written once, before any daemon starts.
+    struct LoggerContext: @unchecked Sendable { let pointer: UnsafeMutablePointer<cmhd_logger> }
+    typealias Job = (request: HTTPRequest, context: RequestContext)
 
     let handler: any HTTPHandler
     let logger: Logger
@@ -66,50 +95,113 @@ public final class HTTPServer: Sendable {
     /// Whether requests must carry a verified client certificate, or one that
     /// verifies when given.
     let clientAuth: TLSConfiguration.ClientAuth
-    let daemon: Mutex<DaemonHandle?>
-    /// Live requests, and whether the server is stopping (then no request is
-    /// suspended any more: MHD must never be stopped with one suspended).
+    let maxHeaderBytes: Int
+    let connections: ConnectionTable
+    let daemons = Mutex<[DaemonHandle]>([])
+    /// Live requests and the shutdown state. A request's own lock is taken
+    /// before this one in the access handler, never the other way round.
     let shared = Mutex(Shared())
+    /// The listening sockets, closed when draining starts.
+    let listenDescriptors: Mutex<[Int32]>
+    /// The TCP ports actually bound, in the order of the listeners.
+    public let ports: [Int]
+    let jobs: AsyncStream<Job>
+    let jobInput: AsyncStream<Job>.Continuation
+    /// libmicrohttpd's own messages; kept during start-up to explain a failure.
+    let startupMessages = Mutex<[String]?>([])
+    let mhdLogger: LoggerContext
+    /// Cleared at stop, ending the sweeper thread.
+    let sweeper = SweeperFlag()
 
     struct Shared {
         var contexts: [ObjectIdentifier: RequestContext] = [:]
+        /// New requests are answered 503 with `Connection: close`.
+        var draining = false
+        /// No request is suspended any more: MHD must never be stopped with one suspended.
         var stopping = false
+        var idleWaiters: [OneShot] = []
     }
-    /// The TCP port actually bound (differs from the configured one when that is 0).
-    public let port: Int
-    let listenDescriptor: Int32
 
-    struct DaemonHandle: @unchecked Sendable { let raw: OpaquePointer }
+    /// The port of the first listener.
+    public var port: Int { ports.first ?? 0 }
 
-    /// Binds the address and starts serving at once.
+    /// Binds every listener and starts serving at once; requests are handled
+    /// once ``run()`` runs.
     public init(configuration: Configuration, handler: any HTTPHandler) throws(StartError) {
         self.handler = handler
         self.logger = configuration.logger
         self.web = configuration.web
         self.clientAuth = configuration.web.tls?.clientAuth ?? .noClientCert
+        self.maxHeaderBytes = configuration.maxHeaderBytes
+        self.connections = ConnectionTable(limits: .init(
+            softLimit: configuration.maxConnections, readHeaderTimeout: configuration.readHeaderTimeout,
+            idleTimeout: configuration.idleTimeout))
+        (jobs, jobInput) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
+        mhdLogger = LoggerContext(pointer: .allocate(capacity: 1))
         // MHD_FEATURE_TLS is 2; it shares the value with its alias _SSL.
         let tlsBuiltIn = MHD_FEATURE(rawValue: 2).map { MHD_is_feature_supported($0) == .YES } ?? false
-        if configuration.web.tls != nil, !tlsBuiltIn { throw .noTLS }
-        let socket: ListenSocket
-        do {
-            socket = try ListenSocket.open(configuration.address)
-        } catch {
-            throw .listen(error.description)
+        if configuration.web.tls != nil, !tlsBuiltIn {
+            mhdLogger.pointer.deallocate()
+            throw .noTLS
         }
-        self.port = socket.port
-        self.listenDescriptor = socket.descriptor
-        self.daemon = Mutex(nil)
+        var sockets: [ListenSocket] = []
+        for listener in configuration.listeners {
+            do {
+                switch listener {
+                case let .address(address): sockets.append(try ListenSocket.open(address))
+                case let .inherited(descriptor): sockets.append(try ListenSocket.inherited(descriptor))
+                }
+            } catch {
+                for socket in sockets { close(socket.descriptor) }
+                mhdLogger.pointer.deallocate()
+                throw .listen(error.description)
+            }
+        }
+        ports = sockets.map(\.port)
+        listenDescriptors = Mutex(sockets.map(\.descriptor))
+        mhdLogger.pointer.initialize(to: cmhd_logger(sink: mhdLogSink, context: Unmanaged.passUnretained(self).toOpaque()))
 
-        var flags: UInt32 = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_AUTO.rawValue
+        for (socket, listener) in zip(sockets, configuration.listeners) {
+            guard let daemon = startDaemon(on: socket.descriptor, configuration: configuration) else {
+                let reasons = startupMessages.withLock { $0 ?? [] }
+                stopNow()
+                throw .daemon(listener: listener.description, reasons: reasons)
+            }
+            daemons.withLock { $0.append(DaemonHandle(raw: daemon)) }
+        }
+        startupMessages.withLock { $0 = nil }
+        let sweepEvery = min(configuration.readHeaderTimeout, configuration.idleTimeout, .seconds(1)) / 4
+        DedicatedThread.start(name: "http-sweeper") { [connections, sweeper] in
+            while sweeper.running.load(ordering: .relaxed) {
+                usleep(UInt32(max(10_000, sweepEvery / .microseconds(1))))
+                connections.sweep()
+            }
+        }
+    }
+
+    private func startDaemon(on descriptor: Int32, configuration: Configuration) -> OpaquePointer? {
+        var flags: UInt32 = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+            | MHD_USE_AUTO.rawValue | MHD_USE_ERROR_LOG.rawValue
         let context = Unmanaged.passUnretained(self).toOpaque()
         let completed = unsafeBitCast(requestCompletedCallback as MHD_RequestCompletedCallback, to: UnsafeRawPointer.self)
+        let notify = unsafeBitCast(connectionNotifyCallback as MHD_NotifyConnectionCallback, to: UnsafeRawPointer.self)
+        let unescape = unsafeBitCast(unescapeCallback as UnescapeCallback, to: UnsafeRawPointer.self)
+        let log = unsafeBitCast(cmhd_log_adapter_pointer(), to: UnsafeRawPointer.self)
+        // MHD's own limit sits above ours, which evicts waiting connections
+        // first; its memory pool leaves room for the request and the answer
+        // beyond --web.max-header-bytes, which is checked here exactly.
+        let hardLimit = UInt32(clamping: configuration.maxConnections + max(16, configuration.maxConnections / 8))
+        let idleSeconds = UInt32(clamping: max(1, Int(configuration.idleTimeout / .seconds(1))))
         var options: [any CVarArg] = [
-            MHD_OPTION.LISTEN_SOCKET.rawValue, socket.descriptor,
-            MHD_OPTION.CONNECTION_TIMEOUT.rawValue, configuration.connectionTimeout,
-            MHD_OPTION.CONNECTION_LIMIT.rawValue, configuration.maxConnections,
-            MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue, configuration.maxConnectionsPerIP,
-            MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue, configuration.maxHeaderBytes,
+            MHD_OPTION.EXTERNAL_LOGGER.rawValue, OpaquePointer(log), OpaquePointer(mhdLogger.pointer),
+            MHD_OPTION.LISTEN_SOCKET.rawValue, descriptor,
+            MHD_OPTION.CONNECTION_TIMEOUT.rawValue, idleSeconds,
+            MHD_OPTION.CONNECTION_LIMIT.rawValue, hardLimit,
+            MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue, UInt32(clamping: configuration.maxConnectionsPerIP),
+            MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue, Self.memoryPool(maxHeaderBytes: configuration.maxHeaderBytes),
             MHD_OPTION.NOTIFY_COMPLETED.rawValue, OpaquePointer(completed), OpaquePointer(context),
+            MHD_OPTION.NOTIFY_CONNECTION.rawValue, OpaquePointer(notify), OpaquePointer(context),
+            MHD_OPTION.UNESCAPE_CALLBACK.rawValue, OpaquePointer(unescape), OpaquePointer(context),
         ]
         // MHD reads the PEM strings while starting; they are freed after.
         var strings: [UnsafeMutablePointer<CChar>] = []
@@ -120,95 +212,149 @@ public final class HTTPServer: Sendable {
             // With CAs to trust, MHD asks clients for a certificate.
             if tls.clientAuth != .noClientCert, let clientCA = tls.clientCA { texts.append((.HTTPS_MEM_TRUST, clientCA)) }
             for (option, text) in texts {
-                guard let copy = strdup(text) else {
-                    close(socket.descriptor)
-                    throw .daemon(configuration.address)
-                }
+                guard let copy = strdup(text) else { return nil }
                 strings.append(copy)
                 options += [option.rawValue, copy]
             }
         }
         options.append(MHD_OPTION.END.rawValue)
-        let started = withVaList(options) { arguments in
+        return withVaList(options) { arguments in
             MHD_start_daemon_va(flags, 0, nil, nil, accessHandlerCallback, context, arguments)
         }
-        guard let started else {
-            close(socket.descriptor)
-            throw .daemon(configuration.address)
-        }
-        daemon.withLock { $0 = DaemonHandle(raw: started) }
+    }
+
+    /// MHD's per-connection memory: the request line and headers up to the
+    /// limit (checked exactly by ``RequestChecks``) plus room for MHD to
+    /// build its own error answers, so that a request near the limit is
+    /// answered, never dropped.
+    static func memoryPool(maxHeaderBytes: Int) -> Int {
+        maxHeaderBytes * 2 + 16 * 1024
     }
 
     deinit {
-        stopNow(gracePeriod: .zero)
+        stopNow()
+        mhdLogger.pointer.deallocate()
     }
 
-    /// Stops accepting, lets in-flight requests finish for up to `gracePeriod`,
-    /// answers any still running with 503, then stops the daemon. MHD aborts if
-    /// it is stopped with a suspended connection, so every one is resumed first.
-    public func shutdown(gracePeriod: Duration = .seconds(5)) async {
-        guard let handle = daemon.withLock({ $0 }) else { return }
-        _ = MHD_quiesce_daemon(handle.raw)
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: gracePeriod)
-        while clock.now < deadline, pendingCount() > 0 {
-            try? await Task.sleep(for: .milliseconds(20))
+    // MARK: Lifetime
+
+    /// Handles requests, each in a child task, until the server stops;
+    /// returns once every handler has returned.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await job in jobs {
+                group.addTask { await self.serve(job.request, context: job.context) }
+            }
+            // Stopped: whatever still runs was answered 503 already.
+            group.cancelAll()
         }
-        stopNow(gracePeriod: .zero)
+    }
+
+    /// Shuts down in order: stops accepting (the listening sockets close, so
+    /// new connections are refused at once), answers every new request 503
+    /// with `Connection: close` (readiness first), lets requests in flight
+    /// finish for up to `gracePeriod`, answers any still running 503, and
+    /// stops. Returns as soon as the last request in flight is done.
+    public func drain(gracePeriod: Duration = .seconds(5)) async {
+        shared.withLock { $0.draining = true }
+        for daemon in daemons.withLock({ $0 }) { _ = MHD_quiesce_daemon(daemon.raw) }
+        closeListeners()
+        let idle = OneShot()
+        let busy = shared.withLock { shared -> Bool in
+            guard shared.contexts.values.contains(where: \.isPending) else { return false }
+            shared.idleWaiters.append(idle)
+            return true
+        }
+        if busy {
+            let seconds = gracePeriod / .seconds(1)
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { idle.fire() }
+            await idle.wait()
+        }
+        await DedicatedThread.run(name: "http-stop") { self.stopNow() }
     }
 
     /// The synchronous end of shutdown: refuse new work, answer what is
-    /// suspended with 503, give MHD's thread up to a second to send it, stop.
-    func stopNow(gracePeriod: Duration) {
-        guard let handle = daemon.withLock({ current -> DaemonHandle? in
-            defer { current = nil }
+    /// suspended with 503, give MHD's threads up to a second to send it, stop.
+    func stopNow() {
+        let handles = daemons.withLock { current -> [DaemonHandle] in
+            defer { current = [] }
             return current
-        }) else { return }
-        _ = MHD_quiesce_daemon(handle.raw)
+        }
+        sweeper.running.store(false, ordering: .relaxed)
+        for handle in handles { _ = MHD_quiesce_daemon(handle.raw) }
+        closeListeners()
         let pending = shared.withLock { shared -> [RequestContext] in
+            shared.draining = true
             shared.stopping = true
             return Array(shared.contexts.values)
         }
-        for context in pending {
-            if context.complete(with: .text(503, "server is shutting down", headers: [("Connection", "close")])) {
-                logger.warning("answered an in-flight request with 503 at shutdown")
-            }
+        for context in pending where context.complete(with: .shuttingDown) {
+            logger.warning("answered an in-flight request with 503 at shutdown")
         }
+        jobInput.finish()
         // A request's context goes away once MHD reports it completed.
         let clock = ContinuousClock()
         let flushDeadline = clock.now.advanced(by: .seconds(1))
-        while clock.now < flushDeadline, shared.withLock({ !$0.contexts.isEmpty }) {
+        while !handles.isEmpty, clock.now < flushDeadline, shared.withLock({ !$0.contexts.isEmpty }) {
             usleep(5_000)
         }
-        MHD_stop_daemon(handle.raw)
-        close(listenDescriptor)
+        for handle in handles { MHD_stop_daemon(handle.raw) }
+        let waiters = shared.withLock { shared in
+            defer { shared.idleWaiters = [] }
+            return shared.idleWaiters
+        }
+        for waiter in waiters { waiter.fire() }
     }
 
-    /// Read outside the server's lock: a request's own lock is taken before
-    /// the server's in the access handler, never the other way round.
-    func pendingCount() -> Int {
-        shared.withLock { Array($0.contexts.values) }.filter(\.isPending).count
+    private func closeListeners() {
+        let descriptors = listenDescriptors.withLock { current in
+            defer { current = [] }
+            return current
+        }
+        for descriptor in descriptors { close(descriptor) }
     }
 
-    // MARK: Called from MHD's thread through the C callbacks.
+    // MARK: Called from MHD's threads through the C callbacks.
 
     func register(_ context: RequestContext) {
         shared.withLock { $0.contexts[ObjectIdentifier(context)] = context }
     }
 
     func unregister(_ context: RequestContext) {
-        shared.withLock { $0.contexts[ObjectIdentifier(context)] = nil }
+        let waiters = shared.withLock { shared -> [OneShot] in
+            shared.contexts[ObjectIdentifier(context)] = nil
+            guard !shared.idleWaiters.isEmpty, !shared.contexts.values.contains(where: \.isPending) else { return [] }
+            defer { shared.idleWaiters = [] }
+            return shared.idleWaiters
+        }
+        for waiter in waiters { waiter.fire() }
     }
 
-    /// Suspends the connection for the handler unless the server is stopping;
-    /// done under the server's lock so shutdown cannot miss it.
-    func suspendUnlessStopping(_ connection: OpaquePointer, then markPending: () -> Void) -> Bool {
+    /// Whether new requests are refused because the server shuts down.
+    var isDraining: Bool { shared.withLock { $0.draining } }
+
+    /// Suspends the connection and queues the request unless the server is
+    /// draining; done under the server's lock so shutdown cannot miss it.
+    func suspendAndQueue(_ connection: OpaquePointer, request: HTTPRequest, context: RequestContext, markPending: () -> Void) -> Bool {
         shared.withLock { shared in
-            guard !shared.stopping else { return false }
+            guard !shared.draining, !shared.stopping else { return false }
             markPending()
             MHD_suspend_connection(connection)
+            jobInput.yield((request, context))
             return true
         }
+    }
+
+    /// A message from libmicrohttpd: kept to explain a failed start, else
+    /// logged at debug (most are about what clients did).
+    func mhdMessage(_ text: String) {
+        let message = text.trimmingWhitespaceAndNewlines().bounded(maxBytes: 512)
+        let kept = startupMessages.withLock { messages -> Bool in
+            guard messages != nil else { return false }
+            messages?.append(message)
+            return true
+        }
+        if !kept { logger.debug("libmicrohttpd", metadata: ["message": "\(message)"]) }
     }
 
     /// The answer for a TLS client whose certificate does not satisfy
@@ -234,37 +380,61 @@ public final class HTTPServer: Sendable {
 
     /// Runs the handler for a fully received request, then resumes the
     /// connection. Basic authentication comes first, when configured.
-    func dispatch(_ request: HTTPRequest, context: RequestContext) {
-        let handler = self.handler
-        let logger = self.logger
-        let web = self.web
-        Task {
-            var response: HTTPResponse
-            if let authenticator = web.basicAuth, await !authenticator.authorize(request.header("authorization")) {
+    func serve(_ request: HTTPRequest, context: RequestContext) async {
+        var response: HTTPResponse
+        if let authenticator = web.basicAuth {
+            switch await authenticator.authorize(request.header("authorization"), from: request.clientAddress) {
+            case .allowed:
+                response = await handler.handle(request)
+            case .denied:
                 // Which part was wrong is not said, and the header is never logged.
                 response = .text(401, "Unauthorized", headers: [("WWW-Authenticate", "Basic")])
-                logger.debug("refused basic authentication", metadata: ["path": "\(request.path)"])
-            } else {
-                response = await handler.handle(request)
+                logger.debug("refused basic authentication", metadata: ["path": "\(request.path)", "client": "\(request.clientAddress)"])
+            case .overloaded:
+                // Never 401 for a check that did not run: Prometheus would report bad credentials.
+                response = .text(503, "too many authentication checks waiting; try again", headers: [("Retry-After", "1")])
             }
-            if response.compressible {
-                response.headers.append(("Vary", "Accept-Encoding"))
-                if AcceptEncoding.allowsGzip(request.header("accept-encoding")) {
-                    do {
-                        response.body = try Gzip.compress(response.body)
-                        response.headers.append(("Content-Encoding", "gzip"))
-                    } catch {
-                        logger.error("gzip failed, sending uncompressed", metadata: ["err": "\(error)"])
-                    }
-                }
+        } else {
+            response = await handler.handle(request)
+        }
+        logger.debug("request served", metadata: [
+            "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
+            "content_type": "\(response.headers.first { $0.name.lowercased() == "content-type" }?.value ?? "")",
+            "encoding": "\(response.headers.first { $0.name.lowercased() == "content-encoding" }?.value ?? "identity")",
+            "bytes": "\(response.body.count)",
+        ])
+        context.complete(with: response)
+    }
+}
+
+/// Whether the connection sweeper goes on; shared with its thread, which
+/// must not keep the server alive.
+final class SweeperFlag: Sendable {
+    let running = Atomic<Bool>(true)
+}
+
+/// A signal that fires once and wakes its one waiter.
+final class OneShot: Sendable {
+    private let state = Mutex<(fired: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func fire() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.fired else { return nil }
+            state.fired = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state -> Bool in
+                if state.fired { return true }
+                state.waiter = continuation
+                return false
             }
-            func header(_ name: String) -> String? { response.headers.first { $0.name.lowercased() == name }?.value }
-            logger.debug("request served", metadata: [
-                "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
-                "content_type": "\(header("content-type") ?? "")", "encoding": "\(header("content-encoding") ?? "identity")",
-                "bytes": "\(response.body.count)",
-            ])
-            context.complete(with: response)
+            if fired { continuation.resume() }
         }
     }
 }

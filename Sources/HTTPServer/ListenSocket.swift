@@ -48,7 +48,11 @@ struct ListenSocket: Sendable {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let info = entry {
             entry = info.pointee.ai_next
+            #if canImport(Glibc)
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
+            #else
             let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            #endif
             if fd < 0 { lastError = String(cString: strerror(errno)); continue }
             var one: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -64,6 +68,26 @@ struct ListenSocket: Sendable {
             return ListenSocket(descriptor: fd, port: boundPort(fd) ?? port)
         }
         throw Failure(address: address, reason: lastError)
+    }
+
+    /// A socket passed already listening (systemd socket activation).
+    static func inherited(_ descriptor: Int32) throws(Failure) -> ListenSocket {
+        let address = ListenAddress(host: "fd", port: Int(descriptor))
+        var type: Int32 = 0, listening: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(descriptor, SOL_SOCKET, SO_TYPE, &type, &length) == 0 else {
+            throw Failure(address: address, reason: "file descriptor \(descriptor) is not a socket: \(String(cString: strerror(errno)))")
+        }
+        length = socklen_t(MemoryLayout<Int32>.size)
+        #if canImport(Glibc)
+        let streamType = Int32(SOCK_STREAM.rawValue)
+        #else
+        let streamType = SOCK_STREAM
+        #endif
+        guard type == streamType, getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0, listening == 1 else {
+            throw Failure(address: address, reason: "file descriptor \(descriptor) is not a listening stream socket (ListenStream= in the .socket unit)")
+        }
+        return ListenSocket(descriptor: descriptor, port: boundPort(descriptor) ?? 0)
     }
 
     private static func boundPort(_ fd: Int32) -> Int? {

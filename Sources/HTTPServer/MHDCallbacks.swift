@@ -1,20 +1,34 @@
 import CMicroHTTPD
+import Support
 
 // libmicrohttpd's C callbacks. They live outside main.swift on purpose: there
 // they would be main-actor isolated and trap when MHD's thread calls them.
 
 /// MHD calls this once when headers arrive, again for each upload chunk, once
 /// more when the request is complete, and once after a resume.
-let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, method, _, _, uploadDataSize, requestContext in
+let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, method, version, _, uploadDataSize, requestContext in
     guard let cls, let connection, let requestContext else { return .NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
 
     guard let stored = requestContext.pointee else {
-        // First call: headers only. Answering now would make MHD close
-        // keep-alive connections, so just set up state.
-        let context = RequestContext()
+        // First call: the request line and headers are in.
+        let key = UInt(bitPattern: connection)
+        let context = RequestContext(connection: key)
         server.register(context)
+        server.connections.requestStarted(key)
         requestContext.pointee = Unmanaged.passRetained(context).toOpaque()
+        // What needs no body is refused now, on a connection that then closes.
+        let refusal: HTTPResponse?
+        if server.isDraining {
+            refusal = .shuttingDown
+        } else {
+            refusal = RequestChecks.refusal(
+                connection: connection, version: version.map { String(cString: $0) } ?? "", maxHeaderBytes: server.maxHeaderBytes)
+        }
+        if let refusal {
+            context.state.withLock { $0 = .sent }
+            return queue(refusal, on: connection, extraHeaders: server.web.headers)
+        }
         return .YES
     }
     let context = Unmanaged<RequestContext>.fromOpaque(stored).takeUnretainedValue()
@@ -35,15 +49,15 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
             let request = HTTPRequest(
                 method: method.map { String(cString: $0) } ?? "",
                 path: url.map { String(cString: $0) } ?? "/",
-                headers: requestHeaders(connection))
-            let suspended = server.suspendUnlessStopping(connection) {
+                headers: RequestChecks.headers(connection),
+                clientAddress: clientAddress(connection))
+            let queued = server.suspendAndQueue(connection, request: request, context: context) {
                 state = .pending(ConnectionHandle(raw: connection))
             }
-            guard suspended else {
+            guard queued else {
                 state = .sent
-                return queue(.text(503, "server is shutting down", headers: [("Connection", "close")]), on: connection, extraHeaders: server.web.headers)
+                return queue(.shuttingDown, on: connection, extraHeaders: server.web.headers)
             }
-            server.dispatch(request, context: context)
             return .YES
         case .pending:
             return .YES
@@ -57,38 +71,73 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
 }
 
 /// Releases the request's context once MHD is done with it, however it ended.
-let requestCompletedCallback: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
-    guard let cls, let requestContext, let stored = requestContext.pointee else { return }
+let requestCompletedCallback: MHD_RequestCompletedCallback = { cls, connection, requestContext, _ in
+    guard let cls else { return }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    if let connection { server.connections.requestFinished(UInt(bitPattern: connection)) }
+    guard let requestContext, let stored = requestContext.pointee else { return }
     let context = Unmanaged<RequestContext>.fromOpaque(stored)
     server.unregister(context.takeUnretainedValue())
     context.release()
     requestContext.pointee = nil
 }
 
-private final class HeaderCollector {
-    var headers: [String: String] = [:]
-}
-
-private let headerIterator: MHD_KeyValueIterator = { cls, _, key, value in
-    guard let cls, let key else { return .YES }
-    let collector = Unmanaged<HeaderCollector>.fromOpaque(cls).takeUnretainedValue()
-    let name = String(cString: key).lowercased()
-    let text = value.map { String(cString: $0) } ?? ""
-    if let existing = collector.headers[name] {
-        collector.headers[name] = existing + ", " + text
-    } else {
-        collector.headers[name] = text
+/// Tracks connections from accept to close, for ``ConnectionTable``.
+let connectionNotifyCallback: MHD_NotifyConnectionCallback = { cls, connection, _, event in
+    guard let cls, let connection else { return }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    let key = UInt(bitPattern: connection)
+    switch event {
+    case .CONNECTION_NOTIFY_STARTED:
+        server.connections.opened(key, descriptor: cmhd_connection_fd(connection), address: clientAddress(connection))
+    case .CONNECTION_NOTIFY_CLOSED:
+        server.connections.closed(key)
+    default:
+        break
     }
-    return .YES
 }
 
-private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
-    let collector = HeaderCollector()
-    let unmanaged = Unmanaged.passRetained(collector)
-    defer { unmanaged.release() }
-    _ = MHD_get_connection_values(connection, .HEADER_KIND, headerIterator, unmanaged.toOpaque())
-    return collector.headers
+typealias UnescapeCallback = @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafeMutablePointer<CChar>?) -> Int
+
+/// Decodes `%HH` in place, except `%00`, which stays as it is: a NUL in the
+/// path would otherwise cut the C string short, and `/metrics%00foo` would
+/// be served as `/metrics`.
+let unescapeCallback: UnescapeCallback = { _, _, text in
+    guard let text else { return 0 }
+    func hex(_ byte: CChar) -> UInt8? {
+        switch UInt8(bitPattern: byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt8(bitPattern: byte) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt8(bitPattern: byte) - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt8(bitPattern: byte) - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+    var read = 0, write = 0
+    while text[read] != 0 {
+        if text[read] == CChar(UInt8(ascii: "%")), text[read + 1] != 0, text[read + 2] != 0,
+           let high = hex(text[read + 1]), let low = hex(text[read + 2]), high | low != 0 {
+            text[write] = CChar(bitPattern: high << 4 | low)
+            read += 3
+        } else {
+            text[write] = text[read]
+            read += 1
+        }
+        write += 1
+    }
+    text[write] = 0
+    return write
+}
+
+/// Hands libmicrohttpd's formatted messages to the server's logger.
+let mhdLogSink: cmhd_log_sink = { context, message in
+    guard let context, let message else { return }
+    Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().mhdMessage(String(cString: message))
+}
+
+private func clientAddress(_ connection: OpaquePointer) -> String {
+    var buffer = [CChar](repeating: 0, count: 64)
+    guard cmhd_client_address(connection, &buffer, socklen_t(buffer.count)) == 0 else { return "" }
+    return String(nulTerminated: buffer)
 }
 
 /// Queues a response, with the configured extra headers (`http_server_config.headers`)

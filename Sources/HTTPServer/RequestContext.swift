@@ -20,6 +20,12 @@ final class RequestContext: Sendable {
     }
 
     let state = Mutex<State>(.receiving)
+    /// The connection's key in the ``ConnectionTable``.
+    let connection: UInt
+
+    init(connection: UInt) {
+        self.connection = connection
+    }
 
     /// Moves a pending request to ready and resumes its connection. Returns false
     /// when it was not pending (already answered, or never suspended).

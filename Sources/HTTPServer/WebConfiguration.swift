@@ -1,5 +1,5 @@
-import Foundation
-import Yams
+import Support
+import YAML
 
 /// The `--web.config.file` of exporter-toolkit: TLS, basic authentication and
 /// extra response headers. Loaded once at start-up; any problem stops start-up
@@ -40,69 +40,65 @@ public struct WebConfiguration: Sendable {
     public static func load(path: String) throws(WebConfigurationError) -> WebConfiguration {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try FileContents.text(path, maxBytes: 1 << 20)
         } catch {
-            throw WebConfigurationError(file: path, line: nil, problem: "cannot read it: \(error.localizedDescription)")
+            throw WebConfigurationError(file: path, line: nil, problem: error.reason)
         }
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw WebConfigurationError(file: path, line: Self.line(of: error), problem: "not valid YAML: \(error)")
+            root = try YAMLParser.parse(text)
         } catch {
-            throw WebConfigurationError(file: path, line: nil, problem: "not valid YAML: \(error)")
+            throw WebConfigurationError(file: path, line: error.line, problem: "not valid YAML: \(error.problem)")
         }
         var loader = Loader(file: path)
         return try loader.configuration(root)
-    }
-
-    static func line(of error: YamlError) -> Int? {
-        switch error {
-        case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _): return mark.line
-        case let .duplicatedKeysInMapping(_, context): return context.mark.line
-        default: return nil
-        }
     }
 
     /// Walks the YAML tree, keeping the file name for errors.
     struct Loader {
         let file: String
 
-        func fail(_ node: Node?, _ problem: String) -> WebConfigurationError {
-            WebConfigurationError(file: file, line: node?.mark?.line, problem: problem)
+        func fail(_ node: YAMLNode?, _ problem: String) -> WebConfigurationError {
+            WebConfigurationError(file: file, line: node?.line, problem: problem)
         }
 
-        func mapping(_ node: Node, _ what: String) throws(WebConfigurationError) -> [(key: String, keyNode: Node, value: Node)] {
-            // Yams itself refuses a key that appears twice.
+        func mapping(_ node: YAMLNode, _ what: String) throws(WebConfigurationError) -> [(key: String, keyNode: YAMLNode, value: YAMLNode)] {
+            // The parser itself refuses a key that appears twice.
             guard let mapping = node.mapping else { throw fail(node, "\(what) must be a mapping") }
-            var pairs: [(String, Node, Node)] = []
-            for (key, value) in mapping {
-                guard let name = key.string else { throw fail(key, "keys in \(what) must be strings") }
-                pairs.append((name, key, value))
+            var pairs: [(String, YAMLNode, YAMLNode)] = []
+            for pair in mapping {
+                guard let name = pair.key.scalar else { throw fail(pair.key, "keys in \(what) must be strings") }
+                pairs.append((name, pair.key, pair.value))
             }
             return pairs
         }
 
-        func string(_ node: Node, _ what: String) throws(WebConfigurationError) -> String {
+        func string(_ node: YAMLNode, _ what: String) throws(WebConfigurationError) -> String {
             guard let scalar = node.scalar else { throw fail(node, "\(what) must be a string") }
-            return scalar.string
+            return scalar
         }
 
-        func readFile(_ node: Node, _ what: String) throws(WebConfigurationError) -> String {
+        func readFile(_ node: YAMLNode, _ what: String) throws(WebConfigurationError) -> String {
             let name = try string(node, what)
             guard !name.isEmpty else { throw fail(node, "\(what) is empty") }
-            let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+            let path = name.hasPrefix("/") ? name : Self.directory(of: file) + name
             do {
-                return try String(contentsOfFile: path, encoding: .utf8)
+                return try FileContents.text(path, maxBytes: 1 << 20)
             } catch {
-                throw fail(node, "\(what) \(path) cannot be read: \(error.localizedDescription)")
+                throw fail(node, "\(what) \(path) cannot be read: \(error.reason)")
             }
         }
 
-        mutating func configuration(_ root: Node?) throws(WebConfigurationError) -> WebConfiguration {
+        /// The folder of `path`, with a trailing slash (`./` for a bare name).
+        static func directory(of path: String) -> String {
+            guard let slash = path.lastIndex(of: "/") else { return "./" }
+            return String(path[...slash])
+        }
+
+        mutating func configuration(_ root: YAMLNode?) throws(WebConfigurationError) -> WebConfiguration {
             var configuration = WebConfiguration()
             // An empty file is valid: plain HTTP, no authentication.
-            guard let root, root.null == nil else { return configuration }
+            guard let root, !root.isNull else { return configuration }
             for (key, keyNode, value) in try mapping(root, "the file") {
                 switch key {
                 case "tls_server_config":
@@ -125,11 +121,11 @@ public struct WebConfiguration: Sendable {
         }
 
         /// `at` is the `tls_server_config` key, where problems of the whole section are reported.
-        func tls(_ node: Node, at section: Node) throws(WebConfigurationError) -> TLSConfiguration? {
-            if node.null != nil { return nil }
+        func tls(_ node: YAMLNode, at section: YAMLNode) throws(WebConfigurationError) -> TLSConfiguration? {
+            if node.isNull { return nil }
             var certificate: String?, key: String?, clientCA: String?
             var clientAuth = TLSConfiguration.ClientAuth.noClientCert
-            var clientAuthNode: Node?
+            var clientAuthNode: YAMLNode?
             var minVersion = TLSConfiguration.Version.tls12, maxVersion = TLSConfiguration.Version.tls13
             for (name, keyNode, value) in try mapping(node, "tls_server_config") {
                 switch name {
@@ -170,8 +166,8 @@ public struct WebConfiguration: Sendable {
             return configuration
         }
 
-        func basicAuth(_ node: Node) throws(WebConfigurationError) -> BasicAuthenticator? {
-            if node.null != nil { return nil }
+        func basicAuth(_ node: YAMLNode) throws(WebConfigurationError) -> BasicAuthenticator? {
+            if node.isNull { return nil }
             var users: [String: String] = [:]
             for (user, keyNode, value) in try mapping(node, "basic_auth_users") {
                 guard !user.contains(":") else { throw fail(keyNode, "user name \"\(user)\" contains ':', which basic authentication cannot carry") }
@@ -192,13 +188,13 @@ public struct WebConfiguration: Sendable {
             }
         }
 
-        func headers(_ node: Node) throws(WebConfigurationError) -> [(name: String, value: String)] {
-            if node.null != nil { return [] }
+        func headers(_ node: YAMLNode) throws(WebConfigurationError) -> [(name: String, value: String)] {
+            if node.isNull { return [] }
             var result: [(name: String, value: String)] = []
             for (name, keyNode, value) in try mapping(node, "http_server_config") {
                 switch name {
                 case "headers":
-                    if value.null != nil { continue }
+                    if value.isNull { continue }
                     for (header, headerNode, headerValue) in try mapping(value, "headers") {
                         guard let canonical = WebConfiguration.allowedHeaders.first(where: { $0.lowercased() == header.lowercased() }) else {
                             throw fail(headerNode, "header \"\(header)\" may not be set; allowed: \(WebConfiguration.allowedHeaders.joined(separator: ", "))")

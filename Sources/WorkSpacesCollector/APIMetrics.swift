@@ -3,15 +3,16 @@ public import Exposition
 import Synchronization
 
 /// Counters and a histogram about the AWS API calls, kept for the life of the
-/// process (counters must be). Unlike the image families, these are
+/// process (counters must be). Unlike the collections' families, these are
 /// deliberately not rebuilt per scrape: they are the exporter's own history.
+/// Series of a target removed by a reload are dropped.
 public final class APIMetrics: APIObserver {
     /// Histogram buckets, in seconds: from a fast regional call to a slow retry.
     public static let buckets: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
-    struct RequestKey: Hashable { let region, operation, code: String }
-    struct RetryKey: Hashable { let region, operation, reason: String }
-    struct DurationKey: Hashable { let region, operation: String }
+    struct RequestKey: Hashable { let context: APIContext; let operation, code: String }
+    struct RetryKey: Hashable { let context: APIContext; let operation, reason: String }
+    struct DurationKey: Hashable { let context: APIContext; let operation: String }
     struct Histogram { var counts: [Int]; var sum: Double; var count: Int }
 
     struct State {
@@ -24,43 +25,56 @@ public final class APIMetrics: APIObserver {
 
     public init() {}
 
-    public func attemptFinished(region: String, operation: String, code: String, seconds: Double) {
+    public func attemptFinished(_ context: APIContext, operation: String, code: String, seconds: Double) {
         state.withLock { state in
-            state.requests[RequestKey(region: region, operation: operation, code: code), default: 0] += 1
-            var histogram = state.durations[DurationKey(region: region, operation: operation)]
-                ?? Histogram(counts: Array(repeating: 0, count: Self.buckets.count), sum: 0, count: 0)
+            state.requests[RequestKey(context: context, operation: operation, code: code), default: 0] += 1
+            let key = DurationKey(context: context, operation: operation)
+            var histogram = state.durations[key] ?? Histogram(counts: Array(repeating: 0, count: Self.buckets.count), sum: 0, count: 0)
             for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.counts[index] += 1 }
             histogram.sum += seconds
             histogram.count += 1
-            state.durations[DurationKey(region: region, operation: operation)] = histogram
+            state.durations[key] = histogram
         }
     }
 
-    public func retrying(region: String, operation: String, reason: String) {
-        state.withLock { $0.retries[RetryKey(region: region, operation: operation, reason: reason), default: 0] += 1 }
+    public func retrying(_ context: APIContext, operation: String, reason: String) {
+        state.withLock { $0.retries[RetryKey(context: context, operation: operation, reason: reason), default: 0] += 1 }
+    }
+
+    /// Drops the series of the given account and region pairs.
+    public func remove(_ contexts: Set<APIContext>) {
+        guard !contexts.isEmpty else { return }
+        state.withLock { state in
+            state.requests = state.requests.filter { !contexts.contains($0.key.context) }
+            state.retries = state.retries.filter { !contexts.contains($0.key.context) }
+            state.durations = state.durations.filter { !contexts.contains($0.key.context) }
+        }
     }
 
     /// A snapshot of the three families.
     public func families() -> [MetricFamily] {
         let snapshot = state.withLock { $0 }
+        func labels(_ context: APIContext, _ extra: [Label]) -> [Label] {
+            ([Label("account_id", context.accountId), Label("region", context.region)] + extra).sorted { $0.name < $1.name }
+        }
         let requests = snapshot.requests.map { key, value in
-            Sample(labels: [Label("code", key.code), Label("operation", key.operation), Label("region", key.region)], value: Double(value))
+            Sample(labels: labels(key.context, [Label("code", key.code), Label("operation", key.operation)]), value: Double(value))
         }
         let retries = snapshot.retries.map { key, value in
-            Sample(labels: [Label("operation", key.operation), Label("reason", key.reason), Label("region", key.region)], value: Double(value))
+            Sample(labels: labels(key.context, [Label("operation", key.operation), Label("reason", key.reason)]), value: Double(value))
         }
         var durations: [Sample] = []
         for (key, histogram) in snapshot.durations {
-            let labels = [Label("operation", key.operation), Label("region", key.region)]
+            let base = labels(key.context, [Label("operation", key.operation)])
             for (index, bound) in Self.buckets.enumerated() {
-                durations.append(Sample(suffix: "_bucket", labels: labels + [Label("le", TextFormat.formatValue(bound))], value: Double(histogram.counts[index])))
+                durations.append(Sample(suffix: "_bucket", labels: base + [Label("le", TextFormat.formatValue(bound))], value: Double(histogram.counts[index])))
             }
-            durations.append(Sample(suffix: "_bucket", labels: labels + [Label("le", "+Inf")], value: Double(histogram.count)))
-            durations.append(Sample(suffix: "_sum", labels: labels, value: histogram.sum))
-            durations.append(Sample(suffix: "_count", labels: labels, value: Double(histogram.count)))
+            durations.append(Sample(suffix: "_bucket", labels: base + [Label("le", "+Inf")], value: Double(histogram.count)))
+            durations.append(Sample(suffix: "_sum", labels: base, value: histogram.sum))
+            durations.append(Sample(suffix: "_count", labels: base, value: Double(histogram.count)))
         }
         return [
-            MetricFamily(name: "aws_workspaces_api_requests_total", help: "AWS API requests (each attempt) by operation and result code: the HTTP status or the AWS error code.", type: .counter, samples: requests),
+            MetricFamily(name: "aws_workspaces_api_requests_total", help: "AWS API requests (each attempt) by operation and result: the HTTP status, a known AWS error code, Cancelled (the exporter's own deadline ended it), TransportError, or other.", type: .counter, samples: requests),
             MetricFamily(name: "aws_workspaces_api_retries_total", help: "AWS API retries by operation and reason (throttling, server_error, transport, timeout).", type: .counter, samples: retries),
             MetricFamily(name: "aws_workspaces_api_request_duration_seconds", help: "Duration of AWS API requests (each attempt) by operation.", type: .histogram, samples: durations),
         ].map { $0.sorted() }

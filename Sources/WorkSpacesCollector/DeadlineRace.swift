@@ -2,10 +2,10 @@ import Dispatch
 import Synchronization
 
 /// Runs an operation against a deadline and returns as soon as either ends:
-/// the operation's value, or nil when the deadline came first. Unlike a task
-/// group, it does not wait for the cancelled operation to wind down, so a
-/// scrape is answered on time even if an HTTP request is slow to notice its
-/// cancellation.
+/// the operation's value, or nil when the deadline came first or the caller
+/// was cancelled. Unlike a task group, it does not wait for the cancelled
+/// operation to wind down, so a scrape is answered on time even if an HTTP
+/// request is slow to notice its cancellation.
 enum DeadlineRace {
     private struct State<Value: Sendable> {
         var continuation: CheckedContinuation<Value?, Never>?
@@ -43,13 +43,17 @@ enum DeadlineRace {
         timer.schedule(deadline: .now() + .nanoseconds(Int(min(seconds, 86_400 * 365)) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
         timer.setEventHandler { finish(nil) }
         timer.resume()
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
-            let early = state.withLock { state -> Value?? in
-                if let early = state.early { return .some(early) }
-                state.continuation = continuation
-                return nil
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+                let early = state.withLock { state -> Value?? in
+                    if let early = state.early { return .some(early) }
+                    state.continuation = continuation
+                    return nil
+                }
+                if let early { continuation.resume(returning: early) }
             }
-            if let early { continuation.resume(returning: early) }
+        } onCancel: {
+            finish(nil)
         }
         work.cancel()
         timer.cancel()

@@ -1,15 +1,15 @@
 public import AWSWorkSpaces
 public import Exposition
 
-/// Maps the images of one region to the image metric families. Pure: the same
-/// images, region and time give the same families.
+/// Maps the images of one target to the image metric families. Pure: the
+/// same images, labels and time give the same families.
 public enum ImageMetrics {
     /// Label value for a field the API did not return.
-    public static let unknown = "unknown"
+    public static let unknown = LabelValues.unknown
 
-    public static func families(for images: [WorkspaceImage], region: String, now: Double) -> [MetricFamily] {
-        let regionLabel = Label("region", region)
-
+    /// The families, and how many images repeated an `ImageId` already seen
+    /// (counted once, in the aggregates as in the per-image series).
+    public static func families(for images: [WorkspaceImage], target: TargetLabels, now: Double) -> (families: [MetricFamily], duplicates: Int) {
         // Counts by (state, tenancy, os): the 12 combinations of known values
         // always present, new values added as they appear.
         struct Combination: Hashable { let state, tenancy, os: String }
@@ -28,63 +28,68 @@ public enum ImageMetrics {
         var created: [Sample] = []
         var perImageUpdate: [Sample] = []
         var seenIds: Set<String> = []
+        var duplicates = 0
 
         for image in images {
-            let state = value(image.state)
-            let tenancy = value(image.requiredTenancy)
-            let os = value(image.operatingSystem?.type)
+            // An id seen twice is one image: counting it twice would make the
+            // aggregates disagree with the per-image series.
+            let imageId = LabelValues.identifier(image.imageId)
+            guard seenIds.insert(imageId).inserted else {
+                duplicates += 1
+                continue
+            }
+            let state = LabelValues.enumeration(image.state)
+            let tenancy = LabelValues.enumeration(image.requiredTenancy)
+            let os = LabelValues.enumeration(image.operatingSystem?.type)
             combinations[Combination(state: state, tenancy: tenancy, os: os), default: 0] += 1
 
             var codes: Set<String> = []
-            if let code = image.errorCode, !code.isEmpty { codes.insert(code) }
+            if let code = image.errorCode, !code.isEmpty { codes.insert(LabelValues.enumeration(code)) }
             for detail in image.errorDetails ?? [] {
-                if let code = detail.errorCode, !code.isEmpty { codes.insert(code) }
+                if let code = detail.errorCode, !code.isEmpty { codes.insert(LabelValues.enumeration(code)) }
             }
             for code in codes { errorCounts[code, default: 0] += 1 }
 
             let updateAvailable = image.updates?.updateAvailable == true
             if updateAvailable { updatesAvailable += 1 }
 
-            // Per-image series are keyed by image_id; an id seen twice would
-            // make duplicate series, so only the first is kept.
-            let imageId = value(image.imageId)
-            guard seenIds.insert(imageId).inserted else { continue }
-            let idLabel = Label("image_id", imageId)
-            info.append(Sample(labels: [
-                idLabel, Label("name", value(image.name)), Label("os_type", os),
-                Label("owner_account_id", value(image.ownerAccountId)), regionLabel,
+            let idLabels = target.with([Label("image_id", imageId)])
+            info.append(Sample(labels: target.with([
+                Label("image_id", imageId), Label("name", LabelValues.text(image.name)), Label("os_type", os),
+                Label("owner_account_id", LabelValues.identifier(image.ownerAccountId)),
                 Label("required_tenancy", tenancy), Label("state", state),
-            ], value: 1))
-            perImageUpdate.append(Sample(labels: [idLabel, regionLabel], value: updateAvailable ? 1 : 0))
+            ]), value: 1))
+            perImageUpdate.append(Sample(labels: idLabels, value: updateAvailable ? 1 : 0))
             if let createdAt = image.created, createdAt.isFinite {
-                created.append(Sample(labels: [idLabel, regionLabel], value: createdAt))
-                ages.append(Sample(labels: [idLabel, regionLabel], value: max(0, now - createdAt)))
+                created.append(Sample(labels: idLabels, value: createdAt))
+                ages.append(Sample(labels: idLabels, value: max(0, now - createdAt)))
             }
         }
 
         let imageCounts = combinations.map { combination, count in
-            Sample(labels: [
-                Label("os_type", combination.os), regionLabel,
-                Label("required_tenancy", combination.tenancy), Label("state", combination.state),
-            ], value: Double(count))
+            Sample(labels: target.with([
+                Label("os_type", combination.os), Label("required_tenancy", combination.tenancy), Label("state", combination.state),
+            ]), value: Double(count))
         }
         let errorSamples = errorCounts.map { code, count in
-            Sample(labels: [Label("error_code", code), regionLabel], value: Double(count))
+            Sample(labels: target.with([Label("error_code", code)]), value: Double(count))
         }
 
-        return [
+        let families = [
             MetricFamily(name: "aws_workspaces_images", help: "Number of WorkSpaces images by state, required tenancy and operating system.", type: .gauge, samples: imageCounts),
             MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples),
-            MetricFamily(name: "aws_workspaces_images_update_available", help: "Number of WorkSpaces images with updated drivers or components available.", type: .gauge, samples: [Sample(labels: [regionLabel], value: Double(updatesAvailable))]),
+            MetricFamily(name: "aws_workspaces_images_update_available", help: "Number of WorkSpaces images with updated drivers or components available.", type: .gauge, samples: [Sample(labels: target.with(), value: Double(updatesAvailable))]),
             MetricFamily(name: "aws_workspaces_image_info", help: "Information about a WorkSpaces image; always 1.", type: .gauge, samples: info),
             MetricFamily(name: "aws_workspaces_image_age_seconds", help: "Seconds since the WorkSpaces image was created, as of the collection (reused ones included, see --collector.min-interval).", type: .gauge, samples: ages),
             MetricFamily(name: "aws_workspaces_image_created_timestamp_seconds", help: "When the WorkSpaces image was created, in Unix seconds.", type: .gauge, samples: created),
             MetricFamily(name: "aws_workspaces_image_update_available", help: "Whether updated drivers or components are available for the WorkSpaces image (1) or not (0).", type: .gauge, samples: perImageUpdate),
         ].map { $0.sorted() }
+        return (families, duplicates)
     }
 
-    static func value(_ field: String?) -> String {
-        guard let field, !field.isEmpty else { return unknown }
-        return field
+    /// The image ids, as labelled, in the order first seen.
+    static func ids(of images: [WorkspaceImage]) -> [String] {
+        var seen: Set<String> = []
+        return images.map { LabelValues.identifier($0.imageId) }.filter { seen.insert($0).inserted }
     }
 }

@@ -1,6 +1,7 @@
 public import AWSWorkSpaces
 
-/// Which images to describe, from the `--workspaces.*` flags.
+/// Which images to describe (`--workspaces.image-type`, `--workspaces.image-id`,
+/// or a target's `image_type` and `image_ids`).
 public struct ImageQuery: Sendable, Hashable {
     public var imageType: ImageType?
     public var imageIds: [String]

@@ -1,101 +1,166 @@
 public import AWSWorkSpaces
-import Exposition
-import Foundation
-public import Logging
+public import Exposition
+import Logging
 import Synchronization
 
-/// Collects every configured region on each scrape, concurrently, and returns
-/// fresh families. Deliberately kept between scrapes: the API counters, each
-/// region's collection in flight (shared by concurrent scrapes), its last
-/// success (reused for `--collector.min-interval`), and the merged image
-/// families of the latest generation, so a reused result is not merged again.
+/// Collects every target on each scrape, concurrently (at most
+/// `--collector.max-concurrency` at once), and returns fresh families.
+///
+/// Kept between scrapes, on purpose and nothing else: the API counters, each
+/// target's collection in flight and last success (in ``TargetCollector``),
+/// and the identities (credentials and learned account ids). The target set
+/// can be replaced while running (`apply(_:)`, for a configuration reload):
+/// targets that stay keep their state, removed ones stop being exported.
 public final class WorkSpacesCollector: Sendable {
-    let regions: [RegionCollector]
+    let settings: CollectorSettings
+    let baseCredentials: any CredentialProvider
+    let sts: STSClient
     let buildInfo: BuildInfo
-    let apiMetrics: APIMetrics?
-    let includeProcessMetrics: Bool
-    private let merged = Mutex<(generation: [UInt64], families: [MetricFamily])?>(nil)
+    public let apiMetrics: APIMetrics
+    /// Families added to every scrape: process metrics, reload status.
+    let liveSources: [@Sendable () -> [MetricFamily]]
+    let limit: ConcurrencyLimit
+    private let targets = Mutex<[TargetCollector]>([])
+    private let identities = Mutex<[IdentityKey: Identity]>([:])
+    private let reportedCollisions = Mutex<Set<TargetLabels>>([])
 
-    /// - Parameters:
-    ///   - minInterval: how long a successful collection is reused instead of
-    ///     calling the API again; zero calls it on every scrape.
-    ///   - collectionTimeout: how long one collection may run, shared by every
-    ///     scrape that waits for it (each still answers by its own budget).
     public init(
-        clients: [WorkSpacesClient], query: ImageQuery, minInterval: Duration = .zero, collectionTimeout: Duration = .seconds(30),
-        buildInfo: BuildInfo = .current, apiMetrics: APIMetrics? = nil, includeProcessMetrics: Bool = true, logger: Logger
-    ) {
-        self.regions = clients.map {
-            RegionCollector(client: $0, query: query, minInterval: minInterval, collectionTimeout: collectionTimeout, logger: logger)
-        }
+        settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient, targets: [Target],
+        buildInfo: BuildInfo = .current, apiMetrics: APIMetrics = APIMetrics(), liveSources: [@Sendable () -> [MetricFamily]] = []
+    ) throws(AWSClientError) {
+        self.settings = settings
+        self.baseCredentials = baseCredentials
+        self.sts = sts
         self.buildInfo = buildInfo
         self.apiMetrics = apiMetrics
-        self.includeProcessMetrics = includeProcessMetrics
+        self.liveSources = liveSources
+        self.limit = ConcurrencyLimit(limit: settings.maxConcurrency)
+        try apply(targets)
     }
 
-    /// The families for one scrape, merged across regions and sorted by name.
-    /// Each region's answer comes within `budget`: a collection that has not
-    /// finished by then reports `aws_workspaces_up 0`.
+    /// The targets being collected.
+    public var currentTargets: [Target] { targets.withLock { $0.map(\.target) } }
+
+    /// Replaces the target set. A target equal to a current one keeps its
+    /// collector (its in-flight collection and last success); identities are
+    /// shared and kept. Fails without changing anything when an endpoint
+    /// cannot be resolved.
+    public func apply(_ newTargets: [Target]) throws(AWSClientError) {
+        let current = targets.withLock { $0 }
+        var kept: [TargetCollector] = []
+        for target in newTargets {
+            if let existing = current.first(where: { $0.target == target }) {
+                kept.append(existing)
+                continue
+            }
+            let endpoint = try Endpoint.resolve(
+                service: "workspaces", region: target.region, override: settings.endpointOverride, useFIPS: settings.useFIPS,
+                environment: settings.environment)
+            kept.append(TargetCollector(
+                target: target, identity: identity(for: target), endpoint: endpoint, settings: settings, observer: apiMetrics, limit: limit))
+        }
+        let removed = current.filter { old in !kept.contains { $0 === old } }
+        targets.withLock { $0 = kept }
+        let stillThere = Set(kept.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) })
+        apiMetrics.remove(Set(removed.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) }).subtracting(stillThere))
+        for collector in kept {
+            settings.logger.info("collecting", metadata: [
+                "account_id": "\(collector.labels.accountId)", "region": "\(collector.target.region)", "endpoint": "\(collector.endpoint)",
+                "role": "\(collector.target.role?.arn ?? "none")",
+                "collectors": "\(collector.target.collectors.sorted().map(\.rawValue).joined(separator: ","))",
+            ])
+        }
+    }
+
+    private func identity(for target: Target) -> Identity {
+        identities.withLock { identities in
+            if let existing = identities[target.identityKey] { return existing }
+            let credentials: any CredentialProvider
+            if let role = target.role {
+                credentials = DefaultCredentialChain.assuming(role, from: baseCredentials, sts: sts, logger: settings.logger)
+            } else {
+                credentials = baseCredentials
+            }
+            let identity = Identity(credentials: credentials, sts: sts, account: target.knownAccount)
+            identities[target.identityKey] = identity
+            return identity
+        }
+    }
+
+    /// The families for one scrape. Each target's answer comes within
+    /// `budget`: a collection that has not finished by then reports up 0.
     public func collect(budget: CollectionBudget) async -> Scrape {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: budget.duration)
-        let answers = await withTaskGroup(of: (Int, RegionCollector.Answer).self) { group in
-            for (index, region) in regions.enumerated() {
-                group.addTask { (index, await region.collect(budget: budget, deadline: deadline)) }
+        let collectors = targets.withLock { $0 }
+        let answers = await withTaskGroup(of: (Int, TargetCollector.Answer).self) { group in
+            for (index, collector) in collectors.enumerated() {
+                group.addTask { (index, await collector.collect(budget: budget, deadline: deadline)) }
             }
-            var answers = [RegionCollector.Answer?](repeating: nil, count: regions.count)
+            var answers = [TargetCollector.Answer?](repeating: nil, count: collectors.count)
             for await (index, answer) in group { answers[index] = answer }
-            return answers
+            return answers.compactMap { $0 }
         }
         let elapsed = start.duration(to: clock.now) / .seconds(1)
         let budgetSeconds = budget.duration / .seconds(1)
 
-        var up: [Sample] = []
-        var durations: [Sample] = []
-        var timeouts: [Sample] = []
-        var lastSuccess: [Sample] = []
-        for (region, answer) in zip(regions, answers) {
-            let labels = [Label("region", region.region)]
-            up.append(Sample(labels: labels, value: answer?.result?.succeeded == true ? 1 : 0))
-            durations.append(Sample(labels: labels, value: answer?.result?.seconds ?? elapsed))
+        var up: [Sample] = [], durations: [Sample] = [], timeouts: [Sample] = [], lastSuccess: [Sample] = []
+        var collectorSuccess: [Sample] = [], collectorDurations: [Sample] = []
+        var snapshots: [Snapshot] = []
+        var seen: Set<TargetLabels> = []
+        for (collector, answer) in zip(collectors, answers) {
+            // Two targets that turn out to be the same account and region
+            // would write the same series twice: the first one wins.
+            guard seen.insert(answer.labels).inserted else {
+                reportCollision(answer.labels)
+                continue
+            }
+            let labels = answer.labels.with()
+            up.append(Sample(labels: labels, value: answer.result?.succeeded == true ? 1 : 0))
+            durations.append(Sample(labels: labels, value: answer.result?.seconds ?? elapsed))
             timeouts.append(Sample(labels: labels, value: budgetSeconds))
-            if let success = answer?.lastSuccess {
+            if let success = answer.lastSuccess {
                 lastSuccess.append(Sample(labels: labels, value: success.finishedWallTime))
             }
+            for kind in collector.target.collectors.sorted() {
+                let outcome = answer.result?.outcomes[kind]
+                let kindLabels = answer.labels.with([Label("collector", kind.rawValue)])
+                collectorSuccess.append(Sample(labels: kindLabels, value: outcome?.success == true ? 1 : 0))
+                collectorDurations.append(Sample(labels: kindLabels, value: outcome?.seconds ?? elapsed))
+            }
+            snapshots.append(answer.result?.snapshot ?? .empty)
         }
         func gauge(_ name: String, _ help: String, _ samples: [Sample]) -> MetricFamily {
             MetricFamily(name: name, help: help, type: .gauge, samples: samples)
         }
-        var dynamic = [
+        var live = [
             gauge("aws_workspaces_up",
-                  "Whether the collection of WorkSpaces images in the region that this scrape reports succeeded (1) or not (0).", up),
+                  "Whether the collection of WorkSpaces images for the account and region that this scrape reports succeeded (1) or not (0).", up),
             gauge("aws_workspaces_scrape_duration_seconds",
-                  "Seconds the collection of WorkSpaces images in the region took (the reused one, under --collector.min-interval).", durations),
+                  "Seconds the collection for the account and region took (the reused one, under --collector.min-interval).", durations),
             gauge("aws_workspaces_scrape_timeout_seconds",
                   "Seconds the scrape could wait for the collection: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
                   timeouts),
             gauge("aws_workspaces_last_success_timestamp_seconds",
-                  "When the last successful collection in the region ended, in Unix seconds. With --collector.min-interval (for HA pairs and many scrapers) a scrape may reuse that result instead of calling the API.",
+                  "When the last successful collection of images for the account and region ended, in Unix seconds. With --collector.min-interval (for HA pairs and many scrapers) a scrape may reuse that result instead of calling the API.",
                   lastSuccess),
+            gauge("aws_workspaces_collector_success",
+                  "Whether the collector (images, bundles, workspaces) succeeded for the account and region in the collection this scrape reports (1) or not (0).",
+                  collectorSuccess),
+            gauge("aws_workspaces_collector_duration_seconds",
+                  "Seconds the collector's API calls took for the account and region in the collection this scrape reports.", collectorDurations),
             buildInfo.family,
         ]
-        dynamic += apiMetrics?.families() ?? []
-        if includeProcessMetrics { dynamic += ProcessMetrics.families() }
-
-        let generation = answers.map { $0?.result?.generation ?? 0 }
-        let imageFamilies = mergedImageFamilies(generation: generation, answers: answers)
-        // Every dynamic family holds all regions already; merge only orders them.
-        let all = MetricFamily.merge(dynamic + imageFamilies).filter { !$0.samples.isEmpty }
-        return Scrape(families: all, cacheable: Set(imageFamilies.map(\.name)), generation: generation)
+        live += apiMetrics.families()
+        for source in liveSources { live += source() }
+        return Scrape(snapshots: snapshots, live: live.map { $0.sorted() })
     }
 
-    /// The image families of all regions merged, reused while the regions'
-    /// results are the same ones.
-    private func mergedImageFamilies(generation: [UInt64], answers: [RegionCollector.Answer?]) -> [MetricFamily] {
-        if let cached = merged.withLock({ $0 }), cached.generation == generation { return cached.families }
-        let families = MetricFamily.merge(answers.flatMap { $0?.result?.families ?? [] })
-        merged.withLock { $0 = (generation, families) }
-        return families
+    private func reportCollision(_ labels: TargetLabels) {
+        guard reportedCollisions.withLock({ $0.insert(labels).inserted }) else { return }
+        settings.logger.warning("two targets resolve to the same account and region; only the first is exported", metadata: [
+            "account_id": "\(labels.accountId)", "region": "\(labels.region)",
+        ])
     }
 }

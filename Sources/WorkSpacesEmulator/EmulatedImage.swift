@@ -1,3 +1,5 @@
+import AWSWorkSpaces
+
 /// An image as the emulator serves it. Nil members are left out of the JSON,
 /// as AWS leaves out members it has no value for.
 public struct EmulatedImage: Sendable, Hashable {

@@ -1,118 +1,216 @@
+import AWSWorkSpaces
 import Foundation
+import Synchronization
 
-/// The emulated WorkSpaces API: request in, reply out, no I/O.
-public struct EmulatorAPI: Sendable {
+/// The emulated WorkSpaces and STS APIs: request in, reply out, no I/O.
+///
+/// Requests must be SigV4-signed with a key it knows (an account's long-term
+/// key, or temporary credentials its `AssumeRole` handed out) and within five
+/// minutes of its clock, as AWS checks them; answers carry a `Date` header.
+public final class EmulatorAPI: Sendable {
     public let configuration: EmulatorConfiguration
+    let accounts: [String: EmulatedAccount]
+    private let sessions = Mutex<[String: Session]>([:])
+    private let counts = Mutex<[String: Int]>([:])
+
+    /// Temporary credentials from `AssumeRole`.
+    struct Session {
+        let account: String
+        let secret: String
+        let token: String
+    }
+
+    /// Who signed a request.
+    struct Caller {
+        let account: String
+        let region: String
+    }
+
+    /// Seconds a signature's time may be off the emulator's clock.
+    static let allowedSkew: Double = 300
 
     public init(configuration: EmulatorConfiguration) {
         self.configuration = configuration
+        self.accounts = Dictionary(configuration.accounts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Answers the `number`-th (from 1) DescribeWorkspaceImages request.
-    public func handle(number: Int, method: String, path: String, headers: [String: String], body: [UInt8]) -> EmulatorReply {
+    /// Requests per operation so far.
+    public var operationCounts: [String: Int] { counts.withLock { $0 } }
+
+    /// The emulator's clock, in Unix seconds.
+    var now: Double { Date().timeIntervalSince1970 + configuration.clockOffset }
+
+    public func handle(method: String, path: String, headers: [String: String], body: [UInt8]) -> EmulatorReply {
+        let reply = route(method: method, headers: headers, body: body)
+        return reply.with(header: ("Date", Self.httpDate(now)))
+    }
+
+    private func route(method: String, headers: [String: String], body: [UInt8]) -> EmulatorReply {
         guard method == "POST" else {
             return .respond(status: 405, headers: [("Content-Type", "text/plain")], body: Array("only POST\n".utf8))
         }
-        guard headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=") == true else {
-            return .awsError(403, code: "MissingAuthenticationTokenException", message: "Missing Authentication Token")
+        if let target = headers["x-amz-target"] {
+            let prefix = "WorkspacesService."
+            let operation = target.hasPrefix(prefix) ? String(target.dropFirst(prefix.count)) : target
+            count(operation)
+            let caller: Caller
+            switch verify(headers: headers, body: body, service: "workspaces") {
+            case let .success(value): caller = value
+            case let .failure(refusal): return refusal.json
+            }
+            return WorkSpacesOperations(api: self).handle(operation: operation, caller: caller, body: body)
         }
-        guard headers["x-amz-target"] == "WorkspacesService.DescribeWorkspaceImages" else {
-            return .awsError(400, code: "UnknownOperationException", message: "The emulator only implements DescribeWorkspaceImages")
+        let parameters = Self.formParameters(body)
+        let action = parameters["Action"] ?? ""
+        count(action.isEmpty ? "STS" : action)
+        if action == "AssumeRoleWithWebIdentity" {
+            return STSOperations(api: self).assumeRoleWithWebIdentity(parameters)
         }
-        let faultApplies = configuration.faultRegion.map { $0 == Self.signedRegion(headers["authorization"]) } ?? true
-        if configuration.fault == .endlessToken, faultApplies {
-            return .json(200, Array(#"{"Images":[],"NextToken":"endless-\#(number)"}"#.utf8))
+        let caller: Caller
+        switch verify(headers: headers, body: body, service: "sts") {
+        case let .success(value): caller = value
+        case let .failure(refusal): return refusal.xml
         }
-        if let fault = configuration.fault, faultApplies, number % configuration.faultEvery == 0, fault != .repeatToken {
-            return reply(for: fault)
-        }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.isEmpty ? Array("{}".utf8) : body))) as? [String: Any] else {
-            return .awsError(400, code: "SerializationException", message: "The request body is not a JSON object")
-        }
-        return describe(object, repeatToken: configuration.fault == .repeatToken && faultApplies)
+        return STSOperations(api: self).handle(action: action, parameters: parameters, caller: caller)
     }
 
-    /// The region in a SigV4 credential scope: `Credential=AKID/20251129/REGION/workspaces/aws4_request`.
-    static func signedRegion(_ authorization: String?) -> String? {
-        guard let authorization, let start = authorization.range(of: "Credential=") else { return nil }
-        let scope = authorization[start.upperBound...].prefix { $0 != "," }.split(separator: "/")
-        return scope.count >= 3 ? String(scope[2]) : nil
+    private func count(_ operation: String) {
+        counts.withLock { $0[operation, default: 0] += 1 }
     }
 
-    func describe(_ input: [String: Any], repeatToken: Bool) -> EmulatorReply {
-        var images = configuration.images
-        if let type = input["ImageType"] as? String {
-            switch type {
-            case "OWNED": images = images.filter { $0.ownerAccountId == SeedImages.ownerAccountId }
-            case "SHARED": images = images.filter { $0.ownerAccountId != SeedImages.ownerAccountId }
-            default: return .awsError(400, code: "ValidationException", message: "ImageType must be OWNED or SHARED")
-            }
-        }
-        if let ids = input["ImageIds"] as? [String] {
-            guard (1...25).contains(ids.count) else {
-                return .awsError(400, code: "ValidationException", message: "ImageIds must have 1 to 25 members")
-            }
-            let wanted = Set(ids)
-            images = images.filter { $0.imageId.map(wanted.contains) ?? false }
-        }
-        var pageSize = configuration.defaultPageSize
-        if let maxResults = input["MaxResults"] as? Int {
-            guard (1...25).contains(maxResults) else {
-                return .awsError(400, code: "ValidationException", message: "MaxResults must be from 1 to 25")
-            }
-            pageSize = maxResults
-        }
-        var offset = 0
-        if let token = input["NextToken"] as? String {
-            guard token.hasPrefix("page-"), let value = Int(token.dropFirst(5)), value >= 0, value <= images.count else {
-                return .awsError(400, code: "InvalidParameterValuesException", message: "The NextToken is not valid")
-            }
-            offset = value
-        }
-        let end = min(offset + pageSize, images.count)
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("Images")
-        writer.beginArray()
-        for image in images[offset..<end] { image.writeJSON(to: &writer) }
-        writer.endArray()
-        if repeatToken {
-            writer.member("NextToken", "page-0")
-        } else if end < images.count {
-            writer.member("NextToken", "page-\(end)")
-        }
-        writer.endObject()
-        return .json(200, writer.bytes)
+    /// How many requests of `operation` came so far (this one included).
+    func number(of operation: String) -> Int {
+        counts.withLock { $0[operation] ?? 0 }
     }
 
-    func reply(for fault: Fault) -> EmulatorReply {
-        switch fault {
-        case .throttle:
-            return .awsError(400, code: "ThrottlingException", message: "Rate exceeded")
-        case .serverError:
-            return .awsError(500, code: "InternalServerException", message: "We encountered an internal error. Please try again.")
-        case .unavailable:
-            return .respond(status: 503, headers: [("Content-Type", "text/plain")], body: Array("Service Unavailable\n".utf8))
-        case .reset:
-            return .reset
-        case .malformed:
-            return .json(200, Array("<html>this is not JSON".utf8))
-        case .truncated:
-            return .truncated(body: Array(#"{"Images":[{"ImageId":"wsi-trunc","Na"#.utf8))
-        case .xmlError:
-            let xml = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error><RequestId>emulated</RequestId></ErrorResponse>
-            """
-            return .respond(status: 403, headers: [("Content-Type", "text/html")], body: Array(xml.utf8))
-        case .oversized:
-            return .json(200, Array(#"{"Images":[],"NextToken":""#.utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 20 << 20) + Array(#""}"#.utf8))
-        case .stall:
-            return .stall
-        case .repeatToken:
-            return .json(200, Array(#"{"Images":[],"NextToken":"page-0"}"#.utf8))
-        case .endlessToken:
-            return .json(200, Array(#"{"Images":[],"NextToken":"endless-0"}"#.utf8))
+    // MARK: Signatures
+
+    /// Why a signature was refused, in both protocols' words.
+    struct Refusal: Error {
+        let status: Int
+        let jsonCode: String
+        let xmlCode: String
+        let message: String
+
+        var json: EmulatorReply { .awsError(status, code: jsonCode, message: message) }
+        var xml: EmulatorReply { .queryError(status, code: xmlCode, message: message) }
+    }
+
+    /// Checks the SigV4 signature as AWS does: a known key, the right
+    /// secret, the session token of temporary keys, and a time within five
+    /// minutes of the emulator's clock.
+    func verify(headers: [String: String], body: [UInt8], service: String) -> Result<Caller, Refusal> {
+        guard let authorization = headers["authorization"], authorization.hasPrefix("AWS4-HMAC-SHA256 ") else {
+            return .failure(Refusal(status: 403, jsonCode: "MissingAuthenticationTokenException", xmlCode: "MissingAuthenticationToken", message: "Missing Authentication Token"))
         }
+        guard let parsed = Self.parseAuthorization(authorization), parsed.scope.count == 5, parsed.scope[3] == service,
+              let amzDate = headers["x-amz-date"], let signedAt = Self.parseAmzDate(amzDate) else {
+            return .failure(Refusal(status: 400, jsonCode: "IncompleteSignatureException", xmlCode: "IncompleteSignature", message: "The request signature is incomplete"))
+        }
+        let key = parsed.scope[0], region = parsed.scope[2]
+        let known: (account: String, secret: String, token: String?)?
+        if let account = configuration.accounts.first(where: { $0.accessKeyId == key }) {
+            known = (account.id, account.secretAccessKey, nil)
+        } else if let session = sessions.withLock({ $0[key] }) {
+            known = (session.account, session.secret, session.token)
+        } else {
+            known = nil
+        }
+        guard let known else {
+            return .failure(Refusal(status: 403, jsonCode: "UnrecognizedClientException", xmlCode: "InvalidClientTokenId", message: "The security token included in the request is invalid."))
+        }
+        if abs(signedAt - now) > Self.allowedSkew {
+            return .failure(Refusal(
+                status: 400, jsonCode: "InvalidSignatureException", xmlCode: "SignatureDoesNotMatch",
+                message: "Signature expired: \(amzDate) is now earlier than \(Self.amzDate(now - Self.allowedSkew)) (\(Self.amzDate(now)) - 5 min.)"))
+        }
+        if known.token != headers["x-amz-security-token"] {
+            return .failure(Refusal(status: 403, jsonCode: "UnrecognizedClientException", xmlCode: "InvalidClientTokenId", message: "The security token included in the request is invalid."))
+        }
+        let signedNames = parsed.signedHeaders.filter { $0 != "x-amz-date" && $0 != "x-amz-security-token" }
+        let signedHeaders = signedNames.compactMap { name in headers[name].map { (name: name, value: $0) } }
+        let expected = SigV4Signer(region: region, service: service).sign(
+            .init(method: "POST", path: "/", headers: signedHeaders, body: body),
+            credentials: AWSCredentials(accessKeyId: key, secretAccessKey: known.secret, sessionToken: known.token),
+            date: signedAt)
+        let expectedSignature = expected.first { $0.name == "Authorization" }.flatMap { Self.parseAuthorization($0.value)?.signature }
+        guard let expectedSignature, expectedSignature == parsed.signature else {
+            return .failure(Refusal(status: 403, jsonCode: "InvalidSignatureException", xmlCode: "SignatureDoesNotMatch",
+                                    message: "The request signature we calculated does not match the signature you provided."))
+        }
+        return .success(Caller(account: known.account, region: region))
+    }
+
+    /// Starts a session for `account` and returns its credentials.
+    func newSession(account: String) -> (key: String, secret: String, token: String, expiration: Double) {
+        sessions.withLock { sessions in
+            let key = "ASIA\(account)\(String(sessions.count, radix: 16).leftPadded(to: 4))"
+            let secret = "session-secret-\(account)-\(sessions.count)"
+            let token = "session-token-\(account)-\(sessions.count)"
+            sessions[key] = Session(account: account, secret: secret, token: token)
+            return (key, secret, token, now + 3600)
+        }
+    }
+
+    struct Authorization {
+        let scope: [String]
+        let signedHeaders: [String]
+        let signature: String
+    }
+
+    static func parseAuthorization(_ value: String) -> Authorization? {
+        var scope: [String]?, signed: [String]?, signature: String?
+        for part in value.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2 else { continue }
+            switch pair[0] {
+            case "Credential": scope = pair[1].split(separator: "/").map(String.init)
+            case "SignedHeaders": signed = pair[1].split(separator: ";").map(String.init)
+            case "Signature": signature = pair[1]
+            default: break
+            }
+        }
+        guard let scope, let signed, let signature else { return nil }
+        return Authorization(scope: scope, signedHeaders: signed, signature: signature)
+    }
+
+    /// `20151129T103200Z` to Unix seconds.
+    static func parseAmzDate(_ text: String) -> Double? {
+        let digits = Array(text.utf8)
+        guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
+        let iso = "\(text.prefix(4))-\(text.dropFirst(4).prefix(2))-\(text.dropFirst(6).prefix(2))T\(text.dropFirst(9).prefix(2)):\(text.dropFirst(11).prefix(2)):\(text.dropFirst(13).prefix(2))Z"
+        return ISO8601DateFormatter().date(from: iso)?.timeIntervalSince1970
+    }
+
+    static func amzDate(_ seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    static func httpDate(_ seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    static func isoDate(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    /// `a=b&c=d`, percent-decoded.
+    static func formParameters(_ body: [UInt8]) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            guard let name = parts.first else { continue }
+            result[name] = parts.count > 1 ? parts[1] : ""
+        }
+        return result
     }
 }

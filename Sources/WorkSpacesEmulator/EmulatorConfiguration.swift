@@ -1,25 +1,45 @@
 /// What the emulator serves and how it misbehaves.
 public struct EmulatorConfiguration: Sendable {
-    public var images: [EmulatedImage]
+    /// The accounts, the first being the one `AKIDEMULATOR` belongs to.
+    public var accounts: [EmulatedAccount]
     /// Added before every answer.
     public var latency: Duration
     public var fault: Fault?
-    /// The fault hits every n-th DescribeWorkspaceImages request (1: all of them).
+    /// The fault hits every n-th WorkSpaces request (1: all of them).
     public var faultEvery: Int
     /// Only requests signed for this region get the fault (nil: every region).
     public var faultRegion: String?
+    /// Only this operation gets the fault (nil: every WorkSpaces operation).
+    public var faultOperation: String?
+    /// Role ARNs whose `AssumeRole` is refused with AccessDenied.
+    public var deniedRoles: Set<String>
+    /// Seconds the emulator's clock is ahead of the machine's: requests
+    /// signed more than 5 minutes off it are refused as AWS refuses them.
+    public var clockOffset: Double
     /// `MaxResults` when the request gives none.
     public var defaultPageSize: Int
 
     public init(
-        images: [EmulatedImage], latency: Duration = .zero, fault: Fault? = nil, faultEvery: Int = 1,
-        faultRegion: String? = nil, defaultPageSize: Int = 25
+        accounts: [EmulatedAccount], latency: Duration = .zero, fault: Fault? = nil, faultEvery: Int = 1,
+        faultRegion: String? = nil, faultOperation: String? = nil, deniedRoles: Set<String> = [], clockOffset: Double = 0,
+        defaultPageSize: Int = 25
     ) {
-        self.images = images
+        self.accounts = accounts
         self.latency = latency
         self.fault = fault
         self.faultEvery = max(1, faultEvery)
         self.faultRegion = faultRegion
+        self.faultOperation = faultOperation
+        self.deniedRoles = deniedRoles
+        self.clockOffset = clockOffset
         self.defaultPageSize = defaultPageSize
+    }
+
+    /// One account (the default one) with `images` seeded images in every
+    /// region, its bundles and `workspaces` WorkSpaces.
+    public init(images: [EmulatedImage], workspaces: Int = 0, latency: Duration = .zero, fault: Fault? = nil, faultEvery: Int = 1, faultRegion: String? = nil, defaultPageSize: Int = 25) {
+        self.init(
+            accounts: [EmulatedAccount(id: SeedImages.ownerAccountId, images: images, workspaces: workspaces)],
+            latency: latency, fault: fault, faultEvery: faultEvery, faultRegion: faultRegion, defaultPageSize: defaultPageSize)
     }
 }

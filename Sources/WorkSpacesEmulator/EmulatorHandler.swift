@@ -1,3 +1,4 @@
+import AWSWorkSpaces
 import NIOCore
 import NIOHTTP1
 #if canImport(Glibc)
@@ -42,15 +43,22 @@ final class EmulatorHandler: ChannelInboundHandler {
     private func respond(to requestHead: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = String(requestHead.uri.prefix { $0 != "?" })
         if path == "/emulator/stats" {
-            let (requests, connections) = (counters.requests.load(ordering: .relaxed), counters.connections.load(ordering: .relaxed))
-            let json = #"{"requests":\#(requests),"connections":\#(connections)}"#
-            write(.respond(status: 200, headers: [("Content-Type", "application/json")], body: Array(json.utf8)), keepAlive: requestHead.isKeepAlive, context: context)
+            let operations = api.operationCounts
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("requests", operations.values.reduce(0, +))
+            writer.member("connections", counters.connections.load(ordering: .relaxed))
+            writer.key("operations")
+            writer.beginObject()
+            for (name, count) in operations.sorted(by: { $0.key < $1.key }) { writer.member(name, count) }
+            writer.endObject()
+            writer.endObject()
+            write(.respond(status: 200, headers: [("Content-Type", "application/json")], body: writer.bytes), keepAlive: requestHead.isKeepAlive, context: context)
             return
         }
-        let number = counters.requests.add(1, ordering: .relaxed).newValue
         var headers: [String: String] = [:]
         for (name, value) in requestHead.headers { headers[name.lowercased()] = value }
-        let reply = api.handle(number: number, method: requestHead.method.rawValue, path: path, headers: headers, body: body)
+        let reply = api.handle(method: requestHead.method.rawValue, path: path, headers: headers, body: body)
         let keepAlive = requestHead.isKeepAlive
         if latency > .zero {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

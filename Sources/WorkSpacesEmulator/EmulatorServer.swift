@@ -4,8 +4,8 @@ import NIOPosix
 import Synchronization
 
 /// The emulator's HTTP server on SwiftNIO, serving ``EmulatorAPI`` with the
-/// configured latency and faults, plus `GET /emulator/stats` (request and
-/// connection counts, for tests and benchmarks).
+/// configured latency and faults, plus `GET /emulator/stats` (requests per
+/// operation and connection counts, for tests and benchmarks).
 public final class EmulatorServer: Sendable {
     public let port: Int
     let channel: any Channel
@@ -47,6 +47,5 @@ public final class EmulatorServer: Sendable {
 
 /// Counters shared by all connections.
 final class EmulatorCounters: Sendable {
-    let requests = Atomic<Int>(0)
     let connections = Atomic<Int>(0)
 }

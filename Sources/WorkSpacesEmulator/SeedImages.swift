@@ -48,7 +48,29 @@ public enum SeedImages {
         return result
     }
 
-    static func generated(_ index: Int) -> EmulatedImage {
+    /// `count` generated images of another account in one region: ids and
+    /// names carry the account and region, so every pair has its own truth.
+    public static func images(count: Int, account: String, region: String) -> [EmulatedImage] {
+        let tag = String(account.suffix(4)) + String(stableHash(region) % 1000).leftPadded(to: 3)
+        return (0..<max(0, count)).map { index in
+            var image = generated(index, owner: account)
+            image.imageId = "wsi-\(tag)\(String(index, radix: 16).leftPadded(to: 5))"
+            image.name = "\(account)-\(region)-image-\(index)"
+            return image
+        }
+    }
+
+    /// FNV-1a: a hash that is the same in every run, unlike `Hasher`.
+    static func stableHash(_ text: String) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int(hash % 1_000_000_007)
+    }
+
+    static func generated(_ index: Int, owner: String = ownerAccountId) -> EmulatedImage {
         let states = ["AVAILABLE", "AVAILABLE", "AVAILABLE", "AVAILABLE", "AVAILABLE", "AVAILABLE", "PENDING", "ERROR"]
         let state = states[index % states.count]
         let os = index % 3 == 2 ? "LINUX" : "WINDOWS"
@@ -70,8 +92,14 @@ public enum SeedImages {
             operatingSystemType: os, state: state, requiredTenancy: tenancy,
             errorCode: errorCode, errorMessage: errorMessage,
             created: newestCreated - Double(index) * 2.5 * 86_400 + 0.125,
-            ownerAccountId: index % 5 == 4 ? sharingAccountId : ownerAccountId,
+            ownerAccountId: index % 5 == 4 ? sharingAccountId : owner,
             updateAvailable: index % 4 == 3,
             errorDetailCodes: detailCodes)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

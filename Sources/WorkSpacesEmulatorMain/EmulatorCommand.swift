@@ -2,19 +2,32 @@ import ArgumentParser
 import Foundation
 import WorkSpacesEmulator
 
-/// `workspaces_emulator`: a local WorkSpaces DescribeWorkspaceImages API with a
-/// seeded image set, pagination, latency and fault injection.
+/// `workspaces_emulator`: a local WorkSpaces and STS API with seeded images,
+/// bundles and WorkSpaces per account and region, SigV4 checking, pagination,
+/// latency and fault injection.
 @main
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspaces_emulator",
-        abstract: "Local emulator of the Amazon WorkSpaces DescribeWorkspaceImages API, for tests, benchmarks and demos.")
+        abstract: "Local emulator of the Amazon WorkSpaces (DescribeWorkspaceImages, DescribeWorkspaceBundles, DescribeWorkspaces) and STS APIs, for tests, benchmarks and demos.")
 
     @Option(name: .customLong("listen-address"), help: "host:port to listen on (port 0: any free port).")
     var listenAddress = "127.0.0.1:4599"
 
-    @Option(name: .customLong("images"), help: "Number of seeded images (the first 5 are edge cases).")
+    @Option(name: .customLong("images"), help: "Seeded images of the default account (123456789012, key AKIDEMULATOR), in every region; the first 5 are edge cases.")
     var images = 40
+
+    @Option(name: .customLong("workspaces"), help: "Seeded WorkSpaces of the default account, per region.")
+    var workspaces = 30
+
+    @Option(name: .customLong("account"), help: "Another account, as ID:IMAGES:WORKSPACES (e.g. 111111111111:12:10), reachable with AssumeRole into arn:aws:iam::ID:role/ANY; repeat for several.")
+    var extraAccounts: [String] = []
+
+    @Option(name: .customLong("deny-role"), help: "A role ARN whose AssumeRole is refused with AccessDenied; repeat for several.")
+    var deniedRoles: [String] = []
+
+    @Option(name: .customLong("clock-offset"), help: "Seconds the emulator's clock is ahead of this machine's (negative: behind), to test clock skew.")
+    var clockOffset = 0.0
 
     @Option(name: .customLong("latency-ms"), help: "Milliseconds added before every answer.")
     var latencyMilliseconds = 0
@@ -22,20 +35,33 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault"), help: "Inject a fault: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")).")
     var fault: String?
 
-    @Option(name: .customLong("fault-every"), help: "Inject the fault on every n-th API request.")
+    @Option(name: .customLong("fault-every"), help: "Inject the fault on every n-th request of an operation.")
     var faultEvery = 1
 
     @Option(name: .customLong("fault-region"), help: "Inject the fault only into requests signed for this region.")
     var faultRegion: String?
 
+    @Option(name: .customLong("fault-operation"), help: "Inject the fault only into this operation (e.g. DescribeWorkspaceBundles).")
+    var faultOperation: String?
+
     func validate() throws {
-        guard images >= 0 else { throw ValidationError("--images must be 0 or more") }
+        guard images >= 0, workspaces >= 0 else { throw ValidationError("--images and --workspaces must be 0 or more") }
         guard latencyMilliseconds >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         if let fault, Fault(rawValue: fault) == nil {
             throw ValidationError("--fault must be one of: \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard faultEvery >= 1 else { throw ValidationError("--fault-every must be 1 or more") }
         guard listenAddress.lastIndex(of: ":") != nil else { throw ValidationError("--listen-address must be host:port") }
+        for account in extraAccounts where Self.parseAccount(account) == nil {
+            throw ValidationError("--account must be ID:IMAGES:WORKSPACES with a 12-digit ID, not \(account)")
+        }
+    }
+
+    static func parseAccount(_ text: String) -> EmulatedAccount? {
+        let parts = text.split(separator: ":").map(String.init)
+        guard parts.count == 3, parts[0].count == 12, parts[0].allSatisfy(\.isNumber), let images = Int(parts[1]), let workspaces = Int(parts[2]),
+              images >= 0, workspaces >= 0 else { return nil }
+        return EmulatedAccount(id: parts[0], images: images, workspaces: workspaces)
     }
 
     func run() async throws {
@@ -44,12 +70,15 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         var host = String(listenAddress[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let accounts = [EmulatedAccount(id: SeedImages.ownerAccountId, images: SeedImages.images(count: images), workspaces: workspaces)]
+            + extraAccounts.compactMap(Self.parseAccount)
         let server = try await EmulatorServer.start(
             host: host.isEmpty ? "0.0.0.0" : host, port: port,
             configuration: EmulatorConfiguration(
-                images: SeedImages.images(count: images), latency: .milliseconds(latencyMilliseconds),
-                fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion))
-        let banner = "workspaces_emulator listening on \(host.isEmpty ? "0.0.0.0" : host):\(server.port) with \(images) images\n"
+                accounts: accounts, latency: .milliseconds(latencyMilliseconds),
+                fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion,
+                faultOperation: faultOperation, deniedRoles: Set(deniedRoles), clockOffset: clockOffset))
+        let banner = "workspaces_emulator listening on \(host.isEmpty ? "0.0.0.0" : host):\(server.port) with \(accounts.count) account(s), \(images) images\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await server.waitUntilClosed()
     }

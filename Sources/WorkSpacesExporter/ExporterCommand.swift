@@ -1,12 +1,18 @@
 import AWSWorkSpaces
 import ArgumentParser
-import AsyncHTTPClient
-import Foundation
+import HTTPClient
 import HTTPServer
 import Logging
+import ProcessMetrics
+import ServiceLifecycle
+import UnixSignals
 import WorkSpacesCollector
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `workspaces_exporter`: flags in the Prometheus style, wiring, and the serve loop.
+/// `workspaces_exporter`: flags in the Prometheus style, wiring, and the
+/// services that run until SIGTERM or SIGINT.
 @main
 struct ExporterCommand: AsyncParsableCommand {
     /// Default port, from the range Prometheus allocates to exporters; see the README.
@@ -14,11 +20,14 @@ struct ExporterCommand: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "workspaces_exporter",
-        abstract: "Prometheus exporter for Amazon WorkSpaces images (DescribeWorkspaceImages).",
-        version: BuildInfo.current.version)
+        abstract: "Prometheus exporter for Amazon WorkSpaces images, bundles and WorkSpaces.",
+        version: BuildInfo.current.printed(program: "workspaces_exporter"))
 
-    @Option(name: .customLong("web.listen-address"), help: "Address on which to expose metrics and the web interface.")
-    var listenAddress = ":\(ExporterCommand.defaultPort)"
+    @Option(name: .customLong("web.listen-address"), help: "Address on which to expose metrics and the web interface; repeat for several (e.g. IPv4 and IPv6).")
+    var listenAddresses: [String] = [":\(ExporterCommand.defaultPort)"]
+
+    @Flag(name: .customLong("web.systemd-socket"), help: "Use the sockets systemd passes (socket activation) instead of --web.listen-address.")
+    var systemdSocket = false
 
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath = "/metrics"
@@ -26,26 +35,41 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.config.file"), help: "Path to a web config file (exporter-toolkit format) for TLS, basic authentication and response headers.")
     var webConfigFile: String?
 
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable reloading the configuration via HTTP POST to /-/reload.")
+    var enableLifecycle = false
+
     @Option(name: .customLong("web.max-requests"), help: "Maximum number of scrapes served at once; beyond it the answer is 503. 0 means no limit.")
     var maxRequests = 40
 
-    @Option(name: .customLong("web.max-connections"), help: "Maximum number of open connections; more wait in the kernel's backlog.")
-    var maxConnections: UInt32 = 512
+    @Option(name: .customLong("web.max-connections"), help: "Connections kept open; past it each new connection closes the oldest one waiting for a request.")
+    var maxConnections = 1024
 
     @Option(name: .customLong("web.max-connections-per-ip"), help: "Maximum number of open connections from one IP address. 0 means no limit.")
-    var maxConnectionsPerIP: UInt32 = 0
+    var maxConnectionsPerIP = 0
 
-    @Option(name: .customLong("web.idle-timeout"), help: "Seconds a connection may stay silent (idle keep-alive, or a slow client) before it is closed.")
-    var idleTimeout: UInt32 = 60
+    @Option(name: .customLong("web.idle-timeout"), help: "How long a connection may wait for its next request after an answer (e.g. 60s).")
+    var idleTimeout = DurationValue(.seconds(60))
 
-    @Option(name: .customLong("web.max-header-bytes"), help: "Bytes allowed per connection for the request line and headers: a longer URL gets 414, longer headers 431.")
+    @Option(name: .customLong("web.read-header-timeout"), help: "How long a new connection may take to send a complete request (e.g. 10s).")
+    var readHeaderTimeout = DurationValue(.seconds(10))
+
+    @Option(name: .customLong("web.max-header-bytes"), help: "Bytes allowed for the request line and headers: a longer URL gets 414, longer headers 431.")
     var maxHeaderBytes = 16 * 1024
+
+    @Option(name: .customLong("config.file"), help: "YAML file listing the accounts (roles) and regions to collect; see the README. Reloaded on SIGHUP.")
+    var configFile: String?
+
+    @Flag(name: .customLong("config.check"), help: "Check --config.file and exit: 0 when valid, 1 with the problems otherwise.")
+    var configCheck = false
 
     @Option(name: .customLong("aws.region"), help: "AWS region to collect; repeat for several (collected concurrently). Default: AWS_REGION, then AWS_DEFAULT_REGION.")
     var regions: [String] = []
 
     @Option(name: .customLong("aws.endpoint-url"), help: "WorkSpaces endpoint URL, for emulators and VPC endpoints. Default: AWS_ENDPOINT_URL_WORKSPACES, then AWS_ENDPOINT_URL, then the region's public endpoint.")
     var endpointURL: String?
+
+    @Option(name: .customLong("aws.account-id"), help: "The account of the credentials, for the account_id label. Default: from --aws.role-arn, else STS GetCallerIdentity.")
+    var accountId: String?
 
     @Option(name: .customLong("workspaces.image-type"), help: "Only OWNED or SHARED images. Default: both.")
     var imageType: ImageTypeOption?
@@ -56,7 +80,7 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("workspaces.page-size"), help: "MaxResults per DescribeWorkspaceImages page, 1 to 25.")
     var pageSize = 25
 
-    @Option(name: .customLong("workspaces.max-pages"), help: "Pages one collection may read before it gives up (up 0), in case NextToken never ends.")
+    @Option(name: .customLong("workspaces.max-pages"), help: "Pages one collection of one operation may read before it gives up, in case NextToken never ends.")
     var maxPages = 1000
 
     @Option(name: .customLong("aws.role-arn"), help: "Role to assume with the credentials found, for cross-account use.")
@@ -74,14 +98,23 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("aws.max-attempts"), help: "Attempts per API request, retries included (standard retry mode). Default: AWS_MAX_ATTEMPTS, else 3.")
     var maxAttempts: Int?
 
-    @Option(name: .customLong("collector.timeout"), help: "Seconds a collection may take, and the scrape's budget when the scraper sends no X-Prometheus-Scrape-Timeout-Seconds.")
-    var collectorTimeout = 30.0
+    @Option(name: .customLong("collector.timeout"), help: "How long a collection may take (e.g. 30s), and the scrape's budget when the scraper sends no X-Prometheus-Scrape-Timeout-Seconds.")
+    var collectorTimeout = DurationValue(.seconds(30))
 
-    @Option(name: .customLong("collector.timeout-offset"), help: "Seconds taken off X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer.")
-    var timeoutOffset = 0.5
+    @Option(name: .customLong("collector.timeout-offset"), help: "Taken off X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer (e.g. 500ms).")
+    var timeoutOffset = DurationValue(.milliseconds(500))
 
-    @Option(name: .customLong("collector.min-interval"), help: "Seconds a successful collection is reused instead of calling the API again: for HA Prometheus pairs and many scrapers. 0 calls the API on every scrape.")
-    var minInterval = 0.0
+    @Option(name: .customLong("collector.min-interval"), help: "How long a successful collection is reused instead of calling the API again (e.g. 5m): for HA Prometheus pairs and many scrapers. 0 calls the API on every scrape.")
+    var minInterval = DurationValue(.zero)
+
+    @Option(name: .customLong("collector.max-concurrency"), help: "Targets (account and region pairs) collected at once.")
+    var maxConcurrency = 10
+
+    @Flag(name: .customLong("collector.bundles"), inversion: .prefixedNo, help: "The bundles collector (DescribeWorkspaceBundles): which own bundles use each image.")
+    var bundlesCollector = true
+
+    @Flag(name: .customLong("collector.workspaces"), inversion: .prefixedNo, help: "The workspaces collector (DescribeWorkspaces): WorkSpaces per bundle and image. Costs ceil(N/25) API calls per collection for N WorkSpaces.")
+    var workspacesCollector = false
 
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
@@ -89,25 +122,61 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt or json.")
     var logFormat: LogFormat = .logfmt
 
+    /// The flags a config file replaces.
+    var targetFlagsGiven: [String] {
+        var given: [String] = []
+        if !regions.isEmpty { given.append("--aws.region") }
+        if roleArn != nil { given.append("--aws.role-arn") }
+        if externalId != nil { given.append("--aws.external-id") }
+        if roleSessionName != nil { given.append("--aws.role-session-name") }
+        if accountId != nil { given.append("--aws.account-id") }
+        if imageType != nil { given.append("--workspaces.image-type") }
+        if !imageIds.isEmpty { given.append("--workspaces.image-id") }
+        return given
+    }
+
+    var enabledCollectors: Set<CollectorKind> {
+        var kinds: Set<CollectorKind> = [.images]
+        if bundlesCollector { kinds.insert(.bundles) }
+        if workspacesCollector { kinds.insert(.workspaces) }
+        return kinds
+    }
+
     func validate() throws {
         guard WorkSpacesModel.maxResultsRange.contains(pageSize) else {
             throw ValidationError("--workspaces.page-size must be from 1 to 25, not \(pageSize)")
         }
-        guard telemetryPath.hasPrefix("/"), telemetryPath != "/" else {
-            throw ValidationError("--web.telemetry-path must start with / and not be / (the landing page), not \"\(telemetryPath)\"")
+        guard telemetryPath.hasPrefix("/"), telemetryPath != "/", !telemetryPath.hasPrefix("/-/") else {
+            throw ValidationError("--web.telemetry-path must start with / and be neither / (the landing page) nor under /-/, not \"\(telemetryPath)\"")
         }
-        do { _ = try ListenAddress.parse(listenAddress) } catch { throw ValidationError(error.description) }
-        if let maxAttempts, maxAttempts < 1 { throw ValidationError("--aws.max-attempts must be 1 or more") }
-        guard collectorTimeout > 0, collectorTimeout <= 86_400 else { throw ValidationError("--collector.timeout must be more than 0 and at most 86400 seconds") }
-        guard timeoutOffset >= 0, timeoutOffset <= 3600 else { throw ValidationError("--collector.timeout-offset must be from 0 to 3600 seconds") }
+        if !systemdSocket {
+            guard !listenAddresses.isEmpty else { throw ValidationError("--web.listen-address needs at least one address") }
+            for address in listenAddresses {
+                do { _ = try ListenAddress.parse(address) } catch { throw ValidationError(error.description) }
+            }
+        }
+        if let maxAttempts, !(1...100).contains(maxAttempts) { throw ValidationError("--aws.max-attempts must be from 1 to 100") }
+        guard collectorTimeout.duration > .zero, collectorTimeout.duration <= .seconds(86_400) else { throw ValidationError("--collector.timeout must be more than 0 and at most 24h") }
+        guard timeoutOffset.duration <= .seconds(3600) else { throw ValidationError("--collector.timeout-offset must be at most 1h") }
+        guard minInterval.duration <= .seconds(86_400) else { throw ValidationError("--collector.min-interval must be at most 24h") }
+        guard (1...1000).contains(maxConcurrency) else { throw ValidationError("--collector.max-concurrency must be from 1 to 1000") }
         guard maxPages >= 1 else { throw ValidationError("--workspaces.max-pages must be 1 or more") }
-        guard minInterval >= 0, minInterval.isFinite, minInterval <= 86_400 else { throw ValidationError("--collector.min-interval must be from 0 to 86400 seconds") }
         guard maxRequests >= 0 else { throw ValidationError("--web.max-requests must be 0 (no limit) or more") }
-        guard maxConnections > 0 else { throw ValidationError("--web.max-connections must be more than 0") }
-        guard idleTimeout > 0 else { throw ValidationError("--web.idle-timeout must be more than 0") }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--web.max-connections must be from 1 to 1000000") }
+        guard maxConnectionsPerIP >= 0 else { throw ValidationError("--web.max-connections-per-ip must be 0 (no limit) or more") }
+        guard idleTimeout.duration >= .seconds(1) else { throw ValidationError("--web.idle-timeout must be at least 1s") }
+        guard readHeaderTimeout.duration >= .milliseconds(100) else { throw ValidationError("--web.read-header-timeout must be at least 100ms") }
         guard (1024...1_048_576).contains(maxHeaderBytes) else { throw ValidationError("--web.max-header-bytes must be from 1024 to 1048576") }
         if externalId != nil || roleSessionName != nil, roleArn == nil {
             throw ValidationError("--aws.external-id and --aws.role-session-name need --aws.role-arn")
+        }
+        if let roleArn, !AccountID.isRoleARN(roleArn) {
+            throw ValidationError("--aws.role-arn \"\(roleArn)\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
+        }
+        if let accountId, !AccountID.isValid(accountId) { throw ValidationError("--aws.account-id must be 12 digits") }
+        if configCheck, configFile == nil { throw ValidationError("--config.check needs --config.file") }
+        if configFile != nil, !targetFlagsGiven.isEmpty {
+            throw ValidationError("--config.file describes the targets; remove \(targetFlagsGiven.joined(separator: ", ")) or the file")
         }
     }
 
@@ -117,86 +186,141 @@ struct ExporterCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "workspaces_exporter")
 
-        let address = try ListenAddress.parse(listenAddress)
-        var web = WebConfiguration()
-        if let webConfigFile {
+        if configCheck, let configFile {
             do {
-                web = try WebConfiguration.load(path: webConfigFile)
-                for warning in web.warnings { logger.warning("web config", metadata: ["file": "\(webConfigFile)", "warning": "\(warning)"]) }
+                let file = try ConfigFile.load(configFile)
+                let targets = file.targets(collectors: enabledCollectors, pageSize: pageSize)
+                print("config file \(configFile) is valid: \(targets.count) target\(targets.count == 1 ? "" : "s") (account and region pairs)")
+                return
             } catch {
-                logger.error("cannot start", metadata: ["err": "\(error)"])
+                print("\(error)")
                 throw ExitCode.failure
             }
         }
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30))))
+
+        // Before anything can deliver them: SIGPIPE from a closed socket must
+        // not end the process, and neither may SIGUSR1/2 (trapped below).
+        signal(SIGPIPE, SIG_IGN)
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1, .sigusr2)
+        Self.raiseFileLimit(logger: logger)
 
         do {
-            let awsEnvironment = AWSWorkSpaces.Environment.process
-            let resolvedRegions: [String]
-            let clients: [WorkSpacesClient]
-            let apiMetrics = APIMetrics()
-            do {
-                resolvedRegions = try await RegionResolver.resolve(
-                    flag: regions, environment: awsEnvironment,
-                    instanceMetadata: InstanceMetadataClient(environment: awsEnvironment, httpClient: httpClient))
-                let stsRegion = resolvedRegions[0]
-                let sts = STSClient(
-                    region: stsRegion,
-                    endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: awsEnvironment),
-                    httpClient: httpClient)
-                let role = roleArn.map { DefaultCredentialChain.Role(arn: $0, externalId: externalId, sessionName: roleSessionName) }
-                let credentials = try DefaultCredentialChain.make(environment: awsEnvironment, httpClient: httpClient, sts: sts, role: role)
-                let attempts = maxAttempts ?? awsEnvironment["AWS_MAX_ATTEMPTS"].flatMap(Int.init) ?? 3
-                let retryPolicy = RetryPolicy(maxAttempts: attempts)
-                clients = try resolvedRegions.map { region throws(AWSClientError) in
-                    let endpoint = try Endpoint.resolve(service: "workspaces", region: region, override: endpointURL, useFIPS: useFIPS, environment: awsEnvironment)
-                    logger.info("collecting region", metadata: ["region": "\(region)", "endpoint": "\(endpoint)"])
-                    return WorkSpacesClient(
-                        region: region, endpoint: endpoint, credentials: credentials, httpClient: httpClient,
-                        maxPages: maxPages, retryPolicy: retryPolicy, observer: apiMetrics)
-                }
-            } catch {
-                logger.error("cannot start", metadata: ["code": "\(error.code)", "err": "\(error.message)"])
-                throw ExitCode.failure
-            }
-            let collector = WorkSpacesCollector(
-                clients: clients,
-                query: ImageQuery(imageType: imageType?.value, imageIds: imageIds, pageSize: pageSize),
-                minInterval: .seconds(minInterval),
-                collectionTimeout: .seconds(collectorTimeout),
-                apiMetrics: apiMetrics,
-                logger: logger)
-            let handler = ExporterHandler(
-                telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
-                defaultTimeout: .seconds(collectorTimeout), timeoutOffset: .seconds(timeoutOffset),
-                maxRequests: maxRequests)
-            let server: HTTPServer
-            do {
-                server = try HTTPServer(
-                    configuration: .init(
-                        address: address, connectionTimeout: idleTimeout, maxConnections: maxConnections,
-                        maxConnectionsPerIP: maxConnectionsPerIP, maxHeaderBytes: maxHeaderBytes, web: web, logger: Logger(label: "http")),
-                    handler: handler)
-            } catch {
-                logger.error("cannot start the web server", metadata: ["err": "\(error)"])
-                throw ExitCode.failure
-            }
-            logger.info("listening", metadata: [
-                "address": "\(ListenAddress(host: address.host, port: server.port))",
-                "version": "\(BuildInfo.current.version)", "telemetry_path": "\(telemetryPath)",
-                "tls": "\(web.tls != nil)", "basic_auth": "\(web.basicAuth != nil)",
-            ])
-
-            let signal = await SignalWaiter().wait()
-            logger.info("shutting down", metadata: ["signal": "\(signal)"])
-            await server.shutdown(gracePeriod: .seconds(5))
-            try? await httpClient.shutdown()
-            logger.info("stopped")
+            try await serve(signals: signals, logger: logger)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
-            try? await httpClient.shutdown()
-            throw error
+            logger.error("cannot start", metadata: ["err": "\(error)"])
+            throw ExitCode.failure
         }
     }
+
+    private func serve(signals: UnixSignalsSequence, logger: Logger) async throws {
+        let environment = AWSWorkSpaces.Environment.process
+        let listeners: [HTTPServer.Listener]
+        if systemdSocket {
+            listeners = try SystemdSockets.take().map { .inherited(descriptor: $0) }
+        } else {
+            listeners = try listenAddresses.map { .address(try ListenAddress.parse($0)) }
+        }
+        var web = WebConfiguration()
+        if let webConfigFile {
+            web = try WebConfiguration.load(path: webConfigFile)
+            for warning in web.warnings { logger.warning("web config", metadata: ["file": "\(webConfigFile)", "warning": "\(warning)"]) }
+        }
+        let attempts: Int
+        if let maxAttempts {
+            attempts = maxAttempts
+        } else if let text = environment["AWS_MAX_ATTEMPTS"] {
+            guard let value = Int(text), (1...100).contains(value) else {
+                throw StartupError("AWS_MAX_ATTEMPTS \"\(text)\" is not a whole number from 1 to 100")
+            }
+            attempts = value
+        } else {
+            attempts = 3
+        }
+        let retryPolicy = RetryPolicy(maxAttempts: attempts)
+        let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: environment["AWS_CA_BUNDLE"]))
+
+        let collectors = enabledCollectors
+        let targets: [Target]
+        if let configFile {
+            targets = try ConfigFile.load(configFile).targets(collectors: collectors, pageSize: pageSize)
+        } else {
+            let resolved = try await RegionResolver.resolve(
+                flag: regions, environment: environment, instanceMetadata: InstanceMetadataClient(environment: environment, httpClient: http))
+            let role = roleArn.map { DefaultCredentialChain.Role(arn: $0, externalId: externalId, sessionName: roleSessionName) }
+            targets = resolved.map {
+                Target(role: role, accountId: accountId, region: $0,
+                       query: ImageQuery(imageType: imageType?.value, imageIds: imageIds, pageSize: pageSize), collectors: collectors)
+            }
+        }
+        let apiMetrics = APIMetrics()
+        let stsRegion = targets.first?.region ?? "us-east-1"
+        let sts = STSClient(
+            region: stsRegion,
+            endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: environment),
+            httpClient: http, retryPolicy: retryPolicy, observer: apiMetrics, logger: logger)
+        let base = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: collectorTimeout.duration, logger: logger)
+        let reloader = ConfigReloader(path: configFile, collectors: collectors, pageSize: pageSize, logger: logger)
+        let collector = try WorkSpacesCollector(
+            settings: CollectorSettings(
+                http: http, environment: environment, endpointOverride: endpointURL, useFIPS: useFIPS, retryPolicy: retryPolicy,
+                maxPages: maxPages, minInterval: minInterval.duration, collectionTimeout: collectorTimeout.duration,
+                maxConcurrency: maxConcurrency, logger: logger),
+            baseCredentials: base, sts: sts, targets: targets, apiMetrics: apiMetrics,
+            liveSources: [{ ProcessMetrics.families() }, { reloader.families() }])
+        reloader.attach(collector)
+
+        let handler = ExporterHandler(
+            telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
+            defaultTimeout: collectorTimeout.duration, timeoutOffset: timeoutOffset.duration, maxRequests: maxRequests,
+            reloader: enableLifecycle ? reloader : nil)
+        let server = try HTTPServer(
+            configuration: .init(
+                listeners: listeners, idleTimeout: idleTimeout.duration, readHeaderTimeout: readHeaderTimeout.duration,
+                maxConnections: maxConnections, maxConnectionsPerIP: maxConnectionsPerIP, maxHeaderBytes: maxHeaderBytes,
+                web: web, logger: Logger(label: "http")),
+            handler: handler)
+        logger.info("listening", metadata: [
+            "address": "\(zip(listeners, server.ports).map { listener, port in Self.describe(listener, port: port) }.joined(separator: ","))",
+            "version": "\(BuildInfo.current.version)", "revision": "\(BuildInfo.current.revision)", "telemetry_path": "\(telemetryPath)",
+            "tls": "\(web.tls != nil)", "basic_auth": "\(web.basicAuth != nil)", "targets": "\(targets.count)",
+        ])
+
+        // Stopped in reverse order: the server drains first, the HTTP client last.
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: HTTPClientService(client: http)),
+                .init(service: SignalService(signals: signals, reloader: reloader, logger: logger)),
+                .init(service: HTTPServerService(server: server, gracePeriod: .seconds(5))),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "lifecycle")))
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    static func describe(_ listener: HTTPServer.Listener, port: Int) -> String {
+        switch listener {
+        case let .address(address): return "\(ListenAddress(host: address.host, port: port))"
+        case .inherited: return "\(listener) port \(port)"
+        }
+    }
+
+    /// Like Go programs since 1.19: the soft limit of open files up to the hard
+    /// one, so that connection limits and not the default 1024 decide.
+    static func raiseFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = min(limit.rlim_max, 1 << 20)
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+            logger.debug("could not raise the open files limit", metadata: ["err": "\(String(cString: strerror(errno)))"])
+        }
+    }
+}
+
+/// A start-up problem in words.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,11 +1,12 @@
 import Exposition
-import Foundation
 import HTTPServer
+import PrometheusHTTP
+import Support
 import Synchronization
 import WorkSpacesCollector
 
 /// Routes requests: the telemetry path, the landing page, `/-/healthy`,
-/// `/-/ready`, 404 and 405.
+/// `/-/ready`, `/-/reload` (with `--web.enable-lifecycle`), 404 and 405.
 final class ExporterHandler: HTTPHandler {
     let telemetryPath: String
     let collector: WorkSpacesCollector
@@ -16,22 +17,26 @@ final class ExporterHandler: HTTPHandler {
     let timeoutOffset: Duration
     /// Scrapes served at once before answering 503; 0 for no limit.
     let maxRequests: Int
+    /// Set with `--web.enable-lifecycle`: `POST /-/reload` reloads.
+    let reloader: ConfigReloader?
     let renderer = ScrapeRenderer()
     private let inFlight = Atomic<Int>(0)
 
     init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),
-        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40
+        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil
     ) {
         self.telemetryPath = telemetryPath
         self.collector = collector
         self.defaultTimeout = defaultTimeout
         self.timeoutOffset = timeoutOffset
         self.maxRequests = maxRequests
+        self.reloader = reloader
         self.landingPage = Array(LandingPage.html(telemetryPath: telemetryPath, version: version).utf8)
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        if request.path == "/-/reload" { return reload(request) }
         let known = [telemetryPath, "/", "/-/healthy", "/-/ready"].contains(request.path)
         guard known else { return .text(404, "404 page not found") }
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -48,27 +53,40 @@ final class ExporterHandler: HTTPHandler {
         }
     }
 
+    private func reload(_ request: HTTPRequest) -> HTTPResponse {
+        guard let reloader else { return .text(403, "Lifecycle API is not enabled (--web.enable-lifecycle).") }
+        guard request.method == "POST" || request.method == "PUT" else {
+            return .text(405, "method not allowed", headers: [("Allow", "POST, PUT")])
+        }
+        if let problem = reloader.reload() { return .text(500, "failed to reload config: \(problem)") }
+        return .text(200, "Reloaded.")
+    }
+
     private func metrics(_ request: HTTPRequest) async -> HTTPResponse {
+        let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
+        // HEAD says what GET would answer with, without the AWS calls.
+        if request.method == "HEAD" {
+            return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Vary", "Accept-Encoding")])
+        }
         let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
         defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
         if maxRequests > 0, running > maxRequests {
             return .text(503, "limit of concurrent scrapes (--web.max-requests=\(maxRequests)) reached; try again", headers: [("Retry-After", "1")])
         }
         let scrape = await collector.collect(budget: budget(for: request))
-        let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
-        let (body, gzipped) = renderer.render(scrape, format: format, gzip: AcceptEncoding.allowsGzip(request.header("Accept-Encoding")))
-        var headers: [(name: String, value: String)] = [("Content-Type", format.contentType), ("Vary", "Accept-Encoding")]
-        if gzipped { headers.append(("Content-Encoding", "gzip")) }
-        return HTTPResponse(status: 200, headers: headers, body: body)
+        let answer = renderer.respond(scrape, accept: request.header("Accept"), acceptEncoding: request.header("Accept-Encoding"))
+        var headers: [(name: String, value: String)] = [("Content-Type", answer.contentType), ("Vary", "Accept-Encoding")]
+        if answer.gzipped { headers.append(("Content-Encoding", "gzip")) }
+        return HTTPResponse(status: 200, headers: headers, body: answer.body)
     }
 
     /// The scrape's budget: Prometheus's timeout header less the offset, else
     /// `--collector.timeout`. Never below 100 ms, so a tiny timeout still gets an answer.
     func budget(for request: HTTPRequest) -> CollectionBudget {
         if let header = request.header("X-Prometheus-Scrape-Timeout-Seconds"),
-           let seconds = Double(header.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds > 0 {
+           let seconds = Double(header.trimmingWhitespace()), seconds.isFinite, seconds > 0 {
             let budget = max(Duration.seconds(min(seconds, 86_400)) - timeoutOffset, .milliseconds(100))
-            return CollectionBudget(duration: budget, source: "X-Prometheus-Scrape-Timeout-Seconds \(header) less \(timeoutOffset)")
+            return CollectionBudget(duration: budget, source: "X-Prometheus-Scrape-Timeout-Seconds \(header.bounded(maxBytes: 32)) less \(timeoutOffset)")
         }
         return CollectionBudget(duration: defaultTimeout, source: "--collector.timeout")
     }

@@ -1,8 +1,22 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A swift-log handler writing one line per event to stderr, in logfmt or JSON,
 /// with the fields Prometheus components use (`ts`, `level`, `msg`, key=value).
+///
+/// Every value is escaped by Unicode scalar: line breaks of any kind (`\r\n`
+/// included, which Swift treats as one Character) and every other control
+/// character become escapes, so nothing a client or an endpoint sends can
+/// start a line of its own or forge a field.
 struct StructuredLogHandler: LogHandler {
     let label: String
     let format: LogFormat
@@ -46,43 +60,44 @@ struct StructuredLogHandler: LogHandler {
 
     static func logfmt(_ fields: [(String, String)]) -> String {
         fields.map { key, value in
-            let needsQuotes = value.isEmpty || value.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.isNewline || $0 == "\t" })
-            guard needsQuotes else { return "\(key)=\(value)" }
-            var escaped = ""
-            for character in value {
-                switch character {
-                case "\"": escaped += "\\\""
-                case "\\": escaped += "\\\\"
-                case "\n": escaped += "\\n"
-                case "\r": escaped += "\\r"
-                case "\t": escaped += "\\t"
-                default: escaped.append(character)
-                }
-            }
-            return "\(key)=\"\(escaped)\""
+            let needsQuotes = value.isEmpty || value.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || needsEscape($0) }
+            guard needsQuotes else { return "\(safeKey(key))=\(value)" }
+            return "\(safeKey(key))=\"\(escaped(value))\""
         }.joined(separator: " ")
     }
 
     static func json(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { "\(jsonString($0)):\(jsonString($1))" }.joined(separator: ",") + "}"
+        "{" + fields.map { "\"\(escaped($0))\":\"\(escaped($1))\"" }.joined(separator: ",") + "}"
     }
 
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
+    /// Keys come from code, but are escaped into the same alphabet anyway.
+    static func safeKey(_ key: String) -> String {
+        String(String.UnicodeScalarView(key.unicodeScalars.map { $0 == " " || $0 == "=" || $0 == "\"" || needsEscape($0) ? "_" : $0 }))
+    }
+
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+    }
+
+    /// The value for a quoted logfmt or JSON string: the same escapes suit both.
+    static func escaped(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+            case _ where needsEscape(scalar):
                 let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex).unicodeScalars)
+            default:
+                out.append(scalar)
             }
         }
-        return out + "\""
+        return String(out)
     }
 
     /// RFC 3339 UTC with milliseconds, as go-kit writes `ts`.
@@ -99,7 +114,15 @@ struct StructuredLogHandler: LogHandler {
             + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(Int(millis % 1000), 3))Z"
     }
 
+    /// One `write(2)` per line, so lines from several threads never interleave.
     @Sendable static func standardError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        var bytes = Array(line.utf8)
+        bytes.append(0x0A)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+            if written < 0 { if errno == EINTR { continue } else { return } }
+            offset += written
+        }
     }
 }

@@ -1,0 +1,146 @@
+public import HTTPClient
+public import Logging
+
+/// Signs, sends and retries the requests of one AWS service in one region,
+/// and reports every attempt to the observer: what the WorkSpaces JSON
+/// operations and the STS query operations have in common.
+public struct AWSRequestSender: Sendable {
+    public let service: String
+    public let region: String
+    public let endpoint: Endpoint
+    /// Who the requests are for, in the API metrics.
+    public let context: APIContext
+    /// Nil for unsigned requests (`AssumeRoleWithWebIdentity`).
+    let credentials: (any CredentialProvider)?
+    let http: HTTPClient
+    let retryPolicy: RetryPolicy
+    let observer: any APIObserver
+    let requestTimeout: Duration
+    /// Largest response body accepted; a bigger one fails the request.
+    public let maxBodyBytes: Int
+    let clock: ClockSkew
+    let logger: Logger
+
+    public init(
+        service: String, region: String, endpoint: Endpoint, context: APIContext, credentials: (any CredentialProvider)?,
+        http: HTTPClient, retryPolicy: RetryPolicy = RetryPolicy(), observer: any APIObserver = NoAPIObserver(),
+        requestTimeout: Duration = .seconds(30), maxBodyBytes: Int = 16 << 20, clock: ClockSkew = .shared,
+        logger: Logger = Logger(label: "aws")
+    ) {
+        self.service = service
+        self.region = region
+        self.endpoint = endpoint
+        self.context = context
+        self.credentials = credentials
+        self.http = http
+        self.retryPolicy = retryPolicy
+        self.observer = observer
+        self.requestTimeout = requestTimeout
+        self.maxBodyBytes = maxBodyBytes
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// A copy reporting its attempts under another context.
+    public func with(context: APIContext) -> AWSRequestSender {
+        AWSRequestSender(
+            service: service, region: region, endpoint: endpoint, context: context, credentials: credentials, http: http,
+            retryPolicy: retryPolicy, observer: observer, requestTimeout: requestTimeout, maxBodyBytes: maxBodyBytes,
+            clock: clock, logger: logger)
+    }
+
+    /// POSTs `body` with `headers` (besides `Host` and the signature) and
+    /// returns the 2xx body. Retries in the SDKs' standard mode while
+    /// attempts, the retry quota and `deadline` allow; a signature refused as
+    /// skewed is retried once at once with the clock corrected.
+    public func send(operation: String, headers: [(name: String, value: String)], body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> [UInt8] {
+        let clock = ContinuousClock()
+        var attempt = 0
+        var skewRetried = false
+        while true {
+            attempt += 1
+            let start = clock.now
+            let failure: AWSClientError
+            var dateHeader: String?
+            do {
+                let response = try await sendOnce(operation: operation, headers: headers, body: body, deadline: deadline)
+                let seconds = start.duration(to: clock.now) / .seconds(1)
+                if (200..<300).contains(response.status) {
+                    observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(status: response.status), seconds: seconds)
+                    retryPolicy.quota.release()
+                    return response.body
+                }
+                failure = AWSErrorParser.parse(status: response.status, errorTypeHeader: response.header("x-amzn-ErrorType"), body: response.body)
+                dateHeader = response.header("Date")
+                observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(failure), seconds: seconds)
+            } catch {
+                failure = error
+                observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(error), seconds: start.duration(to: clock.now) / .seconds(1))
+            }
+            if !skewRetried, case let .service(code, _, _) = failure, self.clock.correct(errorCode: code, dateHeader: dateHeader) {
+                skewRetried = true
+                attempt -= 1
+                logger.warning("corrected the clock offset from AWS's Date header after a skewed signature", metadata: [
+                    "operation": "\(operation)", "region": "\(region)", "code": "\(code)", "offset_seconds": "\(Int(self.clock.currentOffset))",
+                ])
+                continue
+            }
+            guard attempt < retryPolicy.maxAttempts, let reason = RetryPolicy.retryReason(failure) else { throw failure }
+            let delay = retryPolicy.delay(beforeRetry: attempt - 1)
+            if let deadline, clock.now.advanced(by: delay) >= deadline { throw failure }
+            guard retryPolicy.quota.acquire(timeout: reason == "timeout") else { throw failure }
+            observer.retrying(context, operation: operation, reason: reason)
+            logger.debug("retrying an AWS request", metadata: [
+                "operation": "\(operation)", "region": "\(region)", "reason": "\(reason)", "code": "\(failure.code)",
+                "attempt": "\(attempt + 1)", "delay_ms": "\(Int(delay / .milliseconds(1)))",
+            ])
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                throw .cancelled("cancelled while waiting to retry \(operation) after \(reason)")
+            }
+        }
+    }
+
+    /// One attempt: the answer whatever its status, or a failure to get one.
+    func sendOnce(operation: String, headers: [(name: String, value: String)], body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> HTTPClientResponse {
+        var timeout = requestTimeout
+        var deadlineBinds = false
+        if let deadline {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                throw .deadlineExceeded("no time left in the scrape's budget for another \(operation) request")
+            }
+            if remaining < timeout {
+                timeout = remaining
+                deadlineBinds = true
+            }
+        }
+        var all = [(name: "Host", value: endpoint.hostHeader)] + headers
+        if let credentials {
+            let resolved = try await credentials.credentials()
+            all = SigV4Signer(region: region, service: service).sign(
+                SigV4Signer.Request(method: "POST", path: endpoint.path, headers: all, body: body),
+                credentials: resolved, date: clock.signingTime)
+        }
+        let request = HTTPClientRequest(method: "POST", url: endpoint.url, headers: all, body: body, timeout: timeout, maxResponseBytes: maxBodyBytes)
+        do {
+            return try await http.execute(request)
+        } catch {
+            switch error {
+            case .timedOut where deadlineBinds:
+                throw .cancelled("the scrape's deadline passed during the \(operation) request")
+            case let .timedOut(detail):
+                throw .transport("timed out after \(timeout): \(detail)", timedOut: true)
+            case .cancelled:
+                throw .cancelled("the \(operation) request was cancelled")
+            case .shutDown:
+                throw .cancelled("the exporter is shutting down")
+            case let .tooLarge(limit):
+                throw .invalidResponse("response body larger than \(limit) bytes")
+            case let .transport(detail):
+                throw .transport(detail)
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import CGnuTLS
+
+/// SHA-256 and HMAC-SHA-256 through GnuTLS, the TLS library already linked
+/// for HTTPS, rather than a second crypto library in the binary.
+public enum Digest {
+    /// SHA-256 of `data`.
+    public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        let input = Array(data)
+        input.withUnsafeBytes { bytes in
+            out.withUnsafeMutableBytes { digest in
+                // Cannot fail for a built-in algorithm with valid buffers.
+                _ = gnutls_hash_fast(GNUTLS_DIG_SHA256, bytes.baseAddress, bytes.count, digest.baseAddress)
+            }
+        }
+        return out
+    }
+
+    /// HMAC-SHA-256 of `data` under `key`.
+    public static func hmacSHA256(key: [UInt8], _ data: some Collection<UInt8>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        let input = Array(data)
+        key.withUnsafeBytes { keyBytes in
+            input.withUnsafeBytes { bytes in
+                out.withUnsafeMutableBytes { digest in
+                    _ = gnutls_hmac_fast(GNUTLS_MAC_SHA256, keyBytes.baseAddress, keyBytes.count, bytes.baseAddress, bytes.count, digest.baseAddress)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Lower-case hexadecimal.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

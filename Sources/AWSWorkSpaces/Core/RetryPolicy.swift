@@ -1,0 +1,44 @@
+/// The AWS SDKs' "standard" retry mode: at most `maxAttempts` attempts,
+/// delays of random(0,1) × min(2^retry, 20) seconds, and a shared retry quota
+/// so a struggling endpoint is not hammered.
+public struct RetryPolicy: Sendable {
+    public let maxAttempts: Int
+    let quota: RetryQuota
+
+    public init(maxAttempts: Int = 3, quota: RetryQuota = RetryQuota()) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.quota = quota
+    }
+
+    /// Error codes the SDKs treat as throttling.
+    static let throttlingCodes: Set<String> = [
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+        "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+        "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+    ]
+    /// Error codes the SDKs treat as transient.
+    static let transientCodes: Set<String> = ["RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable"]
+    static let transientStatuses: Set<Int> = [500, 502, 503, 504]
+
+    /// Why an error may be retried (`throttling`, `server_error`, `transport`,
+    /// `timeout`), or nil when retrying cannot help.
+    public static func retryReason(_ error: AWSClientError) -> String? {
+        switch error {
+        case let .service(code, _, status):
+            if throttlingCodes.contains(code) || status == 429 { return "throttling" }
+            if transientCodes.contains(code) || transientStatuses.contains(status) { return "server_error" }
+            return nil
+        case let .transport(_, timedOut):
+            return timedOut ? "timeout" : "transport"
+        case .invalidResponse, .credentials, .pagination, .invalidEndpoint, .configuration, .deadlineExceeded, .cancelled:
+            return nil
+        }
+    }
+
+    /// The delay before retry number `retry` (0 for the first retry).
+    public func delay(beforeRetry retry: Int, random: Double = Double.random(in: 0..<1)) -> Duration {
+        let ceiling = min(Double(1 << min(retry, 10)), 20)
+        return .seconds(random * ceiling)
+    }
+}

@@ -1,0 +1,28 @@
+/// A set of AWS credentials. Its description never shows the secret or token.
+public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible {
+    public let accessKeyId: String
+    public let secretAccessKey: String
+    public let sessionToken: String?
+    /// When temporary credentials stop working, in Unix seconds; nil for long-term keys.
+    public let expiration: Double?
+    /// For long-term keys read from files: the files as they were read, so
+    /// that a change to them (rotated keys) makes the cache read them again.
+    public let fileStamp: FileStamp?
+
+    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Double? = nil, fileStamp: FileStamp? = nil) {
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+        self.expiration = expiration
+        self.fileStamp = fileStamp
+    }
+
+    /// The same keys, stamped with the files they came from.
+    public func stamped(_ stamp: FileStamp) -> AWSCredentials {
+        AWSCredentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: sessionToken, expiration: expiration, fileStamp: stamp)
+    }
+
+    public var description: String {
+        "AWSCredentials(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>, sessionToken: \(sessionToken == nil ? "none" : "<redacted>"))"
+    }
+}

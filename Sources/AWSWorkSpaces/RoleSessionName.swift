@@ -1,8 +1,0 @@
-import Foundation
-
-/// Session names for assumed roles, as the SDKs generate them when unset.
-enum RoleSessionName {
-    static func generated() -> String {
-        "workspaces-exporter-\(Int(Date().timeIntervalSince1970 * 1000))"
-    }
-}

@@ -1,0 +1,74 @@
+import CMicroHTTPD
+import Support
+
+/// What a request must satisfy before it is served, checked as soon as its
+/// headers are in: a size within `--web.max-header-bytes`, and none of the
+/// framing ambiguities that request smuggling relies on.
+enum RequestChecks {
+    /// The answer refusing the request, or nil when it may be served.
+    static func refusal(connection: OpaquePointer, version: String, maxHeaderBytes: Int) -> HTTPResponse? {
+        let collected = collect(connection)
+        let size = cmhd_request_header_size(connection)
+        if size > maxHeaderBytes {
+            // The request line alone over the limit is a long URL; otherwise the headers are.
+            let lineTooLong = size - collected.headerBytes - 2 > maxHeaderBytes
+            return lineTooLong
+                ? close(414, "request URI too long (--web.max-header-bytes is \(maxHeaderBytes))")
+                : close(431, "request headers too large (--web.max-header-bytes is \(maxHeaderBytes))")
+        }
+        let lengths = Set(collected.values("content-length").map { $0.trimmingWhitespace() })
+        if lengths.count > 1 { return close(400, "conflicting Content-Length headers") }
+        if !lengths.isEmpty, !collected.values("transfer-encoding").isEmpty {
+            return close(400, "Content-Length together with Transfer-Encoding")
+        }
+        if version == "HTTP/1.1", collected.values("host").isEmpty {
+            return close(400, "HTTP/1.1 request without a Host header")
+        }
+        return nil
+    }
+
+    /// Header values by lower-cased name, repeated ones joined with ", ".
+    static func headers(_ connection: OpaquePointer) -> [String: String] {
+        var joined: [String: String] = [:]
+        for (name, value) in collect(connection).pairs {
+            joined[name] = joined[name].map { "\($0), \(value)" } ?? value
+        }
+        return joined
+    }
+
+    private static func close(_ status: Int, _ message: String) -> HTTPResponse {
+        .text(status, message, headers: [("Connection", "close")])
+    }
+
+    struct Collected {
+        var pairs: [(String, String)] = []
+
+        func values(_ name: String) -> [String] {
+            pairs.filter { $0.0 == name }.map(\.1)
+        }
+
+        /// The header lines' bytes as sent (`Name: value` and CRLF each).
+        var headerBytes: Int {
+            pairs.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 }
+        }
+    }
+
+    private final class Collector {
+        var collected = Collected()
+    }
+
+    private static func collect(_ connection: OpaquePointer) -> Collected {
+        let collector = Collector()
+        let unmanaged = Unmanaged.passRetained(collector)
+        defer { unmanaged.release() }
+        _ = MHD_get_connection_values(connection, .HEADER_KIND, headerIterator, unmanaged.toOpaque())
+        return collector.collected
+    }
+
+    private static let headerIterator: MHD_KeyValueIterator = { cls, _, key, value in
+        guard let cls, let key else { return .YES }
+        let collector = Unmanaged<Collector>.fromOpaque(cls).takeUnretainedValue()
+        collector.collected.pairs.append((String(cString: key).lowercased(), value.map { String(cString: $0) } ?? ""))
+        return .YES
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads small files whole with plain system calls: configuration, token and
+/// key files, and `/proc`. A failure says why in the system's words.
+public enum FileContents {
+    /// Why a file could not be read.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "cannot read \(path): \(reason)" }
+    }
+
+    /// The file's bytes; files over `maxBytes` are refused rather than read
+    /// whole, since a token or config file that large is a mistake.
+    public static func bytes(_ path: String, maxBytes: Int = 16 << 20) throws(Failure) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure(path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { return out }
+            guard out.count + count <= maxBytes else { throw Failure(path: path, reason: "larger than \(maxBytes) bytes") }
+            out += buffer[0..<count]
+        }
+    }
+
+    /// The file as UTF-8 text; invalid UTF-8 is an error.
+    public static func text(_ path: String, maxBytes: Int = 16 << 20) throws(Failure) -> String {
+        let data = try bytes(path, maxBytes: maxBytes)
+        guard let text = String(validating: data, as: UTF8.self) else { throw Failure(path: path, reason: "not valid UTF-8") }
+        return text
+    }
+
+    /// Whether something exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+}

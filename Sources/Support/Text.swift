@@ -1,0 +1,42 @@
+/// Small text helpers shared by the modules that parse headers, flags and
+/// files, so that trimming and bounding have one definition.
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (HTTP's OWS).
+    public func trimmingWhitespace() -> String {
+        trimming { $0 == " " || $0 == "\t" }
+    }
+
+    /// Without leading and trailing spaces, tabs, CR and LF.
+    public func trimmingWhitespaceAndNewlines() -> String {
+        trimming { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+    }
+
+    private func trimming(_ isSpace: (Unicode.Scalar) -> Bool) -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+
+    /// At most `maxBytes` of UTF-8, cut on a scalar boundary, with `…` when
+    /// cut: for anything the network sends that ends up in a log or a label.
+    public func bounded(maxBytes: Int) -> String {
+        guard utf8.count > maxBytes else { return String(self) }
+        var out = String.UnicodeScalarView()
+        var used = 0
+        for scalar in unicodeScalars {
+            let size = String(scalar).utf8.count
+            guard used + size <= Swift.max(0, maxBytes - 3) else { break }
+            out.append(scalar)
+            used += size
+        }
+        return String(out) + "…"
+    }
+}
+
+extension String {
+    /// The text of a C buffer filled by a system call, up to its first NUL.
+    public init(nulTerminated buffer: [CChar]) {
+        self = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

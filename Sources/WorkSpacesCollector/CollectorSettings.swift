@@ -1,0 +1,39 @@
+public import AWSWorkSpaces
+public import HTTPClient
+public import Logging
+
+/// What every target's collections share: the HTTP client, AWS settings and limits.
+public struct CollectorSettings: Sendable {
+    public var http: HTTPClient
+    public var environment: Environment
+    /// `--aws.endpoint-url`: the WorkSpaces endpoint for every region.
+    public var endpointOverride: String?
+    public var useFIPS: Bool
+    public var retryPolicy: RetryPolicy
+    /// Pages one collection of one operation may read (`--workspaces.max-pages`).
+    public var maxPages: Int
+    /// How long a successful collection is reused (`--collector.min-interval`).
+    public var minInterval: Duration
+    /// How long one collection may run, whichever scrape started it (`--collector.timeout`).
+    public var collectionTimeout: Duration
+    /// Targets collected at once (`--collector.max-concurrency`).
+    public var maxConcurrency: Int
+    public var logger: Logger
+
+    public init(
+        http: HTTPClient, environment: Environment = .process, endpointOverride: String? = nil, useFIPS: Bool = false,
+        retryPolicy: RetryPolicy = RetryPolicy(), maxPages: Int = 1000, minInterval: Duration = .zero,
+        collectionTimeout: Duration = .seconds(30), maxConcurrency: Int = 10, logger: Logger
+    ) {
+        self.http = http
+        self.environment = environment
+        self.endpointOverride = endpointOverride
+        self.useFIPS = useFIPS
+        self.retryPolicy = retryPolicy
+        self.maxPages = maxPages
+        self.minInterval = minInterval
+        self.collectionTimeout = collectionTimeout
+        self.maxConcurrency = maxConcurrency
+        self.logger = logger
+    }
+}

@@ -1,0 +1,38 @@
+public import AWSWorkSpaces
+
+/// One account and region to collect: the exporter's own identity, or a role
+/// assumed from it, with the images to describe and the collectors to run.
+public struct Target: Sendable, Hashable {
+    /// The role to assume; nil for the exporter's own identity.
+    public var role: DefaultCredentialChain.Role?
+    /// The account, when configured; else taken from the role ARN or learned
+    /// from STS `GetCallerIdentity`.
+    public var accountId: String?
+    public var region: String
+    public var query: ImageQuery
+    public var collectors: Set<CollectorKind>
+
+    public init(role: DefaultCredentialChain.Role? = nil, accountId: String? = nil, region: String, query: ImageQuery = ImageQuery(), collectors: Set<CollectorKind> = [.images, .bundles]) {
+        self.role = role
+        self.accountId = accountId
+        self.region = region
+        self.query = query
+        self.collectors = collectors.union([.images])
+    }
+
+    /// The account known without asking STS.
+    public var knownAccount: String? {
+        accountId ?? role.flatMap { AccountID.fromARN($0.arn) }
+    }
+
+    /// Who to be: targets with the same identity share credentials and the account lookup.
+    var identityKey: IdentityKey {
+        IdentityKey(role: role, accountId: accountId)
+    }
+}
+
+/// What makes two targets the same identity.
+struct IdentityKey: Hashable, Sendable {
+    let role: DefaultCredentialChain.Role?
+    let accountId: String?
+}

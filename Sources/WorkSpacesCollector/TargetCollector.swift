@@ -1,0 +1,265 @@
+import AWSWorkSpaces
+import Exposition
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import Synchronization
+
+/// One target's collections. Concurrent scrapes share the collection in
+/// flight instead of each calling the API, and with a minimum interval a
+/// successful result younger than it is reused. These two are the only state
+/// kept between scrapes, on purpose; the families are built fresh per collection.
+final class TargetCollector: Sendable {
+    /// How one collector fared in a collection.
+    struct Outcome: Sendable {
+        let success: Bool
+        let seconds: Double
+    }
+
+    /// What one collection produced; immutable once made.
+    struct Result: Sendable {
+        let labels: TargetLabels
+        /// The families of every collector that succeeded.
+        let snapshot: Snapshot
+        let outcomes: [CollectorKind: Outcome]
+        /// Seconds the whole collection took.
+        let seconds: Double
+        let finished: ContinuousClock.Instant
+        /// Unix seconds at the end of the collection.
+        let finishedWallTime: Double
+
+        /// What `aws_workspaces_up` reports: the images collector succeeded.
+        var succeeded: Bool { outcomes[.images]?.success == true }
+    }
+
+    /// One scrape's view of the target.
+    struct Answer: Sendable {
+        /// The result the scrape reports, nil when it ran out of time waiting.
+        let result: Result?
+        let lastSuccess: Result?
+        /// The labels to report under, known even without a result.
+        let labels: TargetLabels
+    }
+
+    private struct InFlight {
+        let id: UInt64
+        let task: Task<Result, Never>
+    }
+
+    private struct State {
+        var inFlight: InFlight?
+        var lastSuccess: Result?
+        var lastLabels: TargetLabels
+        var nextID: UInt64 = 1
+        var reportedDuplicates = false
+    }
+
+    let target: Target
+    let identity: Identity
+    let endpoint: Endpoint
+    let settings: CollectorSettings
+    let observer: any APIObserver
+    let limit: ConcurrencyLimit
+    private let state: Mutex<State>
+
+    init(target: Target, identity: Identity, endpoint: Endpoint, settings: CollectorSettings, observer: any APIObserver, limit: ConcurrencyLimit) {
+        self.target = target
+        self.identity = identity
+        self.endpoint = endpoint
+        self.settings = settings
+        self.observer = observer
+        self.limit = limit
+        let labels = TargetLabels(accountId: identity.knownAccount ?? target.knownAccount ?? LabelValues.unknown, region: target.region)
+        self.state = Mutex(State(lastLabels: labels))
+    }
+
+    var labels: TargetLabels { state.withLock { $0.lastLabels } }
+
+    /// The target's result for a scrape that must answer by `deadline`.
+    func collect(budget: CollectionBudget, deadline: ContinuousClock.Instant) async -> Answer {
+        let clock = ContinuousClock()
+        let now = clock.now
+        let collectionDeadline = now.advanced(by: settings.collectionTimeout)
+        let minInterval = settings.minInterval
+        let (task, started, lastSuccess, labels): (Task<Result, Never>?, Bool, Result?, TargetLabels) = state.withLock { state in
+            if minInterval > .zero, let last = state.lastSuccess, last.finished.duration(to: now) < minInterval {
+                return (nil, false, last, state.lastLabels)
+            }
+            if let inFlight = state.inFlight { return (inFlight.task, false, state.lastSuccess, state.lastLabels) }
+            let id = state.nextID
+            state.nextID += 1
+            // Unstructured: a scraper that gives up must not cancel the
+            // collection others wait on. It still ends by its own deadline.
+            let task = Task { await self.run(id: id, deadline: collectionDeadline) }
+            state.inFlight = InFlight(id: id, task: task)
+            return (task, true, state.lastSuccess, state.lastLabels)
+        }
+        guard let task else { return Answer(result: lastSuccess, lastSuccess: lastSuccess, labels: labels) }
+        let result = await DeadlineRace.run(until: deadline) { await task.value }
+        // A scrape that started the collection with a budget no shorter than
+        // the collection's own has the collection's failure as its one log
+        // line; otherwise the scrape ran out first and says so.
+        if result == nil, !(started && budget.duration >= settings.collectionTimeout), !Task.isCancelled {
+            Self.log(.deadlineExceeded("collection did not finish within \(budget.duration) (\(budget.source))"),
+                     operation: "collection", labels: labels, logger: settings.logger)
+        }
+        let (last, current) = state.withLock { ($0.lastSuccess, $0.lastLabels) }
+        return Answer(result: result, lastSuccess: last, labels: result?.labels ?? current)
+    }
+
+    /// Gathers under `deadline` with the concurrency limit; builds the result.
+    private func run(id: UInt64, deadline: ContinuousClock.Instant) async -> Result {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let budget = settings.collectionTimeout
+        // Race the collection against its budget, so even a hung credential
+        // source cannot make it outlive the scrape's timeout.
+        let gathered = await DeadlineRace.run(until: deadline) {
+            await self.limit.run { await self.gather(deadline: deadline) }
+        } ?? Gathered(failure: .deadlineExceeded("collection did not finish within \(budget) (--collector.timeout)"), account: nil)
+        let finished = clock.now
+        let wallTime = Date().timeIntervalSince1970
+        let labels = TargetLabels(
+            accountId: gathered.account ?? identity.knownAccount ?? target.knownAccount ?? LabelValues.unknown, region: target.region)
+        let (families, outcomes) = build(gathered, labels: labels, now: wallTime, elapsed: start.duration(to: finished) / .seconds(1))
+        let result = Result(
+            labels: labels, snapshot: Snapshot(families: families), outcomes: outcomes,
+            seconds: start.duration(to: finished) / .seconds(1), finished: finished, finishedWallTime: wallTime)
+        state.withLock { state in
+            if state.inFlight?.id == id { state.inFlight = nil }
+            if result.succeeded { state.lastSuccess = result }
+            state.lastLabels = labels
+        }
+        return result
+    }
+
+    /// What the API calls of one collection returned.
+    struct Gathered: Sendable {
+        typealias Call<T: Sendable> = (result: Swift.Result<T, AWSClientError>, seconds: Double)
+        /// Fails every collector at once: no account, or out of time.
+        var failure: AWSClientError?
+        var account: String?
+        var images: Call<[WorkspaceImage]>?
+        var bundles: Call<[WorkspaceBundle]>?
+        var workspaces: Call<[Workspace]>?
+
+        init(failure: AWSClientError?, account: String?) {
+            self.failure = failure
+            self.account = account
+        }
+    }
+
+    private func gather(deadline: ContinuousClock.Instant) async -> Gathered {
+        let account: String
+        do {
+            account = try await identity.accountId(deadline: deadline)
+        } catch {
+            return Gathered(failure: error, account: nil)
+        }
+        let client = WorkSpacesClient(
+            sender: AWSRequestSender(
+                service: "workspaces", region: target.region, endpoint: endpoint,
+                context: APIContext(accountId: account, region: target.region), credentials: identity.credentials,
+                http: settings.http, retryPolicy: settings.retryPolicy, observer: observer, logger: settings.logger),
+            maxPages: settings.maxPages)
+        let query = target.query
+        let collectors = target.collectors
+        async let images = Self.timed { () async throws(AWSClientError) in
+            try await client.allWorkspaceImages(imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline)
+        }
+        async let bundles = collectors.contains(.bundles) ? Self.timed { () async throws(AWSClientError) in try await client.allWorkspaceBundles(deadline: deadline) } : nil
+        async let workspaces = collectors.contains(.workspaces) ? Self.timed { () async throws(AWSClientError) in try await client.allWorkspaces(deadline: deadline) } : nil
+        var gathered = Gathered(failure: nil, account: account)
+        gathered.images = await images
+        gathered.bundles = await bundles
+        gathered.workspaces = await workspaces
+        return gathered
+    }
+
+    private static func timed<T: Sendable>(_ call: @Sendable () async throws(AWSClientError) -> T) async -> Gathered.Call<T> {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result: Swift.Result<T, AWSClientError>
+        do throws(AWSClientError) {
+            result = .success(try await call())
+        } catch {
+            result = .failure(error)
+        }
+        return (result, start.duration(to: clock.now) / .seconds(1))
+    }
+
+    /// The families of what succeeded, and every enabled collector's outcome.
+    /// Each failure is logged once.
+    private func build(_ gathered: Gathered, labels: TargetLabels, now: Double, elapsed: Double) -> ([MetricFamily], [CollectorKind: Outcome]) {
+        let logger = settings.logger
+        var outcomes: [CollectorKind: Outcome] = [:]
+        if let failure = gathered.failure {
+            Self.log(failure, operation: failure.code == "DeadlineExceeded" ? "collection" : "account lookup", labels: labels, logger: logger)
+            for kind in target.collectors { outcomes[kind] = Outcome(success: false, seconds: elapsed) }
+            return ([], outcomes)
+        }
+        var families: [MetricFamily] = []
+        func record<T>(_ kind: CollectorKind, _ call: Gathered.Call<T>?) -> T? {
+            guard let call else { return nil }
+            switch call.result {
+            case let .success(value):
+                outcomes[kind] = Outcome(success: true, seconds: call.seconds)
+                return value
+            case let .failure(error):
+                outcomes[kind] = Outcome(success: false, seconds: call.seconds)
+                Self.log(error, operation: kind.operation, action: kind.action, labels: labels, logger: logger)
+                return nil
+            }
+        }
+        let images = record(.images, gathered.images)
+        let bundles = record(.bundles, gathered.bundles)
+        let workspaces = record(.workspaces, gathered.workspaces)
+        var imageIds: [String]?
+        if let images {
+            let mapped = ImageMetrics.families(for: images, target: labels, now: now)
+            families += mapped.families
+            imageIds = ImageMetrics.ids(of: images)
+            if mapped.duplicates > 0 { reportDuplicates(mapped.duplicates, labels: labels) }
+        }
+        if let bundles {
+            families += UsageMetrics.bundleFamilies(bundles, target: labels)
+            if let imageIds { families.append(UsageMetrics.imageBundles(imageIds: imageIds, bundles: bundles, target: labels)) }
+        }
+        if let workspaces {
+            families += UsageMetrics.workspaceFamilies(workspaces, target: labels)
+            if let imageIds, let bundles {
+                families.append(UsageMetrics.imageWorkspaces(imageIds: imageIds, bundles: bundles, workspaces: workspaces, target: labels))
+            }
+        }
+        return (families, outcomes)
+    }
+
+    /// Warns the first time the API repeats image ids for this target; after that at debug.
+    private func reportDuplicates(_ count: Int, labels: TargetLabels) {
+        let first = state.withLock { state -> Bool in
+            defer { state.reportedDuplicates = true }
+            return !state.reportedDuplicates
+        }
+        let metadata: Logger.Metadata = ["account_id": "\(labels.accountId)", "region": "\(labels.region)", "duplicates": "\(count)"]
+        if first {
+            settings.logger.warning("DescribeWorkspaceImages returned the same ImageId more than once; each id is counted once", metadata: metadata)
+        } else {
+            settings.logger.debug("DescribeWorkspaceImages returned the same ImageId more than once", metadata: metadata)
+        }
+    }
+
+    /// The one log line a failure writes: the AWS code, its message, and for
+    /// a refusal the IAM action the policy needs.
+    static func log(_ error: AWSClientError, operation: String, action: String? = nil, labels: TargetLabels, logger: Logger) {
+        var metadata: Logger.Metadata = [
+            "account_id": "\(labels.accountId)", "region": "\(labels.region)", "code": "\(error.code)", "message": "\(error.message)",
+        ]
+        if let action, case let .service(code, _, status) = error, status == 403 || code.hasPrefix("AccessDenied") || code == "UnauthorizedOperation" {
+            metadata["hint"] = "the IAM policy needs \(action)"
+        }
+        logger.error("\(operation) failed", metadata: metadata)
+    }
+}

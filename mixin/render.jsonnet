@@ -1,0 +1,21 @@
+// What scripts/mixin.sh writes, by path: the rules (recording groups first),
+// the dashboard, and the same rules as a Kubernetes PrometheusRule.
+// `selector` (a top-level argument) overrides _config.selector.
+function(selector='')
+  local mixin = (import 'mixin.libsonnet') + (
+    if selector == '' then {} else { _config+:: { selector: selector } }
+  );
+  local groups = mixin.prometheusRules.groups + mixin.prometheusAlerts.groups;
+  {
+    'alerts/workspaces-images.rules.yml': { groups: groups },
+    'dashboards/workspaces-images.json': mixin.grafanaDashboards['workspaces-images.json'],
+    'deploy/kubernetes/prometheus-rule.yaml': {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: {
+        name: mixin._config.prometheusRuleName,
+        labels: mixin._config.prometheusRuleLabels,
+      },
+      spec: { groups: groups },
+    },
+  }
