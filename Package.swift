@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "AWSWorkSpacesTests",
-            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "TestSupport", "WorkSpacesEmulator", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -171,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkSpacesEmulatorTests",
-            dependencies: ["WorkSpacesEmulator", "TestSupport"],
+            dependencies: ["WorkSpacesEmulator", "AWSWorkSpaces", "TestSupport"],
             swiftSettings: strict
         ),
     ],

@@ -1,7 +1,7 @@
 import AWSWorkSpaces
 import Exposition
 import Foundation
-import HTTPServer
+import PrometheusHTTP
 import WorkSpacesCollector
 import WorkSpacesEmulator
 
@@ -19,7 +19,7 @@ struct RenderBenchmark {
             let runs = max(5, 20_000 / max(count, 1))
             var body: [UInt8] = []
             let render = median(runs) {
-                let families = MetricFamily.merge(ImageMetrics.families(for: images, region: "us-east-1", now: 1_764_374_400))
+                let families = MetricFamily.merge(ImageMetrics.families(for: images, target: TargetLabels(accountId: "123456789012", region: "us-east-1"), now: 1_764_374_400).families)
                 body = TextFormat.encode(families)
             }
             var sizes: [Int32: Int] = [:]
@@ -38,18 +38,21 @@ struct RenderBenchmark {
     /// JSON answer and signing the request.
     static func apiSide(count: Int) throws {
         let api = EmulatorAPI(configuration: EmulatorConfiguration(images: SeedImages.images(count: count)))
-        let headers = ["authorization": "AWS4-HMAC-SHA256 Credential=AKID/20261129/us-east-1/workspaces/aws4_request", "x-amz-target": "WorkspacesService.DescribeWorkspaceImages"]
         var pages: [[UInt8]] = []
         var token: String? = nil
         repeat {
-            let request = token.map { #"{"MaxResults":25,"NextToken":"\#($0)"}"# } ?? #"{"MaxResults":25}"#
-            guard case let .respond(_, _, body) = api.handle(number: 1, method: "POST", path: "/", headers: headers, body: Array(request.utf8)) else { break }
+            let request = Array((token.map { #"{"MaxResults":25,"NextToken":"\#($0)"}"# } ?? #"{"MaxResults":25}"#).utf8)
+            let signed = SigV4Signer(region: "us-east-1", service: "workspaces").sign(
+                .init(method: "POST", path: "/", headers: [("Host", "emulator"), ("X-Amz-Target", "WorkspacesService.DescribeWorkspaceImages")], body: request),
+                credentials: AWSCredentials(accessKeyId: "AKIDEMULATOR", secretAccessKey: "emulator-secret"), date: Date().timeIntervalSince1970)
+            let headers = Dictionary(signed.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+            guard case let .respond(_, _, body) = api.handle(method: "POST", path: "/", headers: headers, body: request) else { break }
             pages.append(body)
             token = try DescribeWorkspaceImagesResponse.decode(body).nextToken
         } while token != nil
         let decode = try medianThrowing(20) { for page in pages { _ = try DescribeWorkspaceImagesResponse.decode(page) } }
         // The baseline, side by side: Foundation's JSONDecoder on the same pages.
-        let foundation = try medianThrowing(20) { for page in pages { _ = try DescribeWorkspaceImagesResponse.decodeWithFoundation(page) } }
+        let foundation = try medianThrowing(20) { for page in pages { _ = try ReferenceDecoder.decode(page) } }
         let signer = SigV4Signer(region: "us-east-1", service: "workspaces")
         let credentials = AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret")
         let sign = median(20) {

@@ -18,6 +18,11 @@ public struct EmulatorConfiguration: Sendable {
     public var clockOffset: Double
     /// `MaxResults` when the request gives none.
     public var defaultPageSize: Int
+    /// Accept keys the emulator does not know as the default account's,
+    /// checking only the signature's form: for tests about where
+    /// credentials come from (moto's STS, a helper, a metadata endpoint),
+    /// whose keys the emulator cannot know.
+    public var acceptUnknownKeys = false
 
     public init(
         accounts: [EmulatedAccount], latency: Duration = .zero, fault: Fault? = nil, faultEvery: Int = 1,

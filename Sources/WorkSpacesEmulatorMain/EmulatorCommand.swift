@@ -29,6 +29,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("clock-offset"), help: "Seconds the emulator's clock is ahead of this machine's (negative: behind), to test clock skew.")
     var clockOffset = 0.0
 
+    @Flag(name: .customLong("accept-unknown-keys"), help: "Accept keys the emulator does not know as the default account's (their signature's form is still checked).")
+    var acceptUnknownKeys = false
+
     @Option(name: .customLong("latency-ms"), help: "Milliseconds added before every answer.")
     var latencyMilliseconds = 0
 
@@ -72,12 +75,12 @@ struct EmulatorCommand: AsyncParsableCommand {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let accounts = [EmulatedAccount(id: SeedImages.ownerAccountId, images: SeedImages.images(count: images), workspaces: workspaces)]
             + extraAccounts.compactMap(Self.parseAccount)
-        let server = try await EmulatorServer.start(
-            host: host.isEmpty ? "0.0.0.0" : host, port: port,
-            configuration: EmulatorConfiguration(
-                accounts: accounts, latency: .milliseconds(latencyMilliseconds),
-                fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion,
-                faultOperation: faultOperation, deniedRoles: Set(deniedRoles), clockOffset: clockOffset))
+        var configuration = EmulatorConfiguration(
+            accounts: accounts, latency: .milliseconds(latencyMilliseconds),
+            fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion,
+            faultOperation: faultOperation, deniedRoles: Set(deniedRoles), clockOffset: clockOffset)
+        configuration.acceptUnknownKeys = acceptUnknownKeys
+        let server = try await EmulatorServer.start(host: host.isEmpty ? "0.0.0.0" : host, port: port, configuration: configuration)
         let banner = "workspaces_emulator listening on \(host.isEmpty ? "0.0.0.0" : host):\(server.port) with \(accounts.count) account(s), \(images) images\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await server.waitUntilClosed()

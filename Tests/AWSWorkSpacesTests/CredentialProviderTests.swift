@@ -1,5 +1,5 @@
-import AsyncHTTPClient
 import Foundation
+import HTTPClient
 import HTTPServer
 import Synchronization
 import TestSupport
@@ -56,25 +56,35 @@ struct CredentialProviderTests {
         defer { Task { await server.shutdown() } }
         let url = "http://127.0.0.1:\(server.port)/container/credentials"
         let tokenFile = try temporaryFile("container-secret-token\n")
-        let fromFile = try #require(try ContainerCredentialProvider.fromEnvironment(
+        let fromFile = try #require(ContainerCredentialProvider.fromEnvironment(
             Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile]), httpClient: httpClient))
         #expect(try await fromFile.resolve()?.sessionToken == "CONTAINERTOKEN")
-        let fromVariable = try #require(try ContainerCredentialProvider.fromEnvironment(
+        let fromVariable = try #require(ContainerCredentialProvider.fromEnvironment(
             Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-token"]), httpClient: httpClient))
         #expect(try await fromVariable.resolve()?.accessKeyId.hasPrefix("CONTAINERKEY") == true)
-        let wrong = try #require(try ContainerCredentialProvider.fromEnvironment(
+        let wrong = try #require(ContainerCredentialProvider.fromEnvironment(
             Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "garbage"]), httpClient: httpClient))
         await #expect(throws: AWSClientError.self) { try await wrong.resolve() }
     }
 
-    @Test func containerURIsAreRestricted() throws {
-        let relative = try #require(try ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"]), httpClient: httpClient))
+    @Test func containerURIsAreRestricted() async throws {
+        let relative = try #require(ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"]), httpClient: httpClient))
         #expect(relative.url == "http://169.254.170.2/v2/credentials/abc")
-        #expect(throws: AWSClientError.self) {
-            try ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://evil.example.com/creds"]), httpClient: httpClient)
+        #expect(ContainerCredentialProvider.fromEnvironment(Environment([:]), httpClient: httpClient) == nil)
+        // Plain HTTP only to an IP literal in 127.0.0.0/8, ::1, the ECS and EKS
+        // agents, or a name all of whose addresses are loopback.
+        for allowed in ["http://127.0.0.1/c", "http://127.0.0.2:8080/c", "http://[::1]/c", "http://localhost/c", "http://169.254.170.23/v1/credentials", "http://169.254.170.2/c", "http://[fd00:ec2::23]/c", "https://credentials.example.com/c"] {
+            await #expect(throws: Never.self, "\(allowed)") { try await ContainerCredentialProvider.check(allowed) }
         }
-        #expect(try ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://169.254.170.23/v1/credentials"]), httpClient: httpClient) != nil)
-        #expect(try ContainerCredentialProvider.fromEnvironment(Environment([:]), httpClient: httpClient) == nil)
+        // "127." as a prefix of a name is not loopback: the token would go to whatever it resolves to.
+        for refused in ["http://127.evil.example/c", "http://evil.example.com/creds", "http://169.254.170.3/c", "http://10.0.0.1/c", "ftp://127.0.0.1/c", "not a url"] {
+            await #expect("\(refused)") { try await ContainerCredentialProvider.check(refused) } throws: { error in
+                "\(error)".contains("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+            }
+        }
+        // A bad URI is a per-collection failure, not a start-up one.
+        let bad = try #require(ContainerCredentialProvider.fromEnvironment(Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.evil.example/c"]), httpClient: httpClient))
+        await #expect(throws: AWSClientError.self) { try await bad.resolve() }
     }
 
     @Test func refreshesBeforeExpiryAndOnlyOnceForABurst() async throws {
@@ -133,7 +143,7 @@ struct CredentialProviderTests {
 
         let missing = WebIdentityCredentialProvider(tokenFile: "/nonexistent/token", roleArn: "arn:aws:iam::1:role/x", sessionName: "s", sts: sts)
         await #expect { try await missing.resolve() } throws: { error in
-            "\(error)".contains("cannot read the token file")
+            "\(error)".contains("cannot read /nonexistent/token")
         }
     }
 
@@ -211,11 +221,50 @@ struct CredentialProviderTests {
             "\($0)".contains("status 3") && "\($0)".contains("oops")
         }
         await #expect { try await ProcessCredentialProvider(command: "echo '{\"Version\": 2}'").resolve() } throws: {
-            "\($0)".contains("credential_process JSON")
+            "\($0)".contains("Version")
         }
-        await #expect { try await ProcessCredentialProvider(command: "sleep 5", timeout: .milliseconds(200)).resolve() } throws: {
-            "\($0)".contains("did not finish")
+    }
+
+    /// A helper that hangs, or whose background child holds its output open,
+    /// is killed with its whole process group at the timeout.
+    @Test(arguments: ["hangs", "grandchild"])
+    func aHangingHelperIsKilledWithItsGroup(kind: String) async throws {
+        let pidFile = try PackagePaths.temporaryDirectory("proc").appendingPathComponent("pid").path
+        let command = kind == "hangs"
+            ? "echo $$ > \(pidFile); exec sleep 600"
+            : "sleep 600 & echo $! > \(pidFile); echo '{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\"}'"
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect { try await ProcessCredentialProvider(command: command, timeout: .milliseconds(500)).resolve() } throws: {
+            "\($0)".contains("did not finish") && "\($0)".contains("process group was killed")
         }
+        let elapsed = start.duration(to: clock.now)
+        #expect(elapsed >= .milliseconds(500) && elapsed < .seconds(5), "ended at the timeout, not later: \(elapsed)")
+        let pid = try #require(Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Give the kernel a moment to deliver SIGKILL and reap.
+        var alive = true
+        for _ in 0..<100 where alive {
+            alive = kill(pid, 0) == 0 && !Self.isZombie(pid)
+            if alive { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(!alive, "the \(kind == "hangs" ? "helper" : "background grandchild") \(pid) is gone")
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
+    @Test func rotatedKeysInTheSharedFilesArePickedUp() async throws {
+        let file = try temporaryFile("[default]\naws_access_key_id = AKIDOLD\naws_secret_access_key = old\n")
+        let cached = CachingCredentialProvider(ProfileCredentialProvider(
+            environment: Environment(["AWS_SHARED_CREDENTIALS_FILE": file, "AWS_CONFIG_FILE": "/nonexistent"]),
+            sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient), httpClient: httpClient))
+        #expect(try await cached.resolve()?.accessKeyId == "AKIDOLD")
+        #expect(try await cached.resolve()?.accessKeyId == "AKIDOLD")
+        try "[default]\naws_access_key_id = AKIDNEWER\naws_secret_access_key = new\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await cached.resolve()?.accessKeyId == "AKIDNEWER", "the cache read the changed file again")
     }
 
     @Test func chainOrderAndStickiness() async throws {
@@ -223,12 +272,12 @@ struct CredentialProviderTests {
         defer { Task { await server.shutdown() } }
         let environment = Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "HOME": "/nonexistent"])
         let moto = try Endpoint(url: "http://127.0.0.1:1")
-        let chain = try DefaultCredentialChain.make(environment: environment, httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
+        let chain = DefaultCredentialChain.make(environment: environment, httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
         // Nothing but IMDS is configured: IMDS answers.
         #expect(try await chain.resolve()?.accessKeyId.hasPrefix("IMDSKEY") == true)
         #expect(metadata.count("/latest/api/token") == 1)
         // Environment first when set.
-        let withEnvironment = try DefaultCredentialChain.make(
+        let withEnvironment = DefaultCredentialChain.make(
             environment: Environment(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"]),
             httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
         #expect(try await withEnvironment.resolve()?.accessKeyId == "AKIDENV")

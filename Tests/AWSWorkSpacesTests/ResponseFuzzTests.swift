@@ -1,6 +1,7 @@
 import PropertyBased
 import Testing
 @testable import AWSWorkSpaces
+import WorkSpacesEmulator
 
 /// Whatever bytes AWS (or something pretending to be it) sends, decoding a
 /// page either succeeds or throws a typed error: it never traps.
@@ -27,7 +28,7 @@ import Testing
     /// (control characters, lone surrogates), where Foundation does not look.
     func expectSameAsFoundation(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
         let ours = Result { () throws(AWSClientError) in try DescribeWorkspaceImagesResponse.decode(bytes) }
-        let foundation = Result { () throws(AWSClientError) in try DescribeWorkspaceImagesResponse.decodeWithFoundation(bytes) }
+        let foundation = Result { () throws(AWSClientError) in try ReferenceDecoder.decode(bytes) }
         switch (ours, foundation) {
         case let (.success(a), .success(b)):
             #expect(a.images == b.images && a.nextToken == b.nextToken, "\(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)

@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import HTTPServer
+@testable import PrometheusHTTP
 
 @Suite struct GzipTests {
     @Test(arguments: [0, 1, 100, 70_000, 1_000_000])
@@ -29,20 +29,5 @@ import Testing
         let compressed = try Gzip.compress(text)
         #expect(compressed.count * 10 < text.count)
         #expect(gunzip(compressed) == text)
-    }
-}
-
-@Suite struct AcceptEncodingTests {
-    @Test(arguments: [
-        ("gzip", true), ("gzip, deflate, br", true), ("deflate, gzip;q=0.5", true), ("GZIP", true),
-        ("identity", false), ("gzip;q=0", false), ("gzip; q=0.0", false), ("*", true), ("*;q=0", false),
-        ("*, gzip;q=0", false), ("", false), ("br", false), ("x-gzip", true),
-    ])
-    func decides(header: String, expected: Bool) {
-        #expect(AcceptEncoding.allowsGzip(header) == expected)
-    }
-
-    @Test func absentHeaderMeansNoGzip() {
-        #expect(AcceptEncoding.allowsGzip(nil) == false)
     }
 }

@@ -90,12 +90,18 @@ public final class ChildProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// Sends SIGTERM and returns at once; a thread of its own sends SIGKILL
+    /// if the program is still there 2 s later. Never blocks the caller, which
+    /// is usually a test's `defer` on Swift's cooperative pool.
     public func stop() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<100 where process.isRunning { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        let process = self.process
+        Thread.detachNewThread {
+            for _ in 0..<100 where process.isRunning { usleep(20_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
     }
 
     /// A test-setup failure with the reason.

@@ -20,10 +20,9 @@ public final class MetadataServer: HTTPHandler {
         self.region = region
     }
 
-    public static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token") throws -> (MetadataServer, HTTPServer) {
+    public static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token") throws -> (MetadataServer, RunningServer) {
         let handler = MetadataServer(lifetime: lifetime, containerToken: containerToken)
-        let server = try HTTPServer(configuration: .init(address: ListenAddress(host: "127.0.0.1", port: 0)), handler: handler)
-        return (handler, server)
+        return (handler, try RunningServer(configuration: .loopback(), handler: handler))
     }
 
     public func count(_ path: String) -> Int { counters.withLock { $0[path] ?? 0 } }

@@ -67,13 +67,32 @@ public struct ParsedExposition: Sendable {
         return (Series(name: String(name), labels: labels), value)
     }
 
+    /// The value of the series with exactly these labels; else of the one
+    /// series whose labels include them (so a test about a region need not
+    /// repeat `account_id`); nil when there is none, or several.
     public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
-        values[Series(name: name, labels: labels)]
+        if let exact = values[Series(name: name, labels: labels)] { return exact }
+        let matching = values.filter { series, _ in
+            series.name == name && labels.allSatisfy { series.labels[$0.key] == $0.value }
+        }
+        return matching.count == 1 ? matching.first?.value : nil
     }
 
     /// Every series of a family.
     public func series(_ name: String) -> [Series: Double] {
         values.filter { $0.key.name == name }
+    }
+
+    /// Every series of a family, labels without `dropping` (e.g. `account_id`),
+    /// for comparing with a seed that knows nothing of accounts.
+    public func series(_ name: String, dropping label: String) -> [[String: String]: Double] {
+        var out: [[String: String]: Double] = [:]
+        for (series, value) in values where series.name == name {
+            var labels = series.labels
+            labels[label] = nil
+            out[labels] = value
+        }
+        return out
     }
 
 }

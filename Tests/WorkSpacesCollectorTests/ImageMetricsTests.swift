@@ -27,18 +27,26 @@ import Testing
             updates: .init(updateAvailable: true), errorDetails: [.init(errorCode: "PendingReboot")]),
     ]
 
+    static func target(_ region: String = "us-east-1") -> TargetLabels {
+        TargetLabels(accountId: "123456789012", region: region)
+    }
+
+    func families(_ images: [WorkspaceImage], region: String = "us-east-1") -> [MetricFamily] {
+        ImageMetrics.families(for: images, target: Self.target(region), now: Self.now).families
+    }
+
     func render(_ images: [WorkspaceImage], region: String = "us-east-1") -> String {
-        String(decoding: TextFormat.encode(ImageMetrics.families(for: images, region: region, now: Self.now)), as: UTF8.self)
+        String(decoding: TextFormat.encode(families(images, region: region)), as: UTF8.self)
     }
 
     @Test func matchesGoldenText() throws {
         try expectGolden(render(Self.images), "image_metrics.prom")
-        let openMetrics = ExpositionFormat.openMetrics(version: "1.0.0").encode(ImageMetrics.families(for: Self.images, region: "us-east-1", now: Self.now))
+        let openMetrics = ExpositionFormat.openMetrics(version: "1.0.0").encode(families(Self.images))
         try expectGolden(String(decoding: openMetrics, as: UTF8.self), "image_metrics.om.txt")
     }
 
     @Test func emptyRegionStillHasEveryKnownCombinationAndCode() throws {
-        let families = ImageMetrics.families(for: [], region: "eu-west-1", now: Self.now)
+        let families = families([], region: "eu-west-1")
         let counts = try #require(families.first { $0.name == "aws_workspaces_images" })
         #expect(counts.samples.count == 12)
         #expect(counts.samples.allSatisfy { $0.value == 0 })
@@ -50,7 +58,7 @@ import Testing
     }
 
     @Test func eachImageCountsACodeOnce() throws {
-        let families = ImageMetrics.families(for: Self.images, region: "r", now: Self.now)
+        let families = families(Self.images, region: "r")
         let errors = try #require(families.first { $0.name == "aws_workspaces_image_errors" })
         func count(_ code: String) -> Double? {
             errors.samples.first { $0.labels.contains(Label("error_code", code)) }?.value
@@ -62,18 +70,46 @@ import Testing
         #expect(count("") == nil)
     }
 
-    @Test func duplicateImageIdsDoNotDuplicateSeries() throws {
-        let twice = [Self.images[0], Self.images[0]]
-        let families = ImageMetrics.families(for: twice, region: "r", now: Self.now)
-        #expect(families.first { $0.name == "aws_workspaces_image_info" }?.samples.count == 1)
-        let available = try #require(families.first { $0.name == "aws_workspaces_images" }?.samples.first {
+    @Test func aRepeatedImageIdCountsOnceEverywhere() throws {
+        // The second copy differs, to show which one is kept: the first.
+        var copy = Self.images[0]
+        copy.state = "ERROR"
+        let mapped = ImageMetrics.families(for: [Self.images[0], copy, Self.images[1]], target: Self.target("r"), now: Self.now)
+        #expect(mapped.duplicates == 1)
+        let families = mapped.families
+        #expect(families.first { $0.name == "aws_workspaces_image_info" }?.samples.count == 2)
+        let counts = try #require(families.first { $0.name == "aws_workspaces_images" })
+        #expect(counts.samples.reduce(0) { $0 + $1.value } == 2, "the aggregates agree with the per-image series")
+        let available = try #require(counts.samples.first {
             $0.labels.contains(Label("state", "AVAILABLE")) && $0.labels.contains(Label("required_tenancy", "DEDICATED")) && $0.labels.contains(Label("os_type", "WINDOWS"))
         })
-        #expect(available.value == 2)
+        #expect(available.value == 1)
+        #expect(families.first { $0.name == "aws_workspaces_images_update_available" }?.samples.first?.value == 1)
+    }
+
+    @Test func labelValuesFromTheAPIAreBounded() throws {
+        let hostile = WorkspaceImage(
+            imageId: "wsi-" + String(repeating: "a", count: 500), name: String(repeating: "n", count: 1000),
+            operatingSystem: .init(type: "WIN DOWS\n"), state: "AVAILABLE\u{0}", requiredTenancy: String(repeating: "T", count: 65),
+            errorCode: "Bad Code", created: 1, ownerAccountId: "12345 6789012")
+        let families = families([hostile])
+        let info = try #require(families.first { $0.name == "aws_workspaces_image_info" }?.samples.first)
+        func value(_ name: String) -> String? { info.labels.first { $0.name == name }?.value }
+        #expect(value("image_id") == "other")
+        #expect((value("name")?.utf8.count ?? 0) <= 256)
+        #expect(value("os_type") == "other" && value("state") == "other" && value("required_tenancy") == "other")
+        #expect(value("owner_account_id") == "other")
+        let errors = try #require(families.first { $0.name == "aws_workspaces_image_errors" })
+        #expect(errors.samples.contains { $0.labels.contains(Label("error_code", "other")) && $0.value == 1 })
+        // A value AWS may add later, in the form of its enumerations, passes.
+        let future = self.families([WorkspaceImage(imageId: "wsi-f", state: "UPDATING", requiredTenancy: "DEFAULT")])
+        let counts = try #require(future.first { $0.name == "aws_workspaces_images" })
+        let updating = counts.samples.filter { $0.labels.contains(Label("state", "UPDATING")) }
+        #expect(updating.count == 1 && updating.first?.value == 1)
     }
 
     @Test func ageIsNeverNegative() throws {
-        let families = ImageMetrics.families(for: [Self.images[3]], region: "r", now: Self.now)
+        let families = families([Self.images[3]], region: "r")
         #expect(families.first { $0.name == "aws_workspaces_image_age_seconds" }?.samples.first?.value == 0)
     }
 }

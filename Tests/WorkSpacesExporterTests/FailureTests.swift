@@ -105,7 +105,7 @@ struct FailureTests {
         for family in Self.imageFamilies {
             #expect(metrics.series(family).isEmpty, "\(family) must be absent when the collection failed", sourceLocation: sourceLocation)
         }
-        #expect(metrics.value("aws_workspaces_exporter_build_info", ["version": "0.1.0", "revision": "unknown", "swift_version": "6.3"]) == 1, sourceLocation: sourceLocation)
+        #expect(metrics.value("aws_workspaces_exporter_build_info", try await BuiltVersion.read().labels) == 1, sourceLocation: sourceLocation)
         #expect(!metrics.series("aws_workspaces_scrape_duration_seconds").isEmpty, sourceLocation: sourceLocation)
         // Exactly one new log line for this scrape, naming the code.
         let failures = exporter.log.split(separator: "\n").filter { $0.contains("DescribeWorkspaceImages failed") }

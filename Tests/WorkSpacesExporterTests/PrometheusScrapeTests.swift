@@ -49,7 +49,11 @@ struct PrometheusScrapeTests {
         let multiline = try await prometheus.query(#"aws_workspaces_image_info{image_id="wsi-edge00002"}"#)
         #expect(multiline.first?.labels["name"] == "multi\nline name")
         // Every aws_workspaces_* series but build_info carries region.
-        #expect(try await prometheus.value(#"count({__name__=~"aws_workspaces_.+",__name__!="aws_workspaces_exporter_build_info",region=""})"#) == nil)
+        // Every per-target series carries account_id and region; only the
+        // process-wide ones (build info, configuration reload) carry neither.
+        let processWide = #"__name__!~"aws_workspaces_exporter_build_info|aws_workspaces_config_last_reload_.+""#
+        #expect(try await prometheus.value(#"count({__name__=~"aws_workspaces_.+",\#(processWide),region=""})"#) == nil)
+        #expect(try await prometheus.value(#"count({__name__=~"aws_workspaces_.+",\#(processWide),account_id=""})"#) == nil)
 
         // Prometheus asked for OpenMetrics and gzip, and got both: the values
         // above went through its OpenMetrics parser.

@@ -34,6 +34,27 @@ import Testing
         #expect(object["k"] == "v\"w")
     }
 
+    /// Every control character, in both formats: nothing a client or an
+    /// endpoint sends can end a line or forge a field. `\r\n` is one Swift
+    /// Character, which an escaper by Character would let through raw.
+    @Test(arguments: [LogFormat.logfmt, .json])
+    func noControlCharacterReachesTheLineRaw(format: LogFormat) throws {
+        var controls = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) } + ["\u{7f}", "\u{85}", "\u{2028}", "\u{2029}", "\r\n"]
+        controls.append("x\r\nlevel=error msg=FORGED")
+        for control in controls {
+            let lines = log(format) { $0.error("value \(control) in msg", metadata: ["path": "/x\(control)y", "k\(control)": "v"]) }
+            let line = try #require(lines.first)
+            #expect(lines.count == 1)
+            #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 },
+                    "\(format) let \(Array(control.unicodeScalars).map { $0.value }) through: \(line)")
+            if format == .json {
+                // Still valid JSON, holding the value exactly.
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+                #expect(object["path"] == "/x\(control)y")
+            }
+        }
+    }
+
     @Test func levelsFilter() {
         #expect(log(.logfmt, level: .warning) { $0.info("quiet"); $0.warning("loud") }.count == 1)
     }

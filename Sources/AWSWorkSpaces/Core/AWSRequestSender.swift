@@ -102,6 +102,9 @@ public struct AWSRequestSender: Sendable {
         }
     }
 
+    /// How far past the scrape's deadline a request may run before it times out itself.
+    static let deadlineGrace: Duration = .milliseconds(250)
+
     /// One attempt: the answer whatever its status, or a failure to get one.
     func sendOnce(operation: String, headers: [(name: String, value: String)], body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> HTTPClientResponse {
         var timeout = requestTimeout
@@ -111,8 +114,10 @@ public struct AWSRequestSender: Sendable {
             guard remaining > .zero else {
                 throw .deadlineExceeded("no time left in the scrape's budget for another \(operation) request")
             }
-            if remaining < timeout {
-                timeout = remaining
+            // A little past the deadline: the collection's own deadline fires
+            // first and cancels the request, which then counts as Cancelled.
+            if remaining + Self.deadlineGrace < timeout {
+                timeout = remaining + Self.deadlineGrace
                 deadlineBinds = true
             }
         }
