@@ -29,6 +29,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("clock-offset"), help: "Seconds the emulator's clock is ahead of this machine's (negative: behind), to test clock skew.")
     var clockOffset = 0.0
 
+    @Option(name: .customLong("duplicate-images"), help: "Serve the first N images of the default account twice, as a misbehaving API might.")
+    var duplicateImages = 0
+
     @Flag(name: .customLong("accept-unknown-keys"), help: "Accept keys the emulator does not know as the default account's (their signature's form is still checked).")
     var acceptUnknownKeys = false
 
@@ -73,7 +76,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         var host = String(listenAddress[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        let accounts = [EmulatedAccount(id: SeedImages.ownerAccountId, images: SeedImages.images(count: images), workspaces: workspaces)]
+        let seed = SeedImages.images(count: images)
+        let accounts = [EmulatedAccount(id: SeedImages.ownerAccountId, images: seed + seed.prefix(max(0, duplicateImages)), workspaces: workspaces)]
             + extraAccounts.compactMap(Self.parseAccount)
         var configuration = EmulatorConfiguration(
             accounts: accounts, latency: .milliseconds(latencyMilliseconds),

@@ -260,7 +260,10 @@ struct ExporterCommand: AsyncParsableCommand {
             region: stsRegion,
             endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: environment),
             httpClient: http, retryPolicy: retryPolicy, observer: apiMetrics, logger: logger)
-        let base = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: collectorTimeout.duration, logger: logger)
+        // A credential helper ends a little before the collection's deadline,
+        // so that the log says the helper hung rather than only that time ran out.
+        let processTimeout = collectorTimeout.duration - min(collectorTimeout.duration / 4, .seconds(1))
+        let base = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, logger: logger)
         let reloader = ConfigReloader(path: configFile, collectors: collectors, pageSize: pageSize, logger: logger)
         let collector = try WorkSpacesCollector(
             settings: CollectorSettings(
@@ -292,7 +295,7 @@ struct ExporterCommand: AsyncParsableCommand {
             services: [
                 .init(service: HTTPClientService(client: http)),
                 .init(service: SignalService(signals: signals, reloader: reloader, logger: logger)),
-                .init(service: HTTPServerService(server: server, gracePeriod: .seconds(5))),
+                .init(service: HTTPServerService(server: server, gracePeriod: .seconds(5), logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger(label: "lifecycle")))

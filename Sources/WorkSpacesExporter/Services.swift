@@ -9,10 +9,12 @@ import UnixSignals
 struct HTTPServerService: Service {
     let server: HTTPServer
     let gracePeriod: Duration
+    let logger: Logger
 
     func run() async throws {
         async let serving: Void = server.run()
         try? await gracefulShutdown()
+        logger.info("shutting down: no new requests, finishing those in flight", metadata: ["grace_period": "\(gracePeriod)"])
         await server.drain(gracePeriod: gracePeriod)
         await serving
     }

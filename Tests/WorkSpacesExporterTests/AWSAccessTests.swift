@@ -123,6 +123,53 @@ struct AWSAccessTests {
         #expect(garbage.process.isRunning)
     }
 
+    /// A credential helper that hangs (an MFA prompt, say), or whose
+    /// background child keeps its output open, must not freeze the exporter:
+    /// it runs off Swift's two-thread pool, `/-/healthy` answers meanwhile, the
+    /// scrape answers up 0 by its deadline, and the helper's group is killed.
+    @Test(arguments: ["hangs", "grandchild"])
+    func aHangingCredentialHelperFreezesNothing(kind: String) async throws {
+        let emulator = try await Emulator.start(images: 5, extra: ["--accept-unknown-keys"])
+        defer { emulator.stop() }
+        let pidFile = try PackagePaths.temporaryDirectory("helper").appendingPathComponent("pid").path
+        let helper = kind == "hangs"
+            ? "#!/bin/sh\necho $$ > \(pidFile)\nexec sleep 600\n"
+            : "#!/bin/sh\nsleep 600 &\necho $! > \(pidFile)\necho '{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\"}'\n"
+        let script = try temporaryFile(helper, mode: 0o755)
+        let config = try temporaryFile("[profile mfa]\ncredential_process = \(script)\n")
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--collector.timeout", "2s"],
+            environment: ["AWS_CONFIG_FILE": config, "AWS_PROFILE": "mfa"])
+        defer { exporter.stop() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let scrape = exporter.scrape()
+        // Several scrapes at once would each hold a pool thread if the helper ran on it.
+        async let other = exporter.scrape()
+        while !FileManager.default.fileExists(atPath: pidFile) { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<5 {
+            let healthStart = clock.now
+            let health = try await HTTPFetch.fetch(exporter.url + "/-/healthy", timeout: .seconds(5))
+            #expect(health.status == 200)
+            #expect(healthStart.duration(to: clock.now) < .milliseconds(500), "/-/healthy waited for the helper")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let (_, metrics) = try await scrape
+        _ = try await other
+        let took = start.duration(to: clock.now)
+        #expect(metrics.value("aws_workspaces_up") == 0)
+        #expect(took < .seconds(5), "the scrape answered by its 2 s deadline: \(took)")
+        // The helper's group was killed at its timeout (--collector.timeout).
+        let pid = try #require(Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var gone = false
+        for _ in 0..<150 where !gone {
+            gone = kill(pid, 0) != 0
+            if !gone { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(gone, "process \(pid) outlived the timeout")
+        #expect(exporter.log.contains("process group was killed"), "\(exporter.log)")
+    }
+
     @Test func containerAndInstanceMetadataCredentials() async throws {
         let emulator = try await Emulator.start(images: 5, extra: ["--accept-unknown-keys"])
         defer { emulator.stop() }

@@ -173,22 +173,23 @@ struct EmulatorScrapeTests {
     }
 
     @Test func aSlowScrapeDoesNotBlockOtherRequests() async throws {
-        let emulator = try await Emulator.start(images: 3, extra: ["--latency-ms", "1500"])
+        let emulator = try await Emulator.start(images: 3, extra: ["--latency-ms", "2000"])
         defer { emulator.stop() }
-        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--no-collector.bundles"], environment: emulator.environment)
         defer { exporter.stop() }
         let clock = ContinuousClock()
+        let started = clock.now
         async let slow = HTTPFetch.fetch(exporter.url + "/metrics")
-        try await Task.sleep(for: .milliseconds(200))
-        // While the scrape waits on the API, MHD's thread still answers others.
+        // The scrape is inside the exporter, waiting on the API (2 s).
+        while try await emulator.stats().requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let start = clock.now
         let landing = try await HTTPFetch.fetch(exporter.url + "/")
         let landingTime = start.duration(to: clock.now)
-        let scrape = try await slow
-        let scrapeTime = start.duration(to: clock.now)
         #expect(landing.status == 200)
-        #expect(scrape.status == 200)
-        #expect(landingTime < scrapeTime, "the landing page waited for the slow scrape")
+        // MHD's thread answered at once, while the API still had well over a second to go.
+        #expect(landingTime < .milliseconds(800), "the landing page took \(landingTime)")
+        #expect(started.duration(to: clock.now) < .milliseconds(1800), "the landing page came after the API's answer")
+        #expect(try await slow.status == 200)
     }
 }
 
@@ -208,6 +209,43 @@ struct ShutdownTests {
         #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 1)
         #expect(status == 0)
         #expect(exporter.log.contains("msg=stopped"))
+    }
+
+    /// Keep-alive clients must not hold shutdown open: new requests on them
+    /// get 503 with Connection: close (readiness first), new connections are
+    /// refused, the scrape in flight finishes, and the process exits as soon
+    /// as it is done rather than after the whole grace period.
+    @Test func shutdownUnderKeepAliveLoad() async throws {
+        let emulator = try await Emulator.start(images: 3, extra: ["--latency-ms", "1500"])
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--no-collector.bundles"], environment: emulator.environment)
+        defer { exporter.stop() }
+        let port = exporter.port
+        let keptAlive = try #require(RawConnection(port: port, readTimeout: .seconds(3)))
+        keptAlive.send(Array("GET /-/ready HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let first = try await blocking { keptAlive.readAll(limit: 200).bytes }
+        #expect(RawConnection.status(of: first) == 200)
+        async let scrape = exporter.scrape()
+        while try await emulator.stats().requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let clock = ContinuousClock()
+        let signalled = clock.now
+        kill(exporter.process.process.processIdentifier, SIGTERM)
+        // Wait for the exporter to start draining (its log says so).
+        for _ in 0..<100 where !exporter.log.contains("shutting down") && !exporter.log.contains("Shutting down") { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(100))
+        keptAlive.send(Array("GET /-/ready HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let (readiness, closed) = try await blocking { keptAlive.readAll(limit: 4096) }
+        let text = String(decoding: readiness, as: UTF8.self)
+        #expect(RawConnection.status(of: readiness) == 503, "\(text)")
+        #expect(text.lowercased().contains("connection: close") && closed)
+        #expect(!FreePort.isListening(port), "new connections are refused while draining")
+        let (response, metrics) = try await scrape
+        #expect(response.status == 200, "the scrape in flight finishes normally")
+        #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 1)
+        let status = await exporter.process.waitForExit(timeout: .seconds(10))
+        let took = signalled.duration(to: clock.now)
+        #expect(status == 0)
+        #expect(took < .seconds(4), "exit right after the last request, not after the 5 s grace: \(took)")
     }
 
     @Test func sigintExitsZero() async throws {

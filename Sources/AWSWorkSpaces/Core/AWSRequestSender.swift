@@ -60,6 +60,7 @@ public struct AWSRequestSender: Sendable {
         while true {
             attempt += 1
             let start = clock.now
+            let offsetUsed = self.clock.currentOffset
             let failure: AWSClientError
             var dateHeader: String?
             do {
@@ -77,13 +78,19 @@ public struct AWSRequestSender: Sendable {
                 failure = error
                 observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(error), seconds: start.duration(to: clock.now) / .seconds(1))
             }
-            if !skewRetried, case let .service(code, _, _) = failure, self.clock.correct(errorCode: code, dateHeader: dateHeader) {
-                skewRetried = true
-                attempt -= 1
-                logger.warning("corrected the clock offset from AWS's Date header after a skewed signature", metadata: [
-                    "operation": "\(operation)", "region": "\(region)", "code": "\(code)", "offset_seconds": "\(Int(self.clock.currentOffset))",
-                ])
-                continue
+            // Learned now, or by a concurrent request since this one was signed.
+            if !skewRetried, case let .service(code, _, _) = failure, ClockSkew.errorCodes.contains(code) {
+                let learned = self.clock.correct(errorCode: code, dateHeader: dateHeader)
+                if learned {
+                    logger.warning("corrected the clock offset from AWS's Date header after a skewed signature", metadata: [
+                        "operation": "\(operation)", "region": "\(region)", "code": "\(code)", "offset_seconds": "\(Int(self.clock.currentOffset))",
+                    ])
+                }
+                if learned || abs(self.clock.currentOffset - offsetUsed) > ClockSkew.threshold {
+                    skewRetried = true
+                    attempt -= 1
+                    continue
+                }
             }
             guard attempt < retryPolicy.maxAttempts, let reason = RetryPolicy.retryReason(failure) else { throw failure }
             let delay = retryPolicy.delay(beforeRetry: attempt - 1)

@@ -16,7 +16,7 @@ public final class ClockSkew: Sendable {
         "SignatureDoesNotMatch", "AuthFailure",
     ]
     /// Smaller differences are network delay, not skew.
-    static let threshold: Double = 60
+    public static let threshold: Double = 60
 
     private let offset = Mutex<Double>(0)
     let now: @Sendable () -> Double
