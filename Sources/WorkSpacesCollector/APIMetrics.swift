@@ -44,10 +44,15 @@ public final class APIMetrics: APIObserver {
     /// Drops the series of the given account and region pairs.
     public func remove(_ contexts: Set<APIContext>) {
         guard !contexts.isEmpty else { return }
+        remove { contexts.contains($0) }
+    }
+
+    /// Drops the series whose account and region `drop` picks.
+    public func remove(where drop: (APIContext) -> Bool) {
         state.withLock { state in
-            state.requests = state.requests.filter { !contexts.contains($0.key.context) }
-            state.retries = state.retries.filter { !contexts.contains($0.key.context) }
-            state.durations = state.durations.filter { !contexts.contains($0.key.context) }
+            state.requests = state.requests.filter { !drop($0.key.context) }
+            state.retries = state.retries.filter { !drop($0.key.context) }
+            state.durations = state.durations.filter { !drop($0.key.context) }
         }
     }
 

@@ -153,8 +153,11 @@ final class TargetCollector: Sendable {
     }
 
     private func gather(deadline: ContinuousClock.Instant) async -> Gathered {
+        // Credentials and the account first: a refused role or a broken
+        // credential source fails the target once, not once per collector.
         let account: String
         do {
+            _ = try await identity.credentials.credentials()
             account = try await identity.accountId(deadline: deadline)
         } catch {
             return Gathered(failure: error, account: nil)
@@ -197,7 +200,7 @@ final class TargetCollector: Sendable {
         let logger = settings.logger
         var outcomes: [CollectorKind: Outcome] = [:]
         if let failure = gathered.failure {
-            Self.log(failure, operation: failure.code == "DeadlineExceeded" ? "collection" : "account lookup", labels: labels, logger: logger)
+            Self.log(failure, operation: failure.code == "DeadlineExceeded" ? "collection" : "credentials and account", labels: labels, logger: logger)
             for kind in target.collectors { outcomes[kind] = Outcome(success: false, seconds: elapsed) }
             return ([], outcomes)
         }

@@ -61,8 +61,13 @@ public final class WorkSpacesCollector: Sendable {
         }
         let removed = current.filter { old in !kept.contains { $0 === old } }
         targets.withLock { $0 = kept }
-        let stillThere = Set(kept.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) })
-        apiMetrics.remove(Set(removed.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) }).subtracting(stillThere))
+        // A removed target's API series go with it; an account no target uses
+        // any more loses its STS series (in the STS region) too.
+        let keptPairs = Set(kept.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) })
+        let keptAccounts = Set(kept.map(\.labels.accountId))
+        let removedPairs = Set(removed.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) }).subtracting(keptPairs)
+        let removedAccounts = Set(removed.map(\.labels.accountId)).subtracting(keptAccounts)
+        apiMetrics.remove { removedPairs.contains($0) || removedAccounts.contains($0.accountId) }
         for collector in kept {
             settings.logger.info("collecting", metadata: [
                 "account_id": "\(collector.labels.accountId)", "region": "\(collector.target.region)", "endpoint": "\(collector.endpoint)",
