@@ -177,8 +177,7 @@ final class CurlLoop: @unchecked Sendable {
         // No 100-continue round trip, and exactly the headers given.
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
         for header in request.headers {
-            guard !header.name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                  !header.value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            guard !header.name.containsLineBreakOrNul, !header.name.contains(":"), !header.value.containsLineBreakOrNul else {
                 curl_slist_free_all(list)
                 return "header \(header.name) contains a line break"
             }

@@ -200,7 +200,7 @@ public struct WebConfiguration: Sendable {
                             throw fail(headerNode, "header \"\(header)\" may not be set; allowed: \(WebConfiguration.allowedHeaders.joined(separator: ", "))")
                         }
                         let text = try string(headerValue, header)
-                        guard !text.contains(where: { $0 == "\r" || $0 == "\n" }) else { throw fail(headerValue, "the value of \(header) contains a line break") }
+                        guard !text.containsLineBreakOrNul else { throw fail(headerValue, "the value of \(header) contains a line break") }
                         result.append((canonical, text))
                     }
                 case "http2":

@@ -40,3 +40,11 @@ extension String {
         self = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension StringProtocol {
+    /// Whether it holds CR, LF or NUL, checked by byte: `"\r\n"` is a single
+    /// Character in Swift, which a check by Character would let through.
+    public var containsLineBreakOrNul: Bool {
+        utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
+    }
+}

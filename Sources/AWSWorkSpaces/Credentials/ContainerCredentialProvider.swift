@@ -77,7 +77,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
                 throw .credentials(source: name, reason: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: \(error)")
             }
         }
-        if let token, token.contains(where: { $0 == "\r" || $0 == "\n" }) {
+        if let token, token.containsLineBreakOrNul {
             throw .credentials(source: name, reason: "the authorization token contains a line break")
         }
         return token

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import Support
+
+@Suite struct TextTests {
+    @Test func trimsWhitespaceOnlyAtTheEnds() {
+        #expect("  a b\t".trimmingWhitespace() == "a b")
+        #expect("\t\n x \r\n".trimmingWhitespaceAndNewlines() == "x")
+        #expect(" \n ".trimmingWhitespace() == "\n")
+        #expect("   ".trimmingWhitespace() == "")
+    }
+
+    @Test func boundsOnAScalarBoundary() {
+        #expect("short".bounded(maxBytes: 10) == "short")
+        let cut = String(repeating: "é", count: 100).bounded(maxBytes: 21)
+        #expect(cut.utf8.count <= 21 && cut.hasSuffix("…"))
+        #expect(String(repeating: "😀", count: 10).bounded(maxBytes: 10).unicodeScalars.allSatisfy { $0 == "😀" || $0 == "…" })
+    }
+
+    @Test func findsLineBreaksThatACharacterCheckWouldMiss() {
+        #expect("a\r\nb".containsLineBreakOrNul)
+        #expect("a\rb".containsLineBreakOrNul && "a\nb".containsLineBreakOrNul && "a\u{0}b".containsLineBreakOrNul)
+        #expect(!"a b\t".containsLineBreakOrNul)
+        // The trap this avoids:
+        #expect(!"a\r\nb".contains(where: { $0 == "\r" || $0 == "\n" }))
+    }
+
+    @Test func readsCBuffersUpToTheirNul() {
+        #expect(String(nulTerminated: [104, 105, 0, 120]) == "hi")
+        #expect(String(nulTerminated: [104, 105]) == "hi")
+    }
+}
+
+@Suite struct FileContentsTests {
+    @Test func readsAndSaysWhyNot() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("support-\(UUID().uuidString)")
+        try "hello\n".write(to: url, atomically: true, encoding: .utf8)
+        #expect(try FileContents.text(url.path) == "hello\n")
+        #expect(FileContents.exists(url.path))
+        #expect(throws: FileContents.Failure.self) { try FileContents.text(url.path, maxBytes: 3) }
+        #expect { try FileContents.bytes("/nonexistent/file") } throws: { "\($0)".contains("No such file or directory") }
+        try Data([0xFF, 0xFE]).write(to: url)
+        #expect { try FileContents.text(url.path) } throws: { "\($0)".contains("not valid UTF-8") }
+    }
+}
+
+@Suite struct DedicatedThreadTests {
+    /// Blocking work on threads of its own leaves Swift's cooperative pool
+    /// (as many threads as cores) free: eight half-second waits at once end
+    /// together, which they could not on a two-thread pool.
+    @Test func blockingWorkDoesNotHoldThePool() async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let values = await withTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                group.addTask { await DedicatedThread.run { usleep(500_000); return index } }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(Set(values) == Set(0..<8))
+        #expect(start.duration(to: clock.now) < .seconds(3), "the waits ran one pool thread at a time")
+    }
+}
