@@ -305,30 +305,40 @@ local lib = import 'lib.libsonnet';
              '{{name}} ({{image_id}}) {{account_id}} {{region}}',
              12,
              8),
+        // Two queries: A from current data (answers in a fresh Prometheus),
+        // B from the recording rule (needs updatesWaitingDays of history).
+        // Grafana names a lone value column "Value" and, beside another
+        // query's, "Value #A": both are renamed.
+        local inUse(updates) = |||
+          (
+            (aws_workspaces_image_workspaces%s > 0)
+            and on (%s)
+            (%s == 1)
+          )
+          * on (%s) group_left (name)
+          aws_workspaces_image_info%s
+        ||| % [all, image, updates, image, all];
+        local waitingColumn = 'of which waiting ≥ %s' % days(c.updatesWaitingDays);
         table(
-          'WorkSpaces on images with updates waiting',
-          'WorkSpaces on bundles built from an image whose driver or agent updates have been available for more than %s: the users who miss them. The rule of the WorkSpacesImageUpdatesWaitingInUse alert; needs the workspaces collector and the recording rule %s.' % [days(c.updatesWaitingDays), lib.updatesWaitingRecord(c)],
-          [target(|||
-            (
-              (aws_workspaces_image_workspaces%s > 0)
-              and on (%s)
-              (%s == 1)
-            )
-            * on (%s) group_left (name)
-            aws_workspaces_image_info%s
-          ||| % [all, image, updatesWaiting, image, all], table=true)],
-          { account_id: 'account', image_id: 'image', Value: 'WorkSpaces' },
-          ['account_id', 'region', 'image_id', 'name', 'Value'],
+          'WorkSpaces on images with updates available',
+          'WorkSpaces on bundles built from an image that has driver or agent updates available now (Updates.UpdateAvailable), one row per image: the users who miss the updates. Column "%s" shows the ones waiting for weeks: the WorkSpaces whose image has had the updates available for %s or more (the rule of the WorkSpacesImageUpdatesWaitingInUse alert, from the recording rule %s); it stays empty until Prometheus holds that much history. Needs the workspaces collector.' % [waitingColumn, days(c.updatesWaitingDays), lib.updatesWaitingRecord(c)],
+          [
+            target(inUse('aws_workspaces_image_update_available%s' % all), refId='A', table=true),
+            target(inUse(updatesWaiting), refId='B', table=true),
+          ],
+          { account_id: 'account', image_id: 'image', Value: 'WorkSpaces', 'Value #A': 'WorkSpaces', 'Value #B': waitingColumn },
+          ['account_id', 'region', 'image_id', 'name', 'Value', 'Value #A', 'Value #B'],
           w=12,
           h=8,
         ),
+        // (?s): a name may hold line breaks, which "." does not match before Prometheus 3.
         table(
           'Bundles on old images',
           'Bundles the accounts own that are built from an image created more than %s ago: WorkSpaces launched or rebuilt from them start without that much patching.' % days(c.imageTooOldDays),
           [target(|||
             aws_workspaces_bundle_info%s
             * on (%s) group_left (image_name)
-            label_replace(aws_workspaces_image_info%s, "image_name", "$1", "name", "(.*)")
+            label_replace(aws_workspaces_image_info%s, "image_name", "$1", "name", "(?s)(.*)")
             * on (%s) group_left ()
             (aws_workspaces_image_age_seconds%s > %d * 86400)
           ||| % [all, image, all, image, all, c.imageTooOldDays], table=true)],

@@ -300,7 +300,8 @@ cmd_smoke() {
   local env=()
   if [[ -n "$endpoint" ]]; then
     args+=(--aws.endpoint-url="$endpoint")
-    env=(-e AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-AKIDEMULATOR}" -e AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-emulator-secret}")
+    # Every service there, STS included (the account comes from GetCallerIdentity).
+    env=(-e AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-AKIDEMULATOR}" -e AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-emulator-secret}" -e AWS_ENDPOINT_URL="$endpoint")
   fi
   # shellcheck disable=SC2064
   trap "podman rm -f -t 5 '$name' >/dev/null 2>&1 || true" EXIT
@@ -317,17 +318,32 @@ cmd_smoke() {
     fi
     sleep 0.05
   done
-  log "$url/-/healthy answered 200 $(elapsed "$start") after podman run"
+  local healthy_ms=$(($(now_ms) - start))
   code="$(curl -s -o /dev/null -w '%{http_code}' "$url/-/ready")"
   [[ "$code" == 200 ]] || die "/-/ready answered $code"
-  log "/-/ready 200; user $(podman inspect --format '{{.Config.User}}' "$name")"
-  curl -sf "$url/metrics" | grep -E '^(aws_workspaces_up|aws_workspaces_exporter_build_info)' >&2 || true
+  # The first successful scrape: up 1 when an endpoint was given.
+  local metrics="" scrape_ms
+  until metrics="$(curl -sf --max-time 10 "$url/metrics")" && { [[ -z "$endpoint" ]] || grep -q '^aws_workspaces_up{.*} 1$' <<<"$metrics"; }; do
+    (($(now_ms) > deadline)) && { podman logs "$name" >&2 || true; die "no successful scrape from $url/metrics"; }
+    sleep 0.05
+  done
+  scrape_ms=$(($(now_ms) - start))
+  grep -E '^(aws_workspaces_up|aws_workspaces_exporter_build_info)' <<<"$metrics" >&2 || true
+  # The user the process really runs as, from the kernel.
+  local pid uid
+  pid="$(podman inspect --format '{{.State.Pid}}' "$name")"
+  uid="$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")"
   # SIGTERM, as Kubernetes and systemd stop it: the exporter drains and exits 0.
-  start="$(now_ms)"
+  local stop_start exit_code stop_ms
+  stop_start="$(now_ms)"
   podman stop -t 10 "$name" >/dev/null 2>&1 || true
-  log "stopped in $(elapsed "$start"), exit code $(podman inspect --format '{{.State.ExitCode}}' "$name") (the exporter exits 0)"
+  stop_ms=$(($(now_ms) - stop_start))
+  exit_code="$(podman inspect --format '{{.State.ExitCode}}' "$name")"
   podman rm -f "$name" >/dev/null
   trap - EXIT
+  echo "smoke: healthy_ms=$healthy_ms first_scrape_ms=$scrape_ms uid=$uid exit_code=$exit_code stop_ms=$stop_ms"
+  [[ "$uid" == 65534 ]] || die "the exporter ran as uid $uid, not 65534"
+  [[ "$exit_code" == 0 ]] || die "the exporter exited $exit_code on SIGTERM"
 }
 
 cmd_ldd() {

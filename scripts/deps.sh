@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the system and Python packages this project needs, when missing.
 #   scripts/deps.sh build   - what building needs (libmicrohttpd with GnuTLS, libcrypt, zlib)
-#   scripts/deps.sh test    - plus what the tests start (prometheus/promtool, curl, wrk, openssl, htpasswd, moto)
+#   scripts/deps.sh test    - plus what the tests start (prometheus/promtool, alertmanager, curl, wrk,
+#                             openssl, htpasswd, moto, jsonnet for the mixin, podman/runc/debootstrap
+#                             for the image, systemd's tools for the units)
 #   scripts/deps.sh bench   - plus what the benchmarks compare with (wrk, node_exporter)
 set -euo pipefail
 
 mode="${1:-build}"
-packages=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev zlib1g-dev pkg-config)
+packages=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev zlib1g-dev libcurl4-gnutls-dev libyaml-dev pkg-config git)
 if [[ "$mode" == "test" ]]; then
-  packages+=(prometheus prometheus-alertmanager curl wrk openssl apache2-utils python3 python3-pip)
+  packages+=(prometheus prometheus-alertmanager curl wrk openssl apache2-utils python3 python3-pip
+             jsonnet python3-yaml podman runc debootstrap systemd procps)
 fi
 if [[ "$mode" == "bench" ]]; then
   packages+=(wrk prometheus-node-exporter python3)

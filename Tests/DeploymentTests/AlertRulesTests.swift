@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 import TestSupport
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
 
     @Test func everyAlertHasSeveritySummaryDescriptionAndRunbook() throws {
         let rules = try ShippedFiles.alertRules()
-        #expect(rules.count == 9)
+        #expect(rules.count == 13)
         let runbooks = try String(contentsOfFile: ShippedFiles.runbooksPath, encoding: .utf8)
         for rule in rules {
             #expect(["critical", "warning", "info"].contains(rule.labels["severity"] ?? ""), "\(rule.alert) severity")
@@ -28,6 +29,10 @@ import Testing
             if rule.alert.hasPrefix("WorkSpacesImage") && rule.alert != "WorkSpacesImagesCollectionFailing" && !rule.alert.hasPrefix("WorkSpacesImagesExporter") {
                 #expect(description.contains("$labels.name") && description.contains("$labels.image_id") && description.contains("$labels.region"), "\(rule.alert) names the image and region")
             }
+            // Every alert about an account names it.
+            if !ShippedFiles.exporterLevelAlerts.contains(rule.alert) {
+                #expect(description.contains("$labels.account_id"), "\(rule.alert) names the account")
+            }
         }
     }
 
@@ -38,5 +43,47 @@ import Testing
             #expect(blocks.contains { $0.hasPrefix("        exp_alerts: []") }, "\(rule.alert) has a not-firing case")
             #expect(blocks.contains { $0.hasPrefix("        exp_alerts:\n") }, "\(rule.alert) has a firing case")
         }
+    }
+}
+
+/// The mixin is the one source: the checked-in files are its rendering, and
+/// one setting changes every alert and panel that depends on it.
+@Suite(.timeLimit(.minutes(2)))
+struct MixinTests {
+    static let script = PackagePaths.root.appendingPathComponent("scripts/mixin.sh").path
+
+    @Test func theCheckedInFilesAreTheRenderedOnes() async throws {
+        let result = try await runCommand(Self.script, ["--check"])
+        #expect(result.status == 0, "scripts/mixin.sh --check: \(result.output)")
+    }
+
+    @Test func anotherJobNameChangesEveryAlertAndQuery() async throws {
+        let promtool = try #require(PackagePaths.which("promtool"))
+        let out = try PackagePaths.temporaryDirectory("mixin")
+        let render = try await runCommand(Self.script, ["--job", "workspaces", "--out", out.path])
+        #expect(render.status == 0, "\(render.output)")
+        let rules = try String(contentsOf: out.appendingPathComponent("alerts/workspaces-images.rules.yml"), encoding: .utf8)
+        #expect(rules.contains(#"up{job="workspaces"} == 0"#))
+        #expect(rules.contains(#"absent(up{job="workspaces"})"#))
+        #expect(!rules.contains("workspaces-images\""), "no default selector left")
+        let dashboard = try String(contentsOf: out.appendingPathComponent("dashboards/workspaces-images.json"), encoding: .utf8)
+        #expect(!dashboard.contains(#"job=\"workspaces-images\""#) && dashboard.contains(#"job=\"workspaces\""#))
+        // The alert unit tests, with the job renamed, pass on this rendering:
+        // the health alerts follow the selector.
+        let tests = try String(contentsOfFile: ShippedFiles.rulesTestPath, encoding: .utf8)
+            .replacingOccurrences(of: "workspaces-images", with: "workspaces")
+            .replacingOccurrences(of: "  - workspaces.rules.yml", with: "  - workspaces-images.rules.yml")
+        let testFile = out.appendingPathComponent("alerts/rules.test.yml")
+        try tests.write(to: testFile, atomically: true, encoding: .utf8)
+        let unit = try await runCommand(promtool, ["test", "rules", testFile.path])
+        #expect(unit.status == 0, "\(unit.output)")
+    }
+
+    @Test func thePrometheusRuleHoldsTheSameRules() throws {
+        let rules = try Yams.load(yaml: String(contentsOfFile: ShippedFiles.rulesPath, encoding: .utf8)) as? [String: Any]
+        let resource = try Yams.load(yaml: String(contentsOfFile: ShippedFiles.prometheusRulePath, encoding: .utf8)) as? [String: Any]
+        #expect(resource?["kind"] as? String == "PrometheusRule")
+        let groups = (resource?["spec"] as? [String: Any])?["groups"]
+        #expect(NSDictionary(dictionary: ["g": groups as Any]).isEqual(to: ["g": rules?["groups"] as Any]))
     }
 }

@@ -20,7 +20,7 @@ import Testing
         let datasources = variables.filter { $0["type"] as? String == "datasource" }
         #expect(datasources.count == 1, "exactly one datasource variable")
         #expect(datasources.first?["query"] as? String == "prometheus")
-        for name in ["job", "instance", "region"] {
+        for name in ["job", "instance", "account_id", "region"] {
             let variable = try #require(variables.first { $0["name"] as? String == name }, "variable \(name)")
             let query = ((variable["query"] as? [String: Any])?["query"] as? String) ?? (variable["query"] as? String) ?? ""
             #expect(query.hasPrefix("label_values(") && query.hasSuffix(", \(name))"), "\(name) comes from label_values")
@@ -45,12 +45,14 @@ import Testing
     }
 
     @Test(arguments: dashboards)
-    func queriesMatchJobInstanceRegionAndUseRateIntervals(path: String) throws {
+    func queriesMatchJobInstanceAccountRegionAndUseRateIntervals(path: String) throws {
         for (panel, expr) in ShippedFiles.queries(try ShippedFiles.dashboard(path)) {
             #expect(expr.contains(#"job=~"$job""#), "\(panel): job matcher in \(expr)")
             #expect(expr.contains(#"instance=~"$instance""#), "\(panel): instance matcher in \(expr)")
-            if !expr.contains("aws_workspaces_exporter_build_info") { // the one family without region
+            // The process-wide families carry neither account nor region.
+            if !expr.contains("aws_workspaces_exporter_build_info") && !expr.contains("aws_workspaces_config_last_reload_") {
                 #expect(expr.contains(#"region=~"$region""#), "\(panel): region matcher in \(expr)")
+                #expect(expr.contains(#"account_id=~"$account_id""#), "\(panel): account matcher in \(expr)")
             }
             // Counters only under rate/increase, over $__rate_interval.
             for function in ["rate(", "increase(", "irate("] where expr.contains(function) {
@@ -69,7 +71,7 @@ import Testing
         // promtool parses rule expressions: check each query as a recording rule.
         var yaml = "groups:\n  - name: dashboard\n    rules:\n"
         for (index, query) in queries.enumerated() {
-            let expr = ShippedFiles.substitute(query.expr, job: ".+", instance: ".+", region: ".+")
+            let expr = ShippedFiles.substitute(query.expr, job: ".+", instance: ".+", accountID: ".+", region: ".+")
             yaml += "      - record: dashboard:query\(index)\n        expr: '\(expr.replacingOccurrences(of: "'", with: "''"))'\n"
         }
         let file = try PackagePaths.temporaryDirectory("lint").appendingPathComponent("queries.yml")

@@ -7,6 +7,10 @@ enum ShippedFiles {
     static let rulesPath = PackagePaths.root.appendingPathComponent("alerts/workspaces-images.rules.yml").path
     static let rulesTestPath = PackagePaths.root.appendingPathComponent("alerts/workspaces-images.rules.test.yml").path
     static let runbooksPath = PackagePaths.root.appendingPathComponent("docs/runbooks.md").path
+    static let prometheusRulePath = PackagePaths.root.appendingPathComponent("deploy/kubernetes/prometheus-rule.yaml").path
+
+    /// The alerts about the exporter itself, not about an account's images.
+    static let exporterLevelAlerts: Set<String> = ["WorkSpacesImagesExporterDown", "WorkSpacesImagesExporterAbsent", "WorkSpacesExporterConfigReloadFailed"]
 
     static var dashboardPaths: [String] {
         let folder = PackagePaths.root.appendingPathComponent("dashboards")
@@ -42,11 +46,21 @@ enum ShippedFiles {
     }
 
     /// Grafana's variables replaced with concrete values.
-    static func substitute(_ expr: String, job: String, instance: String, region: String, rateInterval: String = "1m") -> String {
+    static func substitute(_ expr: String, job: String, instance: String, accountID: String = ".+", region: String, rateInterval: String = "1m") -> String {
         expr.replacingOccurrences(of: "$__rate_interval", with: rateInterval)
             .replacingOccurrences(of: "$job", with: job)
             .replacingOccurrences(of: "$instance", with: instance)
+            .replacingOccurrences(of: "$account_id", with: accountID)
             .replacingOccurrences(of: "$region", with: region)
+    }
+
+    /// (panel title, refId, expression) for every query of every panel.
+    static func queriesWithIDs(_ dashboard: [String: Any]) -> [(panel: String, refId: String, expr: String)] {
+        panels(dashboard).flatMap { panel in
+            (panel["targets"] as? [[String: Any]] ?? []).compactMap { target in
+                (target["expr"] as? String).map { (panel["title"] as? String ?? "?", target["refId"] as? String ?? "?", $0) }
+            }
+        }
     }
 
     struct Rule {

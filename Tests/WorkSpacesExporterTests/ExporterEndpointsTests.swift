@@ -82,4 +82,31 @@ struct ExporterEndpointsTests {
         let kibibytes = try #require(Double(line.split(separator: " ").dropFirst().first ?? ""))
         #expect(abs(kibibytes * 1024 - rss) < 16 * 1024 * 1024)
     }
+
+    @Test func listensOnSeveralAddresses() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let second = FreePort.next()
+        // IPv6 loopback when the machine has it, else a second IPv4 port.
+        let hasIPv6 = FileManager.default.fileExists(atPath: "/proc/net/if_inet6")
+        let extra = hasIPv6 ? "[::1]:\(second)" : "127.0.0.1:\(second)"
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--web.listen-address", extra], environment: emulator.environment)
+        defer { exporter.stop() }
+        #expect(try await HTTPFetch.fetch(exporter.url + "/-/healthy").status == 200)
+        let url = hasIPv6 ? "http://[::1]:\(second)/metrics" : "http://127.0.0.1:\(second)/metrics"
+        let response = try await HTTPFetch.fetch(url)
+        #expect(response.status == 200 && ParsedExposition(response.text).value("aws_workspaces_up") == 1)
+        #expect(exporter.log.contains(extra))
+    }
+
+    /// HEAD on the telemetry path says what GET answers with, without calling AWS.
+    @Test func headDoesNotCollect() async throws {
+        let emulator = try await Emulator.start(images: 3)
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(["--aws.region", "us-east-1"], environment: emulator.environment)
+        defer { exporter.stop() }
+        let head = try await HTTPFetch.fetch(exporter.url + "/metrics", method: .HEAD)
+        #expect(head.status == 200 && head.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(try await emulator.stats().total == 0)
+    }
 }
