@@ -37,7 +37,7 @@ LABEL org.opencontainers.image.title="workspaces_exporter" \
 # whenever the dependencies change. zlib1g, libcrypt1 and libgnutls30 are in
 # the base already; they are listed so that the list says what is needed.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libmicrohttpd12 zlib1g libcrypt1 libcurl3-gnutls libyaml-0-2 libgnutls30 \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libmicrohttpd12 zlib1g libcrypt1 libyaml-0-2 libgnutls30 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 

@@ -42,6 +42,8 @@ import tempfile
 import threading
 import time
 
+import sigv4
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = 25
@@ -171,12 +173,9 @@ def floor_sequence(conn):
         body = {"MaxResults": PAGE_SIZE}
         if token:
             body["NextToken"] = token
-        conn.request("POST", "/", json.dumps(body), {
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": "WorkspacesService.DescribeWorkspaceImages",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDFLOOR/20261129/us-east-1/workspaces/aws4_request, "
-                             "SignedHeaders=host, Signature=0",
-        })
+        payload = json.dumps(body)
+        conn.request("POST", "/", payload, sigv4.signed_headers(
+            f"{conn.host}:{conn.port}", payload, "WorkspacesService.DescribeWorkspaceImages"))
         response = conn.getresponse()
         answer = json.loads(response.read())
         if response.status != 200:
@@ -213,7 +212,10 @@ def clean_env():
 def exporter_argv(kind, binaries, port, endpoint):
     listen = f"127.0.0.1:{port}"
     if kind == "this":
-        return [binaries["this"], "--web.listen-address", listen, "--aws.region", "us-east-1", "--aws.endpoint-url", endpoint]
+        return [binaries["this"], "--web.listen-address", listen, "--aws.region", "us-east-1", "--aws.endpoint-url", endpoint,
+                "--aws.account-id", "123456789012",
+                # The peers collect images only: the same job.
+                "--no-collector.bundles", "--no-collector.workspaces"]
     if kind == "go":
         return [binaries["go"], "--listen-address", listen, "--region", "us-east-1", "--endpoint-url", endpoint]
     return [binaries["python_interpreter"], binaries["python"], "--listen-address", listen, "--region", "us-east-1",

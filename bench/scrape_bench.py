@@ -25,13 +25,8 @@ import subprocess
 import sys
 import time
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+import sigv4
+from compare import cpu_seconds, free_port, rss_mib  # the /proc readings of the three-way comparison
 
 
 def wait_port(port, timeout=30):
@@ -45,16 +40,6 @@ def wait_port(port, timeout=30):
     raise RuntimeError(f"nothing listening on {port}")
 
 
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def rss_mib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def emulator_stats(port):
@@ -73,11 +58,9 @@ def floor_sequence(conn, page_size):
         body = {"MaxResults": page_size}
         if token:
             body["NextToken"] = token
-        conn.request("POST", "/", json.dumps(body), {
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": "WorkspacesService.DescribeWorkspaceImages",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20261129/us-east-1/workspaces/aws4_request, SignedHeaders=host, Signature=0",
-        })
+        payload = json.dumps(body)
+        conn.request("POST", "/", payload, sigv4.signed_headers(
+            f"{conn.host}:{conn.port}", payload, "WorkspacesService.DescribeWorkspaceImages"))
         answer = json.loads(conn.getresponse().read())
         requests += 1
         token = answer.get("NextToken")
@@ -96,10 +79,11 @@ def launch(bin_dir, count, latency_ms):
     emulator_port, exporter_port = free_port(), free_port()
     emulator = subprocess.Popen([f"{bin_dir}/workspaces_emulator", "--listen-address", f"127.0.0.1:{emulator_port}",
                                  "--images", str(count), "--latency-ms", str(latency_ms)], stdout=subprocess.DEVNULL)
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true",
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=sigv4.ACCESS_KEY, AWS_SECRET_ACCESS_KEY=sigv4.SECRET_KEY, AWS_EC2_METADATA_DISABLED="true",
                AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
     exporter = subprocess.Popen([f"{bin_dir}/workspaces_exporter", "--web.listen-address", f"127.0.0.1:{exporter_port}",
-                                 "--aws.region", "us-east-1", "--aws.endpoint-url", f"http://127.0.0.1:{emulator_port}",
+                                 "--aws.region", "us-east-1", "--aws.endpoint-url", f"http://127.0.0.1:{emulator_port}", "--aws.account-id", "123456789012",
+                                 "--no-collector.bundles", "--no-collector.workspaces",
                                  "--log.level", "warn"], env=env, stderr=subprocess.DEVNULL)
     wait_port(emulator_port)
     wait_port(exporter_port)

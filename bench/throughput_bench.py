@@ -67,12 +67,12 @@ def main():
         processes.append(subprocess.Popen(
             [f"{args.bin_dir}/workspaces_emulator", "--listen-address", f"127.0.0.1:{emulator_port}", "--images", str(args.images)],
             stdout=subprocess.DEVNULL))
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true",
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEMULATOR", AWS_SECRET_ACCESS_KEY="emulator-secret", AWS_EC2_METADATA_DISABLED="true",
                    AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
         exporter = subprocess.Popen(
             [f"{args.bin_dir}/workspaces_exporter", "--web.listen-address", f"127.0.0.1:{exporter_port}",
              "--aws.region", "us-east-1", "--aws.endpoint-url", f"http://127.0.0.1:{emulator_port}",
-             "--collector.min-interval", "86400", "--log.level", "warn"], env=env, stderr=subprocess.DEVNULL)
+             "--aws.account-id", "123456789012", "--collector.min-interval", "86400", "--log.level", "warn"], env=env, stderr=subprocess.DEVNULL)
         processes.append(exporter)
         wait_port(emulator_port)
         wait_port(exporter_port)

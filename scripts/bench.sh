@@ -1,27 +1,66 @@
 #!/usr/bin/env bash
-# Builds release binaries and runs the benchmarks, printing Markdown tables:
-#  1. in-process mapping, rendering and gzip at levels 1, 6, 9 (100, 1k, 10k images);
-#  2. scrapes against the emulator (20 ms per request) next to a minimal
-#     keep-alive client making the same requests: time ratio, API requests and
-#     new connections per scrape, CPU per scrape, RSS;
-#  3. serving throughput under wrk with --collector.min-interval, next to
-#     node_exporter's textfile collector serving the same payload.
-# Exits non-zero if a scrape makes more than ceil(N/25) API requests or opens a
-# new connection after the first scrape, so CI can catch that regression.
-# Extra arguments go to bench/scrape_bench.py (e.g. --counts 500 --rss-scrapes 10000).
+# Builds release binaries (the Swift runtime linked statically, as shipped)
+# and runs the benchmarks, printing Markdown tables.
+#
+#   scripts/bench.sh [compare] [ARGS]  this exporter next to the Go peer (aws-sdk-go +
+#                                      client_golang) and the Python peer (boto3 +
+#                                      prometheus_client), one emulator, one run
+#                                      (bench/compare.py; ARGS go to it, e.g.
+#                                      --rss-scrapes 10000 --exporters this,go)
+#   scripts/bench.sh render            in-process mapping, rendering and gzip
+#   scripts/bench.sh scrape [ARGS]     this exporter alone against the floor, with a
+#                                      10,000-scrape leak check (bench/scrape_bench.py)
+#   scripts/bench.sh throughput        serving throughput under wrk next to node_exporter
+#   scripts/bench.sh all               every one of them
+#
+# `scrape` exits non-zero if a scrape makes more than ceil(N/25) API requests
+# or opens a new connection after the first scrape. Run benchmarks alone on
+# the machine: they keep both cores busy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+what="${1:-compare}"
+[[ $# -gt 0 ]] && shift
+
 scripts/deps.sh bench
-swift build -c release
-bin="$(swift build -c release --show-bin-path)"
-echo "## Render and gzip (in process)"
-"$bin/workspaces_render_bench"
-echo
-echo "## Scrapes against the emulator"
-python3 bench/scrape_bench.py "$bin" "$@"
-echo
-echo "## Serving throughput next to node_exporter"
-python3 bench/throughput_bench.py "$bin" --images 500
-echo
-python3 bench/throughput_bench.py "$bin" --images 130
+scratch=.build-release
+build() { swift build -c release --static-swift-stdlib --scratch-path "$scratch" "$@"; }
+build --product workspaces_exporter >&2
+build --product workspaces_emulator >&2
+bin="$(build --show-bin-path)"
+
+compare() {
+  go_peer="$scratch/workspaces_exporter_go"
+  bench/peers/go/build.sh "$go_peer" >&2
+  if ! python3 -c "import boto3, prometheus_client" >/dev/null 2>&1; then
+    python3 -m pip install --quiet "boto3==1.43.11" "prometheus-client==0.21.1" \
+      || python3 -m pip install --quiet --break-system-packages "boto3==1.43.11" "prometheus-client==0.21.1"
+  fi
+  echo "## Side by side: this exporter, Go, Python"
+  python3 bench/compare.py --exporter "$bin/workspaces_exporter" --emulator "$bin/workspaces_emulator" \
+    --go-exporter "$go_peer" "$@"
+}
+render() {
+  build --product workspaces_render_bench >&2
+  echo "## Render and gzip (in process)"
+  "$bin/workspaces_render_bench"
+}
+scrape() {
+  echo "## Scrapes against the emulator"
+  python3 bench/scrape_bench.py "$bin" "$@"
+}
+throughput() {
+  echo "## Serving throughput next to node_exporter"
+  python3 bench/throughput_bench.py "$bin" --images 500
+  echo
+  python3 bench/throughput_bench.py "$bin" --images 130
+}
+
+case "$what" in
+  compare) compare "$@" ;;
+  render) render ;;
+  scrape) scrape "$@" ;;
+  throughput) throughput ;;
+  all) compare "$@"; echo; render; echo; scrape; echo; throughput ;;
+  *) echo "unknown benchmark: $what (compare, render, scrape, throughput, all)" >&2; exit 2 ;;
+esac

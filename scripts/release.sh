@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the release archive in promu's shape:
 #   dist/workspaces_exporter-VERSION.linux-ARCH.tar.gz  (binary, LICENSE, README.md,
-#       dashboards/, alerts/, examples/, mixin/)
+#       CHANGELOG.md, dashboards/, alerts/, examples/, mixin/)
 #   dist/sha256sums.txt
 #   dist/linux-ARCH/workspaces_exporter                  (what the Dockerfile copies)
 # The binary is a release build with the Swift runtime linked statically
 # (--static-swift-stdlib) and stripped: the target machine needs only glibc and
-# Debian's runtime packages of libmicrohttpd, GnuTLS, libcurl, libyaml, zlib and
+# Debian's runtime packages of libmicrohttpd, GnuTLS, libyaml, zlib and
 # libcrypt (see the Dockerfile). VERSION and the git revision are stamped in.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -17,9 +17,22 @@ if [[ -z "${AWS_ACCESS_KEY_ID:-}" && -z "${AWS_PROFILE:-}" && -z "${AWS_WEB_IDEN
   emulator_pid=$!
   trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
   echo "no AWS credentials found: using the bundled emulator on $emulator_address" >&2
-  export AWS_ACCESS_KEY_ID=AKIDEMULATOR AWS_SECRET_ACCESS_KEY=emulator-secret
-  set -- --aws.region "${AWS_REGION:-us-east-1}" --aws.endpoint-url "http://$emulator_address" "$@"
+  # AWS_ENDPOINT_URL points WorkSpaces and STS (which tells the account id) at it.
+  export AWS_ACCESS_KEY_ID=AKIDEMULATOR AWS_SECRET_ACCESS_KEY=emulator-secret AWS_ENDPOINT_URL="http://$emulator_address"
+  # A --config.file names its own regions (and refuses --aws.region).
+  if [[ " $* " != *" --config.file"* ]]; then
+    set -- --aws.region "${AWS_REGION:-us-east-1}" "$@"
+  fi
 fi
 
-echo "metrics: http://localhost:10027/metrics (Ctrl-C to stop)" >&2
+address=":10027"
+for argument in "$@"; do
+  case "$argument" in --web.listen-address=*) address="${argument#*=}" ;; esac
+done
+previous=""
+for argument in "$@"; do
+  [[ "$previous" == "--web.listen-address" ]] && address="$argument"
+  previous="$argument"
+done
+echo "metrics: http://${address/#:/localhost:}/metrics (Ctrl-C to stop)" >&2
 "$bin/workspaces_exporter" "$@"

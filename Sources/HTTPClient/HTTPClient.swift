@@ -1,13 +1,17 @@
-import CCurl
 import Support
 import Synchronization
 
-/// An HTTP/1.1 client over libcurl's multi interface, on one thread of its
-/// own: every request of the process shares its keep-alive connections, DNS
-/// cache and TLS sessions, and no request ever blocks Swift's cooperative pool.
+/// A small HTTP/1.1 client for the exporter's one kind of traffic: JSON
+/// POSTs to AWS endpoints and GETs to credential endpoints. Each request's
+/// blocking I/O runs on a worker thread (``WorkerThreads``), never on Swift's
+/// cooperative pool; keep-alive connections are pooled; TLS is GnuTLS, the
+/// library libmicrohttpd already links, verifying against the system's CAs
+/// or `AWS_CA_BUNDLE`.
 ///
-/// libcurl honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as the AWS SDKs
-/// do. Redirects are not followed, and only `http` and `https` are spoken.
+/// Proxies come from ``ProxySettings`` (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `NO_PROXY`, as the AWS SDKs read them). Redirects are not followed, and
+/// only `http` and `https` are spoken. A reused connection that the server
+/// had closed is retried once on a new one before any answer was read.
 public final class HTTPClient: Sendable {
     /// Settings for every request of this client.
     public struct Configuration: Sendable {
@@ -17,43 +21,165 @@ public final class HTTPClient: Sendable {
         public var caBundle: String?
         /// Idle connections kept for reuse.
         public var maxIdleConnections: Int
+        public var proxies: ProxySettings
 
-        public init(connectTimeout: Duration = .seconds(5), userAgent: String = "workspaces-exporter", caBundle: String? = nil, maxIdleConnections: Int = 64) {
+        public init(
+            connectTimeout: Duration = .seconds(5), userAgent: String = "workspaces-exporter", caBundle: String? = nil,
+            maxIdleConnections: Int = 64, proxies: ProxySettings = .none
+        ) {
             self.connectTimeout = connectTimeout
             self.userAgent = userAgent
             self.caBundle = caBundle
             self.maxIdleConnections = maxIdleConnections
+            self.proxies = proxies
         }
     }
 
-    let loop: CurlLoop
+    private struct State {
+        var inFlight: [ObjectIdentifier: Exchange] = [:]
+        var shutDown = false
+    }
+
+    let configuration: Configuration
+    private let state = Mutex(State())
+    private let pool: ConnectionPool
+    private let workers = WorkerThreads(name: "http-client")
+    /// Loaded on a worker, on the first `https` request; a failure is not
+    /// kept, so a CA bundle fixed later is picked up.
+    private let tlsCredentials = Mutex<TLSCredentials?>(nil)
+    /// Connections opened so far, for tests of reuse.
+    let openedConnections = Atomic<Int>(0)
 
     public init(configuration: Configuration = Configuration()) {
-        loop = CurlLoop(configuration: configuration)
+        self.configuration = configuration
+        pool = ConnectionPool(maxIdle: configuration.maxIdleConnections)
     }
 
     deinit {
-        loop.requestStop()
+        workers.stop()
+        pool.close()
     }
 
     /// Sends the request and returns the whole answer, whatever its status.
     /// Cancelling the calling task ends the request at once.
     public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
-        let transfer = CurlTransfer(request: request)
-        let result: Result<HTTPClientResponse, HTTPClientError> = await withTaskCancellationHandler {
+        guard let url = URLParts(request.url) else {
+            throw .transport("not an absolute http:// or https:// URL: \(request.url.bounded(maxBytes: 100))")
+        }
+        let head = try RequestHead(request, url: url, proxy: url.secure ? nil : configuration.proxies.proxy(for: url), userAgent: configuration.userAgent)
+        let exchange = try Exchange()
+        let id = ObjectIdentifier(exchange)
+        let registered = state.withLock { state -> Bool in
+            guard !state.shutDown else { return false }
+            state.inFlight[id] = exchange
+            return true
+        }
+        guard registered else { throw .shutDown }
+        defer { _ = state.withLock { $0.inFlight.removeValue(forKey: id) } }
+        let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                transfer.continuation.withLock { $0 = continuation }
-                loop.submit(transfer)
+                exchange.wait(continuation)
+                let submitted = workers.submit { [self] in
+                    exchange.finish(perform(request, url: url, head: head, cancel: exchange.cancelDescriptor))
+                }
+                if !submitted {
+                    exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
+                }
             }
         } onCancel: {
-            loop.cancel(transfer)
+            exchange.interrupt(with: .cancelled)
         }
-        return try result.get()
+        return try outcome.get()
     }
 
-    /// Fails what is in flight with ``HTTPClientError/shutDown``, stops the
-    /// thread and waits for it to end.
+    /// Fails what is in flight with ``HTTPClientError/shutDown``, closes the
+    /// idle connections and waits (up to 2 s) for the worker threads to end.
     public func shutdown() async {
-        await loop.stop()
+        let exchanges = state.withLock { state -> [Exchange] in
+            state.shutDown = true
+            return Array(state.inFlight.values)
+        }
+        for exchange in exchanges { exchange.interrupt(with: .shutDown) }
+        workers.stop()
+        pool.close()
+        let workers = self.workers
+        _ = await DedicatedThread.run(name: "http-client-stop") { workers.waitForThreads(timeout: .seconds(2)) }
+    }
+
+    /// Worker threads alive (busy or idle), for tests and diagnostics.
+    public var threadCount: Int { workers.threadCount }
+
+    // MARK: On a worker thread
+
+    private func perform(_ request: HTTPClientRequest, url: URLParts, head: RequestHead, cancel: Int32) -> Exchange.Outcome {
+        let deadline = ContinuousClock.now.advanced(by: request.timeout)
+        let proxy = configuration.proxies.proxy(for: url)
+        let key = ConnectionPool.Key(secure: url.secure, host: url.host, port: url.port, proxy: proxy)
+        var message = head.bytes
+        message += request.body
+        do throws(HTTPClientError) {
+            // A reused connection may have been closed by the server just now:
+            // then the next idle one, or a new one. Each idle connection is
+            // tried at most once, so this ends.
+            while true {
+                let reused = pool.checkOut(key)
+                let connection: Connection
+                if let reused { connection = reused } else { connection = try open(url, proxy: proxy, deadline: deadline, cancel: cancel) }
+                var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: request.maxResponseBytes)
+                do throws(HTTPClientError) {
+                    try connection.send(message, deadline: deadline, cancel: cancel)
+                    let outcome = try reader.read(method: request.method)
+                    if outcome.reusable { pool.checkIn(connection, for: key) }
+                    return .success(outcome.response)
+                } catch {
+                    if reused != nil, !reader.receivedAnything, case .transport = error { continue }
+                    throw error
+                }
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// A new connection to `url`, through the proxy's tunnel when there is one.
+    private func open(_ url: URLParts, proxy: ProxySettings.Proxy?, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) -> Connection {
+        let connectDeadline = min(deadline, ContinuousClock.now.advanced(by: configuration.connectTimeout))
+        let first = proxy?.address ?? url
+        let connection = try Connection.open(host: first.host, port: first.port, deadline: connectDeadline, cancel: cancel)
+        openedConnections.wrappingAdd(1, ordering: .relaxed)
+        guard url.secure else { return connection }
+        if let proxy {
+            try tunnel(connection, to: url, through: proxy, deadline: connectDeadline, cancel: cancel)
+        }
+        try connection.startTLS(host: url.host, credentials: try credentials().handle, deadline: connectDeadline, cancel: cancel)
+        return connection
+    }
+
+    /// `CONNECT host:port` through an HTTP proxy.
+    private func tunnel(_ connection: Connection, to url: URLParts, through proxy: ProxySettings.Proxy, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+        let authority = url.host.contains(":") ? "[\(url.host)]:\(url.port)" : "\(url.host):\(url.port)"
+        var text = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: \(configuration.userAgent)\r\n"
+        if let authorization = proxy.authorization { text += "Proxy-Authorization: \(authorization)\r\n" }
+        text += "\r\n"
+        try connection.send(Array(text.utf8), deadline: deadline, cancel: cancel)
+        var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: 0)
+        let answer = try reader.read(method: "CONNECT")
+        guard (200..<300).contains(answer.response.status) else {
+            throw .transport("the proxy \(proxy.address.hostHeader) refused the tunnel to \(authority): HTTP \(answer.response.status)")
+        }
+    }
+
+    private func credentials() throws(HTTPClientError) -> TLSCredentials {
+        let result = tlsCredentials.withLock { loaded -> Result<TLSCredentials, HTTPClientError> in
+            if let loaded { return .success(loaded) }
+            do throws(HTTPClientError) {
+                let created = try TLSCredentials(caBundle: configuration.caBundle)
+                loaded = created
+                return .success(created)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 }

@@ -6,7 +6,7 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable
     case cancelled
     /// The answer was larger than the request allowed.
     case tooLarge(limit: Int)
-    /// Connection refused or reset, DNS, TLS and the like, in libcurl's words.
+    /// Connection refused or reset, DNS, TLS, a malformed answer and the like.
     case transport(String)
     /// The client was shut down.
     case shutDown

@@ -1,10 +1,5 @@
 import CCrypt
 import CGnuTLS
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Support
 import Synchronization
 #if canImport(Glibc)
@@ -74,8 +69,8 @@ public final class BasicAuthenticator: Sendable {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let data = Data(base64Encoded: parts[1].trimmingWhitespace()),
-              let decoded = String(validating: Array(data), as: UTF8.self),
+              let data = Base64.decode(parts[1].trimmingWhitespace()),
+              let decoded = String(validating: data, as: UTF8.self),
               !decoded.utf8.contains(0),
               let colon = decoded.firstIndex(of: ":") else { return nil }
         return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))

@@ -1,3 +1,5 @@
+import Support
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,38 +31,26 @@ struct ListenSocket: Sendable {
     }
 
     private static func open(host: String, port: Int, dualStack: Bool, backlog: Int32, for address: ListenAddress) throws(Failure) -> ListenSocket {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
-        hints.ai_flags = AI_PASSIVE
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let first = list else {
-            throw Failure(address: address, reason: "cannot resolve host: \(String(cString: gai_strerror(status)))")
+        let addresses: [AddressLookup.Address]
+        switch AddressLookup.resolve(host: host, port: port, passive: true) {
+        case let .success(found): addresses = found
+        case let .failure(error): throw Failure(address: address, reason: "cannot resolve host: \(error.message)")
         }
-        defer { freeaddrinfo(list) }
-
         var lastError = "no usable address"
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let info = entry {
-            entry = info.pointee.ai_next
+        for candidate in addresses {
             #if canImport(Glibc)
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
+            let fd = socket(candidate.family, candidate.socketType | Int32(SOCK_CLOEXEC.rawValue), candidate.protocolNumber)
             #else
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            let fd = socket(candidate.family, candidate.socketType, candidate.protocolNumber)
             #endif
             if fd < 0 { lastError = String(cString: strerror(errno)); continue }
             var one: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            if info.pointee.ai_family == AF_INET6 {
+            if candidate.family == AF_INET6 {
                 var v6only: Int32 = dualStack ? 0 : 1
                 setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &v6only, socklen_t(MemoryLayout<Int32>.size))
             }
-            guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, backlog) == 0 else {
+            guard candidate.withSocketAddress({ bind(fd, $0, $1) }) == 0, listen(fd, backlog) == 0 else {
                 lastError = String(cString: strerror(errno))
                 close(fd)
                 continue

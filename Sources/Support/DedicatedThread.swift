@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Threads of their own, for work that blocks: a libcurl event loop, a
+/// Threads of their own, for work that blocks: HTTP client I/O, a
 /// credential helper's pipes, a listening socket. Swift's cooperative pool has
 /// only as many threads as cores (two here), and one blocked call there can
 /// stall every scrape and `/-/healthy` with it.

@@ -10,7 +10,7 @@ enum LabelValues {
     static let other = "other"
 
     /// An enumeration (`State`, `OperatingSystem.Type`, `ErrorCode`,
-    /// `ComputeType`): letters, digits, `_` and `-`, at most 64 bytes, as AWS's
+    /// `ComputeType`): letters, digits, `_`, `-` and `.`, at most 64 bytes, as AWS's
     /// enumerations are, so values AWS adds later pass through; anything
     /// else is `other`.
     static func enumeration(_ value: String?) -> String {

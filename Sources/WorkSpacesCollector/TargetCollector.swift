@@ -200,7 +200,7 @@ final class TargetCollector: Sendable {
         let logger = settings.logger
         var outcomes: [CollectorKind: Outcome] = [:]
         if let failure = gathered.failure {
-            Self.log(failure, operation: failure.code == "DeadlineExceeded" ? "collection" : "credentials and account", labels: labels, logger: logger)
+            Self.log(failure, operation: failure.code == "DeadlineExceeded" ? "collection" : "getting credentials and account id", labels: labels, logger: logger)
             for kind in target.collectors { outcomes[kind] = Outcome(success: false, seconds: elapsed) }
             return ([], outcomes)
         }

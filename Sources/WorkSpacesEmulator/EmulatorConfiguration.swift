@@ -13,6 +13,9 @@ public struct EmulatorConfiguration: Sendable {
     public var faultOperation: String?
     /// Role ARNs whose `AssumeRole` is refused with AccessDenied.
     public var deniedRoles: Set<String>
+    /// Role ARNs whose trust policy requires an `sts:ExternalId`: AssumeRole
+    /// without that exact id is refused with AccessDenied, as AWS refuses it.
+    public var externalIds: [String: String] = [:]
     /// Seconds the emulator's clock is ahead of the machine's: requests
     /// signed more than 5 minutes off it are refused as AWS refuses them.
     public var clockOffset: Double

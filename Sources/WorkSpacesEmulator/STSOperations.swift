@@ -33,7 +33,8 @@ struct STSOperations {
         guard let arn = parameters["RoleArn"], AccountID.isRoleARN(arn), let account = AccountID.fromARN(arn) else {
             return .queryError(400, code: "ValidationError", message: "RoleArn is not a role ARN")
         }
-        guard api.accounts[account] != nil, !api.configuration.deniedRoles.contains(arn) else {
+        let required = action == "AssumeRole" ? api.configuration.externalIds[arn] : nil
+        guard api.accounts[account] != nil, !api.configuration.deniedRoles.contains(arn), required == nil || parameters["ExternalId"] == required else {
             return .queryError(403, code: "AccessDenied", message: "User is not authorized to perform: sts:AssumeRole on resource: \(arn)")
         }
         let session = api.newSession(account: account)

@@ -26,6 +26,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("deny-role"), help: "A role ARN whose AssumeRole is refused with AccessDenied; repeat for several.")
     var deniedRoles: [String] = []
 
+    @Option(name: .customLong("external-id"), help: "ROLE_ARN=ID: AssumeRole into that role needs ExternalId ID, as a trust policy with an sts:ExternalId condition; repeat for several.")
+    var externalIds: [String] = []
+
     @Option(name: .customLong("clock-offset"), help: "Seconds the emulator's clock is ahead of this machine's (negative: behind), to test clock skew.")
     var clockOffset = 0.0
 
@@ -58,9 +61,18 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         guard faultEvery >= 1 else { throw ValidationError("--fault-every must be 1 or more") }
         guard listenAddress.lastIndex(of: ":") != nil else { throw ValidationError("--listen-address must be host:port") }
+        for entry in externalIds where Self.parseExternalId(entry) == nil {
+            throw ValidationError("--external-id must be ROLE_ARN=ID, not \(entry)")
+        }
         for account in extraAccounts where Self.parseAccount(account) == nil {
             throw ValidationError("--account must be ID:IMAGES:WORKSPACES with a 12-digit ID, not \(account)")
         }
+    }
+
+    static func parseExternalId(_ text: String) -> (role: String, id: String)? {
+        guard let equals = text.lastIndex(of: "="), text.hasPrefix("arn:") else { return nil }
+        let id = String(text[text.index(after: equals)...])
+        return id.isEmpty ? nil : (String(text[..<equals]), id)
     }
 
     static func parseAccount(_ text: String) -> EmulatedAccount? {
@@ -84,6 +96,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion,
             faultOperation: faultOperation, deniedRoles: Set(deniedRoles), clockOffset: clockOffset)
         configuration.acceptUnknownKeys = acceptUnknownKeys
+        for (role, id) in externalIds.compactMap(Self.parseExternalId) { configuration.externalIds[role] = id }
         let server = try await EmulatorServer.start(host: host.isEmpty ? "0.0.0.0" : host, port: port, configuration: configuration)
         let banner = "workspaces_emulator listening on \(host.isEmpty ? "0.0.0.0" : host):\(server.port) with \(accounts.count) account(s), \(images) images\n"
         FileHandle.standardOutput.write(Data(banner.utf8))

@@ -5,6 +5,7 @@ import HTTPServer
 import Logging
 import ProcessMetrics
 import ServiceLifecycle
+import Support
 import UnixSignals
 import WorkSpacesCollector
 #if canImport(Glibc)
@@ -181,6 +182,7 @@ struct ExporterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        HeapTuning.limitArenas()
         let format = logFormat
         let level = logLevel.level
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }
@@ -239,7 +241,12 @@ struct ExporterCommand: AsyncParsableCommand {
             attempts = 3
         }
         let retryPolicy = RetryPolicy(maxAttempts: attempts)
-        let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: environment["AWS_CA_BUNDLE"]))
+        let proxies = ProxySettings { environment[$0] }
+        for name in proxies.unusable {
+            // The value itself may hold a password: only the name is logged.
+            logger.warning("ignoring a proxy setting this client cannot use (only http:// proxies, [user:password@]host[:port]); requests go direct", metadata: ["variable": "\(name)"])
+        }
+        let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: environment["AWS_CA_BUNDLE"], proxies: proxies))
 
         let collectors = enabledCollectors
         let targets: [Target]

@@ -21,6 +21,8 @@ final class ExporterHandler: HTTPHandler {
     let reloader: ConfigReloader?
     let renderer = ScrapeRenderer()
     private let inFlight = Atomic<Int>(0)
+    /// The snapshots of the last scrape after which free memory was returned.
+    private let trimmedAfter = Mutex<[UInt64]>([])
 
     init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),
@@ -75,6 +77,10 @@ final class ExporterHandler: HTTPHandler {
         }
         let scrape = await collector.collect(budget: budget(for: request))
         let answer = renderer.respond(scrape, accept: request.header("Accept"), acceptEncoding: request.header("Accept-Encoding"))
+        // A new collection has replaced the previous one's pages, images and
+        // families, now free: give their pages back (cached scrapes skip this).
+        let ids = scrape.snapshots.map(\.id)
+        if trimmedAfter.withLock({ last in defer { last = ids }; return last != ids }) { HeapTuning.releaseFreeMemory() }
         var headers: [(name: String, value: String)] = [("Content-Type", answer.contentType), ("Vary", "Accept-Encoding")]
         if answer.gzipped { headers.append(("Content-Encoding", "gzip")) }
         return HTTPResponse(status: 200, headers: headers, body: answer.body)

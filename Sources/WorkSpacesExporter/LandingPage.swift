@@ -8,7 +8,7 @@ enum LandingPage {
         <head><meta charset="utf-8"><title>WorkSpaces Images Exporter</title></head>
         <body>
         <h1>WorkSpaces Images Exporter</h1>
-        <p>Prometheus exporter for Amazon WorkSpaces images (DescribeWorkspaceImages). Version \(escape(version)).</p>
+        <p>Prometheus exporter for Amazon WorkSpaces images, and the bundles and WorkSpaces that use them. Version \(escape(version)).</p>
         <ul><li><a href="\(path)">Metrics</a></li></ul>
         </body>
         </html>

@@ -3,7 +3,8 @@
 
 Made with the `cryptography` package (installed with moto), independently of
 the exporter: a CA, server and client certificates it signed, expired ones,
-and a client certificate from a CA the server does not trust.
+a client certificate from a CA the server does not trust, and a server
+certificate for another host name (for the HTTP client's name check).
 
 Usage: make_certs.py DIRECTORY
 """
@@ -47,7 +48,8 @@ def ca(common_name):
     return private, cert
 
 
-def leaf(issuer_key, issuer_cert, common_name, server, not_before, not_after):
+def leaf(issuer_key, issuer_cert, common_name, server, not_before, not_after,
+         names=("localhost", "127.0.0.1", "origin.test")):
     private = key()
     builder = (x509.CertificateBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
@@ -58,8 +60,13 @@ def leaf(issuer_key, issuer_cert, common_name, server, not_before, not_after):
                .add_extension(x509.ExtendedKeyUsage(
                    [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
     if server:
-        builder = builder.add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        entries = []
+        for name in names:
+            try:
+                entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+            except ValueError:
+                entries.append(x509.DNSName(name))
+        builder = builder.add_extension(x509.SubjectAlternativeName(entries), critical=False)
     return private, builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -78,3 +85,8 @@ for name, issuer, server, before, after in [
     private, cert = leaf(issuer[0], issuer[1], name, server, before, after)
     write_key(f"{name}.key", private)
     write_cert(f"{name}.pem", cert)
+
+# Valid and trusted, but for another host: the client's name check must refuse it.
+private, cert = leaf(ca_key, ca_cert, "server-other-host", True, now - day, now + 30 * day, names=("other.example",))
+write_key("server-other-host.key", private)
+write_cert("server-other-host.pem", cert)

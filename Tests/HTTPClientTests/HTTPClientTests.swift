@@ -1,9 +1,10 @@
+import Foundation
 import HTTPServer
 import TestSupport
 import Testing
 @testable import HTTPClient
 
-/// The libcurl client against the project's own server on loopback.
+/// The HTTP client against the project's own server on loopback, and against TLS and proxy servers made by the tests.
 @Suite(.timeLimit(.minutes(1)))
 struct HTTPClientTests {
     /// Answers with what it received; `/slow` waits; `/big` is large; `/status/N` answers N.
@@ -26,7 +27,7 @@ struct HTTPClientTests {
         let response = try await client.execute(HTTPClientRequest(
             method: "POST", url: "http://127.0.0.1:\(server.port)/path", headers: [("X-Test", "1"), ("Host", "example:99")], body: Array("body".utf8)))
         #expect(response.status == 200)
-        #expect(String(decoding: response.body, as: UTF8.self) == "POST /path 1 example:99\n", "the given Host replaces curl's own")
+        #expect(String(decoding: response.body, as: UTF8.self) == "POST /path 1 example:99\n", "the given Host replaces the derived one")
         #expect(response.header("x-reply") == "yes" && response.header("X-REPLY") == "yes")
         for status in [404, 503] {
             #expect(try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/status/\(status)")).status == status)
@@ -97,5 +98,206 @@ struct HTTPClientTests {
             ($0 as? HTTPClientError) == .shutDown
         }
         await server.shutdown(gracePeriod: .milliseconds(100))
+    }
+
+    // MARK: Keep-alive
+
+    @Test func aReusedConnectionTheServerClosedIsRetriedOnANewOne() async throws {
+        // The server closes idle keep-alive connections after 200 ms, without
+        // telling: the pooled connection is dead when the next request comes.
+        var configuration = HTTPServer.Configuration.loopback()
+        configuration.idleTimeout = .milliseconds(200)
+        let server = try RunningServer(configuration: configuration, handler: Echo())
+        let client = HTTPClient()
+        for _ in 0..<3 {
+            #expect(try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/again")).status == 200)
+            try await Task.sleep(for: .milliseconds(600))
+        }
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    func rawServer(_ mode: String) async throws -> (ChildProcess, Int) {
+        let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/raw_http_server.py").path
+        let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
+        return try await ChildProcess.startServer { port in try ChildProcess(python, [script, "--port", String(port), "--mode", mode]) }
+    }
+
+    @Test func aRequestOnAConnectionClosedUnansweredIsRetriedOnANewOne() async throws {
+        // The pooled connection looks alive when taken, and the server closes
+        // it on reading the request: nothing of an answer came, so the client
+        // tries once more on a new connection.
+        let (server, port) = try await rawServer("one-per-connection")
+        defer { server.stop() }
+        let client = HTTPClient()
+        let first = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"))
+        #expect(String(decoding: first.body, as: UTF8.self) == "connection 1")
+        let second = try await client.execute(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/", body: Array("{}".utf8)))
+        #expect(String(decoding: second.body, as: UTF8.self) == "connection 2")
+        await client.shutdown()
+    }
+
+    @Test func aFullPoolMakesRoomForTheConnectionJustUsed() async throws {
+        // One idle connection at most: the one to the server used last is
+        // kept, not one to a server used before (or gone since).
+        let (first, firstPort) = try await rawServer("keep-alive")
+        defer { first.stop() }
+        let (second, secondPort) = try await rawServer("keep-alive")
+        defer { second.stop() }
+        let client = HTTPClient(configuration: .init(maxIdleConnections: 1))
+        func body(_ port: Int) async throws -> String {
+            String(decoding: try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/")).body, as: UTF8.self)
+        }
+        // (Each server's count starts where the start-up check's connection left it.)
+        let firstConnection = try await body(firstPort)
+        let secondConnection = try await body(secondPort)
+        #expect(try await body(secondPort) == secondConnection, "the second server's connection was kept")
+        #expect(try await body(firstPort) != firstConnection, "the first server's was evicted to make room")
+        await client.shutdown()
+    }
+
+    @Test func answersAreFramedAsHTTP11Says() async throws {
+        let client = HTTPClient()
+        for (mode, status, body) in [("chunked", 200, "hello 0123456789"), ("interim", 201, "done"), ("until-close", 200, "the whole rest")] {
+            let (server, port) = try await rawServer(mode)
+            for _ in 0..<2 {
+                let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"))
+                #expect(response.status == status && String(decoding: response.body, as: UTF8.self) == body, "\(mode)")
+            }
+            server.stop()
+        }
+        for (mode, problem) in [("header-flood", "longer than allowed"), ("bad-status", "not an HTTP/1.x answer"),
+                                ("short-body", "before its announced length"), ("two-lengths", "invalid Content-Length")] {
+            let (server, port) = try await rawServer(mode)
+            await #expect(performing: { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/")) }, throws: {
+                guard case let .transport(detail) = $0 as? HTTPClientError else { return false }
+                return detail.contains(problem)
+            })
+            server.stop()
+        }
+        await client.shutdown()
+    }
+
+    @Test func idleWorkerThreadsEnd() async throws {
+        let server = try server()
+        let client = HTTPClient()
+        _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/"))
+        #expect(client.threadCount >= 1)
+        await client.shutdown()
+        #expect(client.threadCount == 0, "shutdown waits for the worker threads")
+        await server.shutdown()
+    }
+
+    // MARK: TLS
+
+    func tlsServer(_ certificates: TestCertificates, certificate: String = "server") throws -> RunningServer {
+        var configuration = HTTPServer.Configuration.loopback()
+        configuration.web = WebConfiguration(tls: TLSConfiguration(
+            certificate: try String(contentsOfFile: certificates.path("\(certificate).pem"), encoding: .utf8),
+            key: try String(contentsOfFile: certificates.path("\(certificate).key"), encoding: .utf8)))
+        return try RunningServer(configuration: configuration, handler: Echo())
+    }
+
+    @Test func tlsVerifiesTheChainAndTheHostName() async throws {
+        let certificates = try await TestCertificates.make()
+        let server = try tlsServer(certificates)
+        let trusting = HTTPClient(configuration: .init(caBundle: certificates.path("ca.pem")))
+        for host in ["127.0.0.1", "localhost"] {
+            for _ in 0..<3 {
+                let response = try await trusting.execute(HTTPClientRequest(method: "POST", url: "https://\(host):\(server.port)/tls", body: Array("x".utf8)))
+                #expect(response.status == 200 && String(decoding: response.body, as: UTF8.self).hasPrefix("POST /tls"), "\(host)")
+            }
+        }
+        // One connection and one handshake per origin: the TLS 1.3 session
+        // tickets that follow the handshake do not make a connection look used.
+        #expect(trusting.openedConnections.load(ordering: .relaxed) == 2)
+        func refusal(_ client: HTTPClient, _ url: String) async -> String? {
+            do {
+                _ = try await client.execute(HTTPClientRequest(url: url))
+                return nil
+            } catch {
+                if case let .transport(detail) = error { return detail }
+                return "\(error)"
+            }
+        }
+        // Another CA, and the system's CAs (which do not hold the test CA).
+        let untrusting = HTTPClient(configuration: .init(caBundle: certificates.path("other-ca.pem")))
+        let untrusted = await refusal(untrusting, "https://127.0.0.1:\(server.port)/")
+        #expect(untrusted?.contains("not trusted") == true, "\(untrusted ?? "accepted")")
+        let system = HTTPClient()
+        #expect(await refusal(system, "https://127.0.0.1:\(server.port)/")?.contains("not trusted") == true)
+        let missing = HTTPClient(configuration: .init(caBundle: certificates.path("no-such-bundle.pem")))
+        let noBundle = await refusal(missing, "https://127.0.0.1:\(server.port)/")
+        #expect(noBundle?.contains("cannot load the CA bundle") == true, "\(noBundle ?? "accepted")")
+
+        // Trusted CA, but the certificate names another host; and an expired one.
+        for (name, problem) in [("server-other-host", "not trusted"), ("server-expired", "not trusted")] {
+            let other = try tlsServer(certificates, certificate: name)
+            let detail = await refusal(trusting, "https://127.0.0.1:\(other.port)/")
+            #expect(detail?.contains(problem) == true, "\(name): \(detail ?? "accepted")")
+            await other.shutdown(gracePeriod: .milliseconds(100))
+        }
+        for client in [trusting, untrusting, system, missing] { await client.shutdown() }
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
+
+    // MARK: Proxies
+
+    func proxy(credentials: String? = nil) async throws -> (ChildProcess, Int) {
+        let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/http_proxy.py").path
+        let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
+        return try await ChildProcess.startServer { port in
+            try ChildProcess(python, [script, "--port", String(port), "--resolve", "origin.test=127.0.0.1"] + (credentials.map { ["--credentials", $0] } ?? []))
+        }
+    }
+
+    @Test func httpsGoesThroughAConnectTunnelWithProxyCredentials() async throws {
+        let certificates = try await TestCertificates.make()
+        let server = try tlsServer(certificates)
+        let (proxy, proxyPort) = try await proxy(credentials: "user:p@ss word")
+        defer { proxy.stop() }
+        // The proxy resolves `origin.test` to 127.0.0.1 (the client never
+        // resolves it); the server's certificate names it.
+        let settings = ProxySettings(environment: ["HTTPS_PROXY": "http://user:p%40ss%20word@127.0.0.1:\(proxyPort)"])
+        #expect(settings.https?.address.port == proxyPort)
+        // Loopback goes direct whatever the settings say.
+        let url = URLParts("https://localhost:\(server.port)/")
+        #expect(url.flatMap { settings.proxy(for: $0) } == nil, "loopback never goes through a proxy")
+
+        let client = HTTPClient(configuration: .init(caBundle: certificates.path("ca.pem"), proxies: settings))
+        let tunnelled = try await client.execute(HTTPClientRequest(url: "https://origin.test:\(server.port)/via-proxy"))
+        #expect(tunnelled.status == 200)
+        #expect(proxy.stdout.contains("CONNECT origin.test:\(server.port) auth=yes"), "\(proxy.stdout)")
+
+        let wrong = HTTPClient(configuration: .init(caBundle: certificates.path("ca.pem"), proxies: ProxySettings(environment: [
+            "HTTPS_PROXY": "http://user:wrong@127.0.0.1:\(proxyPort)"])))
+        await #expect { try await wrong.execute(HTTPClientRequest(url: "https://origin.test:\(server.port)/")) } throws: {
+            guard case let .transport(detail) = $0 as? HTTPClientError else { return false }
+            return detail.contains("refused the tunnel") && detail.contains("407")
+        }
+        await client.shutdown()
+        await wrong.shutdown()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
+
+    @Test func plainHTTPGoesToTheProxyInAbsoluteFormAndNoProxyIsHonoured() async throws {
+        let server = try server()
+        let (proxy, proxyPort) = try await proxy()
+        defer { proxy.stop() }
+        let settings = ProxySettings(environment: ["http_proxy": "127.0.0.1:\(proxyPort)", "NO_PROXY": "direct.example, .skip.example"])
+        let client = HTTPClient(configuration: .init(proxies: settings))
+        let response = try await client.execute(HTTPClientRequest(url: "http://origin.test:\(server.port)/proxied"))
+        #expect(String(decoding: response.body, as: UTF8.self).hasPrefix("GET /proxied"))
+        #expect(proxy.stdout.contains("GET http://origin.test:\(server.port)/proxied auth=no"), "\(proxy.stdout)")
+        for host in ["direct.example", "a.skip.example", "127.0.0.1", "169.254.170.2", "169.254.169.254", "fd00:ec2::23", "::1"] {
+            let url = URLParts(host.contains(":") ? "http://[\(host)]:80/" : "http://\(host):80/")
+            #expect(url.flatMap { settings.proxy(for: $0) } == nil, "\(host) goes direct")
+        }
+        #expect(URLParts("http://example.com/").flatMap { settings.proxy(for: $0) } != nil)
+        // An https:// proxy (TLS to the proxy) or a malformed URL is named, not used.
+        let odd = ProxySettings(environment: ["HTTPS_PROXY": "https://proxy.example:3128", "HTTP_PROXY": "http://[::1"])
+        #expect(odd.unusable == ["HTTPS_PROXY", "HTTP_PROXY"] && odd.isEmpty)
+        await client.shutdown()
+        await server.shutdown()
     }
 }

@@ -14,7 +14,7 @@ public enum HTTPMethod: String, Sendable {
     case GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH
 }
 
-/// Plain HTTP requests from tests, through the exporter's own libcurl client
+/// Plain HTTP requests from tests, through the exporter's own HTTP client
 /// (its own tests cover it). Nothing is decompressed, so gzip bodies arrive
 /// exactly as sent, and no `Accept-Encoding` is added behind the test's back.
 public enum HTTPFetch {

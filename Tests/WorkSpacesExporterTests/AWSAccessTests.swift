@@ -14,7 +14,7 @@ struct AWSAccessTests {
         return url.path
     }
 
-    // A reset on a reused connection is retried by libcurl itself before any
+    // A reset on a reused connection is retried by the HTTP client before any
     // answer; a body cut short is the transport failure the exporter retries.
     @Test(arguments: [("throttle", "throttling", "ThrottlingException"), ("server-error", "server_error", "InternalServerException"), ("truncated", "transport", "TransportError")])
     func retriesRecoverFromTransientFailures(fault: String, reason: String, code: String) async throws {

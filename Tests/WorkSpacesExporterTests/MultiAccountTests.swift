@@ -28,7 +28,11 @@ struct MultiAccountTests {
     """
 
     @Test func everyFamilyPerAccountAndRegionMatchesTheEmulator() async throws {
-        let emulator = try await Emulator.start(images: 12, extra: ["--workspaces", "10", "--account", "\(Self.member):7:5"])
+        // The member's role trusts the exporter only with the external id.
+        let emulator = try await Emulator.start(images: 12, extra: [
+            "--workspaces", "10", "--account", "\(Self.member):7:5",
+            "--external-id", "arn:aws:iam::\(Self.member):role/workspaces-reader=example-external-id",
+        ])
         defer { emulator.stop() }
         let exporter = try await Exporter.start(["--config.file", try file(Self.threeTargets), "--collector.workspaces"], environment: emulator.environment)
         defer { exporter.stop() }
@@ -94,6 +98,20 @@ struct MultiAccountTests {
         #expect(lines.count == 1, "\(lines)")
         #expect(lines.first?.contains(denied) == true && lines.first?.contains("AccessDenied") == true)
         #expect(try await emulator.stats().count("GetCallerIdentity") == 0, "account_id given: no lookup")
+    }
+
+    @Test func theExternalIdIsSentAndAWrongOneIsRefused() async throws {
+        let role = "arn:aws:iam::\(Self.member):role/workspaces-reader"
+        let emulator = try await Emulator.start(images: 3, extra: ["--account", "\(Self.member):3:0", "--external-id", "\(role)=the-right-id"])
+        defer { emulator.stop() }
+        for (externalId, up) in [("the-right-id", 1.0), ("a-wrong-id", 0.0)] {
+            let config = try file("targets:\n  - role_arn: \(role)\n    external_id: \(externalId)\n    regions: [us-east-1]\n")
+            let exporter = try await Exporter.start(["--config.file", config], environment: emulator.environment)
+            let (_, metrics) = try await exporter.scrape()
+            #expect(metrics.value("aws_workspaces_up", ["account_id": Self.member]) == up, "\(externalId): \(exporter.log)")
+            if up == 0 { #expect(exporter.log.contains("STS refused: AccessDenied")) }
+            exporter.stop()
+        }
     }
 
     @Test func anAccountThatCannotBeLearnedSaysHowToSetIt() async throws {

@@ -143,26 +143,9 @@ struct IPAddress {
 
     /// Every address `host` resolves to (blocking: call off the cooperative pool).
     static func resolve(_ host: String) -> [String] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
-        defer { freeaddrinfo(list) }
+        guard case let .success(addresses) = AddressLookup.resolve(host: host, port: nil) else { return [] }
         var out: [String] = []
-        var entry = list
-        while let info = entry {
-            entry = info.pointee.ai_next
-            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
-                let text = String(nulTerminated: buffer)
-                if !out.contains(text) { out.append(text) }
-            }
-        }
+        for text in addresses.compactMap(\.numericHost) where !out.contains(text) { out.append(text) }
         return out
     }
 }

@@ -1,0 +1,205 @@
+import CGnuTLS
+import Support
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One TCP connection, TLS on top when the URL is `https`, read and written
+/// with a deadline and a cancellation descriptor: every wait is a `poll` on
+/// the socket and the cancel descriptor together, so nothing blocks past
+/// either. Used by one request at a time (the pool hands it out).
+final class Connection: @unchecked Sendable {
+    let descriptor: Int32
+    private(set) var session: gnutls_session_t?
+    /// The name the certificate is checked against: GnuTLS keeps the pointer
+    /// for the session's lifetime, so it lives as long as the session.
+    private var verifiedName: UnsafeMutablePointer<CChar>?
+    /// When it went back to the pool.
+    var idleSince = ContinuousClock.now
+    /// Requests it has carried.
+    var uses = 0
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        if let session { gnutls_deinit(session) }
+        free(verifiedName)
+        Glibc.close(descriptor)
+    }
+
+    /// Why an I/O wait ended early.
+    enum Interruption: Error {
+        case cancelled
+        case timedOut
+    }
+
+    // MARK: Connecting
+
+    /// Resolves `host` and connects to the first address that answers within
+    /// `deadline`. Blocking: call it on a thread of its own.
+    static func open(host: String, port: Int, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) -> Connection {
+        let addresses: [AddressLookup.Address]
+        switch AddressLookup.resolve(host: host, port: port, configuredFamiliesOnly: true) {
+        case let .success(found): addresses = found
+        case let .failure(error): throw .transport("Could not resolve host \(host.bounded(maxBytes: 100)): \(error.message)")
+        }
+        var lastError = "no address"
+        for address in addresses {
+            let fd = socket(address.family, address.socketType | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), address.protocolNumber)
+            guard fd >= 0 else { lastError = String(cString: strerror(errno)); continue }
+            let connection = Connection(descriptor: fd)
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            if address.withSocketAddress({ connect(fd, $0, $1) }) == 0 { return connection }
+            guard errno == EINPROGRESS else { lastError = String(cString: strerror(errno)); continue }
+            do {
+                try connection.wait(for: Int16(POLLOUT), deadline: deadline, cancel: cancel)
+            } catch {
+                switch error {
+                case .cancelled: throw .cancelled
+                case .timedOut: throw .timedOut("connecting to \(host.bounded(maxBytes: 100)):\(port)")
+                }
+            }
+            var socketError: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length)
+            if socketError == 0 { return connection }
+            lastError = String(cString: strerror(socketError))
+        }
+        throw .transport("Could not connect to \(host.bounded(maxBytes: 100)):\(port): \(lastError)")
+    }
+
+    /// The TLS handshake, verifying the certificate against `host`.
+    func startTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+        var created: gnutls_session_t?
+        let literal = IPLiteral.isLiteral(host)
+        guard let name = strdup(host) else { throw .transport("TLS set-up failed: out of memory") }
+        verifiedName = name
+        let result = cgnutls_client_session(&created, credentials, name, literal ? 1 : 0, descriptor)
+        guard result == 0, let created else { throw .transport("TLS set-up failed: \(String(cString: gnutls_strerror(result)))") }
+        session = created
+        while true {
+            let code = gnutls_handshake(created)
+            if code == GNUTLS_E_SUCCESS { return }
+            if code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED {
+                try waitForSession(deadline: deadline, cancel: cancel, doing: "the TLS handshake with \(host.bounded(maxBytes: 100))")
+                continue
+            }
+            if code == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR {
+                var buffer = [CChar](repeating: 0, count: 512)
+                cgnutls_verify_problem(created, &buffer, buffer.count)
+                throw .transport("TLS: the certificate of \(host.bounded(maxBytes: 100)) is not trusted: \(String(nulTerminated: buffer))")
+            }
+            if gnutls_error_is_fatal(code) != 0 {
+                throw .transport("TLS handshake with \(host.bounded(maxBytes: 100)) failed: \(String(cString: gnutls_strerror(code)))")
+            }
+        }
+    }
+
+    // MARK: I/O
+
+    /// Writes all of `bytes`.
+    func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written: Int
+            if let session {
+                let result = bytes[offset...].withUnsafeBytes { gnutls_record_send(session, $0.baseAddress, $0.count) }
+                if result == Int(GNUTLS_E_AGAIN) || result == Int(GNUTLS_E_INTERRUPTED) {
+                    try waitForSession(deadline: deadline, cancel: cancel, doing: "sending the request")
+                    continue
+                }
+                guard result >= 0 else { throw .transport("TLS send failed: \(String(cString: gnutls_strerror(Int32(result))))") }
+                written = result
+            } else {
+                let result = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if result < 0 {
+                    if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                        try waitMapped(Int16(POLLOUT), deadline: deadline, cancel: cancel, doing: "sending the request")
+                        continue
+                    }
+                    throw .transport("send failed: \(String(cString: strerror(errno)))")
+                }
+                written = result
+            }
+            offset += written
+        }
+    }
+
+    /// Reads what is there (at least one byte, or 0 at the end of the stream).
+    func receive(into buffer: inout [UInt8], deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) -> Int {
+        while true {
+            if let session {
+                let result = buffer.withUnsafeMutableBytes { gnutls_record_recv(session, $0.baseAddress, $0.count) }
+                if result >= 0 { return result }
+                if result == Int(GNUTLS_E_AGAIN) || result == Int(GNUTLS_E_INTERRUPTED) {
+                    try waitForSession(deadline: deadline, cancel: cancel, doing: "waiting for the answer")
+                    continue
+                }
+                // A peer that closes without close_notify: the end of the stream.
+                if result == Int(GNUTLS_E_PREMATURE_TERMINATION) { return 0 }
+                throw .transport("TLS receive failed: \(String(cString: gnutls_strerror(Int32(result))))")
+            }
+            let result = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if result >= 0 { return result }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                try waitMapped(Int16(POLLIN), deadline: deadline, cancel: cancel, doing: "waiting for the answer")
+                continue
+            }
+            throw .transport("receive failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Whether a pooled connection is still usable: nothing readable (the
+    /// server closed it, or sent something it should not have) and no error.
+    var isReusable: Bool {
+        if let session, gnutls_record_check_pending(session) > 0 { return false }
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 0
+    }
+
+    private func waitForSession(deadline: ContinuousClock.Instant, cancel: Int32, doing what: String) throws(HTTPClientError) {
+        guard let session else { return }
+        // 0: GnuTLS was reading; 1: writing.
+        let events = gnutls_record_get_direction(session) == 1 ? Int16(POLLOUT) : Int16(POLLIN)
+        try waitMapped(events, deadline: deadline, cancel: cancel, doing: what)
+    }
+
+    private func waitMapped(_ events: Int16, deadline: ContinuousClock.Instant, cancel: Int32, doing what: String) throws(HTTPClientError) {
+        do {
+            try wait(for: events, deadline: deadline, cancel: cancel)
+        } catch {
+            switch error {
+            case .cancelled: throw .cancelled
+            case .timedOut: throw .timedOut(what)
+            }
+        }
+    }
+
+    /// Waits until the socket is ready for `events`, the cancel descriptor
+    /// fires, or the deadline passes.
+    func wait(for events: Int16, deadline: ContinuousClock.Instant, cancel: Int32) throws(Interruption) {
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else { throw .timedOut }
+            var entries = [pollfd(fd: descriptor, events: events, revents: 0), pollfd(fd: cancel, events: Int16(POLLIN), revents: 0)]
+            let milliseconds = Int32(min(remaining / .milliseconds(1) + 1, 60_000))
+            let ready = poll(&entries, 2, milliseconds)
+            if ready < 0 { if errno == EINTR { continue } else { return } }
+            if entries[1].revents != 0 { throw .cancelled }
+            if entries[0].revents != 0 { return }
+        }
+    }
+}
+
+/// Whether a host is an IP literal (no SNI for those).
+enum IPLiteral {
+    static func isLiteral(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+}

@@ -1,0 +1,89 @@
+import Synchronization
+
+/// Idle keep-alive connections, by where they lead. The most recently used
+/// is handed out first; one idle past `maxIdleTime`, or that the server has
+/// closed, is dropped instead. When the pool is full, a connection coming
+/// back takes the place of the longest idle one: connections to a server
+/// that is gone (an old endpoint, a test's) never crowd out live ones.
+final class ConnectionPool: Sendable {
+    /// Where a connection leads: the origin, and the proxy on the way.
+    struct Key: Hashable, Sendable {
+        let secure: Bool
+        let host: String
+        let port: Int
+        let proxy: ProxySettings.Proxy?
+    }
+
+    private struct State {
+        var idle: [Key: [Connection]] = [:]
+        var count = 0
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let maxIdle: Int
+    private let maxIdleTime: Duration
+
+    init(maxIdle: Int, maxIdleTime: Duration = .seconds(30)) {
+        self.maxIdle = maxIdle
+        self.maxIdleTime = maxIdleTime
+    }
+
+    /// An idle connection for `key` that still looks usable, or nil.
+    func checkOut(_ key: Key) -> Connection? {
+        let now = ContinuousClock.now
+        var stale: [Connection] = []
+        let found: Connection? = state.withLock { state in
+            while let connection = state.idle[key]?.popLast() {
+                state.count -= 1
+                if connection.idleSince.duration(to: now) < maxIdleTime { return connection }
+                stale.append(connection)
+            }
+            return nil
+        }
+        // Closed outside the lock (a TLS session's deinit may take a moment).
+        stale.removeAll()
+        guard let found else { return nil }
+        return found.isReusable ? found : nil
+    }
+
+    /// Keeps `connection` for reuse (evicting the longest idle one when the
+    /// pool is full), unless the pool is closed or holds none.
+    func checkIn(_ connection: Connection, for key: Key) {
+        connection.idleSince = .now
+        let evicted = state.withLock { state -> Connection? in
+            guard !state.closed, maxIdle > 0 else { return connection }
+            var dropped: Connection?
+            if state.count >= maxIdle {
+                var oldest: (key: Key, index: Int, since: ContinuousClock.Instant)?
+                for (candidateKey, connections) in state.idle {
+                    for (index, candidate) in connections.enumerated() {
+                        if let current = oldest, current.since <= candidate.idleSince { continue }
+                        oldest = (candidateKey, index, candidate.idleSince)
+                    }
+                }
+                if let oldest {
+                    dropped = state.idle[oldest.key]?.remove(at: oldest.index)
+                    if state.idle[oldest.key]?.isEmpty == true { state.idle[oldest.key] = nil }
+                    state.count -= 1
+                }
+            }
+            state.idle[key, default: []].append(connection)
+            state.count += 1
+            return dropped
+        }
+        // Closed here, outside the lock.
+        withExtendedLifetime(evicted) {}
+    }
+
+    /// Closes every idle connection and keeps none from now on.
+    func close() {
+        let dropped = state.withLock { state -> [Key: [Connection]] in
+            state.closed = true
+            state.count = 0
+            defer { state.idle = [:] }
+            return state.idle
+        }
+        _ = consume dropped
+    }
+}

@@ -1,0 +1,86 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One request between the caller's task and the worker thread doing its
+/// I/O. The caller is resumed exactly once: by the worker's result, or at
+/// once by cancellation or shutdown, whichever comes first. The worker's
+/// waits also watch `cancelDescriptor`, so it stops soon after.
+final class Exchange: Sendable {
+    typealias Outcome = Result<HTTPClientResponse, HTTPClientError>
+
+    private enum Stage {
+        case pending
+        case waiting(CheckedContinuation<Outcome, Never>)
+        case finished(Outcome)
+        case done
+    }
+
+    private let stage = Mutex<Stage>(.pending)
+    /// Readable once the exchange is interrupted.
+    let cancelDescriptor: Int32
+    private let signalDescriptor: Int32
+
+    init() throws(HTTPClientError) {
+        var descriptors: [Int32] = [-1, -1]
+        guard pipe(&descriptors) == 0 else {
+            throw .transport("cannot create a pipe: \(String(cString: strerror(errno)))")
+        }
+        for descriptor in descriptors {
+            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
+        }
+        cancelDescriptor = descriptors[0]
+        signalDescriptor = descriptors[1]
+    }
+
+    deinit {
+        close(cancelDescriptor)
+        close(signalDescriptor)
+    }
+
+    /// Hands over the caller's continuation; resumes it now if the outcome
+    /// is already known.
+    func wait(_ continuation: CheckedContinuation<Outcome, Never>) {
+        let ready: Outcome? = stage.withLock { stage in
+            switch stage {
+            case .pending:
+                stage = .waiting(continuation)
+                return nil
+            case let .finished(outcome):
+                stage = .done
+                return outcome
+            case .waiting, .done:
+                return nil
+            }
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+
+    /// Settles the outcome; only the first call counts.
+    func finish(_ outcome: Outcome) {
+        let waiting: CheckedContinuation<Outcome, Never>? = stage.withLock { stage in
+            switch stage {
+            case .pending:
+                stage = .finished(outcome)
+                return nil
+            case let .waiting(continuation):
+                stage = .done
+                return continuation
+            case .finished, .done:
+                return nil
+            }
+        }
+        waiting?.resume(returning: outcome)
+    }
+
+    /// Fails the exchange with `error` and wakes the worker's waits.
+    func interrupt(with error: HTTPClientError) {
+        finish(.failure(error))
+        var byte: UInt8 = 1
+        _ = write(signalDescriptor, &byte, 1)
+    }
+}

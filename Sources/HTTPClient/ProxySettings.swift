@@ -1,0 +1,119 @@
+import Support
+
+/// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms), as
+/// the AWS SDKs and curl read them: HTTPS goes through a CONNECT tunnel, plain
+/// HTTP as an absolute-form request to the proxy. `user:password@` in a proxy
+/// URL becomes basic `Proxy-Authorization`.
+public struct ProxySettings: Sendable, Hashable {
+    /// A proxy and the credentials to give it.
+    struct Proxy: Sendable, Hashable {
+        let address: URLParts
+        /// The whole `Proxy-Authorization` value, or nil.
+        let authorization: String?
+    }
+
+    let https: Proxy?
+    let http: Proxy?
+    /// Host suffixes (and `*`) that go direct.
+    let exceptions: [String]
+    /// Variables set to a value this client cannot use (an `https://` proxy,
+    /// a malformed URL): requests then go direct, and the caller should say so.
+    public let unusable: [String]
+
+    /// From the environment given (`name → value`).
+    public init(environment: [String: String]) {
+        self.init { environment[$0] }
+    }
+
+    /// From an environment looked up by name.
+    public init(lookup: (String) -> String?) {
+        func value(_ name: String) -> String? {
+            let found = lookup(name.lowercased()) ?? lookup(name)
+            return found?.isEmpty == false ? found : nil
+        }
+        var unusable: [String] = []
+        func proxy(_ name: String) -> Proxy? {
+            guard let text = value(name) else { return nil }
+            guard let parsed = Self.parse(text) else {
+                unusable.append(name)
+                return nil
+            }
+            return parsed
+        }
+        https = proxy("HTTPS_PROXY")
+        http = proxy("HTTP_PROXY")
+        self.unusable = unusable
+        exceptions = (value("NO_PROXY") ?? "").split(separator: ",").map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty }
+    }
+
+    public static let none = ProxySettings(environment: [:])
+
+    /// Whether the environment named a proxy this client can use.
+    public var isEmpty: Bool { https == nil && http == nil }
+
+    /// The proxy for `url`, or nil to go direct. Loopback and link-local
+    /// hosts (the emulator, the instance and container metadata endpoints)
+    /// always go direct: a proxy would reach its own metadata, not ours.
+    func proxy(for url: URLParts) -> Proxy? {
+        guard let proxy = url.secure ? https : http, !Self.isLocal(url.host) else { return nil }
+        for exception in exceptions {
+            if exception == "*" { return nil }
+            let suffix = exception.hasPrefix(".") ? String(exception.dropFirst()) : exception
+            let bare = suffix.split(separator: ":").first.map(String.init) ?? suffix
+            if url.host == bare || url.host.hasSuffix("." + bare) { return nil }
+        }
+        return proxy
+    }
+
+    static func isLocal(_ host: String) -> Bool {
+        // fd00:ec2::254 and ::23: instance metadata and the EKS Pod Identity agent over IPv6.
+        host == "localhost" || host.hasPrefix("127.") && IPLiteral.isLiteral(host) || host == "::1"
+            || host.hasPrefix("169.254.") && IPLiteral.isLiteral(host) || host.hasPrefix("fe80:")
+            || host == "fd00:ec2::254" || host == "fd00:ec2::23"
+    }
+
+    /// `[http://][user:password@]host[:port][/]`; only `http` proxies (TLS
+    /// to the proxy itself is not spoken). Nil when unusable.
+    static func parse(_ text: String) -> Proxy? {
+        var rest = Substring(text.trimmingWhitespace())
+        if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+            guard rest[..<colon].lowercased() == "http" else { return nil }
+            rest = rest[rest.index(colon, offsetBy: 3)...]
+        }
+        var authorization: String?
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+            let userinfo = rest[..<at]
+            let colon = userinfo.firstIndex(of: ":") ?? userinfo.endIndex
+            guard let user = PercentDecoding.decode(userinfo[..<colon]),
+                  let password = PercentDecoding.decode(colon < userinfo.endIndex ? userinfo[userinfo.index(after: colon)...] : "") else { return nil }
+            authorization = "Basic " + Base64.encode(user + [UInt8(ascii: ":")] + password)
+            rest = rest[rest.index(after: at)...]
+        }
+        guard let address = URLParts("http://" + rest) else { return nil }
+        return Proxy(address: address, authorization: authorization)
+    }
+}
+
+/// `%XX` escapes in the user information of a proxy URL.
+enum PercentDecoding {
+    static func decode(_ text: Substring) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x37
+        case 0x61...0x66: return byte - 0x57
+        default: return nil
+        }
+    }
+}
