@@ -16,6 +16,13 @@ if [[ -z "${AWS_ACCESS_KEY_ID:-}" && -z "${AWS_PROFILE:-}" && -z "${AWS_WEB_IDEN
   "$bin/workspaces_emulator" --listen-address "$emulator_address" --images 40 &
   emulator_pid=$!
   trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT INT TERM
+  # Wait until it listens; a taken port ends the script here, not later with
+  # an exporter talking to whatever else holds the port.
+  for _ in $(seq 1 100); do
+    kill -0 "$emulator_pid" 2>/dev/null || { echo "the emulator did not start (port taken? set EMULATOR_PORT)" >&2; exit 1; }
+    (exec 3<>"/dev/tcp/${emulator_address%:*}/${emulator_address##*:}") 2>/dev/null && break
+    sleep 0.1
+  done
   echo "no AWS credentials found: using the bundled emulator on $emulator_address" >&2
   # AWS_ENDPOINT_URL points WorkSpaces and STS (which tells the account id) at it.
   export AWS_ACCESS_KEY_ID=AKIDEMULATOR AWS_SECRET_ACCESS_KEY=emulator-secret AWS_ENDPOINT_URL="http://$emulator_address"
