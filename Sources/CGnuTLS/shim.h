@@ -14,7 +14,8 @@
    0, or a negative GnuTLS error code. */
 static inline int cgnutls_client_session(gnutls_session_t *session, gnutls_certificate_credentials_t credentials,
                                          const char *host, int is_ip_literal, int fd) {
-    int result = gnutls_init(session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+    /* GNUTLS_NO_SIGNAL: writes to a reset connection fail, never raise SIGPIPE. */
+    int result = gnutls_init(session, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
     if (result < 0) return result;
     if ((result = gnutls_set_default_priority(*session)) < 0 ||
         (result = gnutls_credentials_set(*session, GNUTLS_CRD_CERTIFICATE, credentials)) < 0) {

@@ -48,7 +48,12 @@ final class Connection: @unchecked Sendable {
         case let .failure(error): throw .transport("Could not resolve host \(host.bounded(maxBytes: 100)): \(error.message)")
         }
         var lastError = "no address"
-        for address in addresses {
+        for (index, address) in addresses.enumerated() {
+            // Each address gets its share of what is left, so that one that
+            // never answers (a blackholed IPv6 route) leaves time for the next.
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else { break }
+            let share = ContinuousClock.now.advanced(by: remaining / (addresses.count - index))
             let fd = socket(address.family, address.socketType | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), address.protocolNumber)
             guard fd >= 0 else { lastError = String(cString: strerror(errno)); continue }
             let connection = Connection(descriptor: fd)
@@ -57,11 +62,13 @@ final class Connection: @unchecked Sendable {
             if address.withSocketAddress({ connect(fd, $0, $1) }) == 0 { return connection }
             guard errno == EINPROGRESS else { lastError = String(cString: strerror(errno)); continue }
             do {
-                try connection.wait(for: Int16(POLLOUT), deadline: deadline, cancel: cancel)
+                try connection.wait(for: Int16(POLLOUT), deadline: share, cancel: cancel)
             } catch {
                 switch error {
                 case .cancelled: throw .cancelled
-                case .timedOut: throw .timedOut("connecting to \(host.bounded(maxBytes: 100)):\(port)")
+                case .timedOut:
+                    lastError = "timed out"
+                    continue
                 }
             }
             var socketError: Int32 = 0
@@ -70,6 +77,7 @@ final class Connection: @unchecked Sendable {
             if socketError == 0 { return connection }
             lastError = String(cString: strerror(socketError))
         }
+        if lastError == "timed out" { throw .timedOut("connecting to \(host.bounded(maxBytes: 100)):\(port)") }
         throw .transport("Could not connect to \(host.bounded(maxBytes: 100)):\(port): \(lastError)")
     }
 
@@ -101,6 +109,12 @@ final class Connection: @unchecked Sendable {
     }
 
     // MARK: I/O
+
+    /// Throws ``HTTPClientError/cancelled`` if `cancel` has fired, without waiting.
+    static func checkNotCancelled(_ cancel: Int32) throws(HTTPClientError) {
+        var entry = pollfd(fd: cancel, events: Int16(POLLIN), revents: 0)
+        if poll(&entry, 1, 0) > 0 { throw .cancelled }
+    }
 
     /// Writes all of `bytes`.
     func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
@@ -193,13 +207,5 @@ final class Connection: @unchecked Sendable {
             if entries[1].revents != 0 { throw .cancelled }
             if entries[0].revents != 0 { return }
         }
-    }
-}
-
-/// Whether a host is an IP literal (no SNI for those).
-enum IPLiteral {
-    static func isLiteral(_ host: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 }

@@ -47,13 +47,26 @@ final class ConnectionPool: Sendable {
         return found.isReusable ? found : nil
     }
 
-    /// Keeps `connection` for reuse (evicting the longest idle one when the
-    /// pool is full), unless the pool is closed or holds none.
+    /// Keeps `connection` for reuse, unless the pool is closed or holds none.
+    /// On the way it drops every expired connection, and when the pool is
+    /// still full the longest idle one.
     func checkIn(_ connection: Connection, for key: Key) {
         connection.idleSince = .now
-        let evicted = state.withLock { state -> Connection? in
-            guard !state.closed, maxIdle > 0 else { return connection }
-            var dropped: Connection?
+        let now = ContinuousClock.now
+        let evicted = state.withLock { state -> [Connection] in
+            guard !state.closed, maxIdle > 0 else { return [connection] }
+            // Expired ones go first, whatever they lead to: a server that was
+            // used once is not kept connected for ever.
+            var dropped: [Connection] = []
+            for (candidateKey, connections) in state.idle {
+                let (expired, kept) = connections.reduce(into: ([Connection](), [Connection]())) { split, candidate in
+                    if candidate.idleSince.duration(to: now) >= maxIdleTime { split.0.append(candidate) } else { split.1.append(candidate) }
+                }
+                guard !expired.isEmpty else { continue }
+                dropped += expired
+                state.count -= expired.count
+                state.idle[candidateKey] = kept.isEmpty ? nil : kept
+            }
             if state.count >= maxIdle {
                 var oldest: (key: Key, index: Int, since: ContinuousClock.Instant)?
                 for (candidateKey, connections) in state.idle {
@@ -62,8 +75,8 @@ final class ConnectionPool: Sendable {
                         oldest = (candidateKey, index, candidate.idleSince)
                     }
                 }
-                if let oldest {
-                    dropped = state.idle[oldest.key]?.remove(at: oldest.index)
+                if let oldest, let removed = state.idle[oldest.key]?.remove(at: oldest.index) {
+                    dropped.append(removed)
                     if state.idle[oldest.key]?.isEmpty == true { state.idle[oldest.key] = nil }
                     state.count -= 1
                 }

@@ -26,12 +26,10 @@ final class Exchange: Sendable {
 
     init() throws(HTTPClientError) {
         var descriptors: [Int32] = [-1, -1]
-        guard pipe(&descriptors) == 0 else {
-            throw .transport("cannot create a pipe: \(String(cString: strerror(errno)))")
-        }
-        for descriptor in descriptors {
-            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
+        // A socket pair, not a pipe: created close-on-exec in one call, so a
+        // credential helper spawned meanwhile never inherits it.
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &descriptors) == 0 else {
+            throw .transport("cannot create a socket pair: \(String(cString: strerror(errno)))")
         }
         cancelDescriptor = descriptors[0]
         signalDescriptor = descriptors[1]
@@ -60,6 +58,16 @@ final class Exchange: Sendable {
         if let ready { continuation.resume(returning: ready) }
     }
 
+    /// Whether the outcome is settled (by the worker, cancellation or shutdown).
+    var isFinished: Bool {
+        stage.withLock { stage in
+            switch stage {
+            case .pending, .waiting: return false
+            case .finished, .done: return true
+            }
+        }
+    }
+
     /// Settles the outcome; only the first call counts.
     func finish(_ outcome: Outcome) {
         let waiting: CheckedContinuation<Outcome, Never>? = stage.withLock { stage in
@@ -81,6 +89,6 @@ final class Exchange: Sendable {
     func interrupt(with error: HTTPClientError) {
         finish(.failure(error))
         var byte: UInt8 = 1
-        _ = write(signalDescriptor, &byte, 1)
+        _ = send(signalDescriptor, &byte, 1, Int32(MSG_NOSIGNAL))
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Support
 import Synchronization
 
@@ -79,8 +80,10 @@ public final class HTTPClient: Sendable {
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 exchange.wait(continuation)
+                // Cancelled before it started: nothing is sent.
+                guard !exchange.isFinished else { return }
                 let submitted = workers.submit { [self] in
-                    exchange.finish(perform(request, url: url, head: head, cancel: exchange.cancelDescriptor))
+                    exchange.finish(perform(request, url: url, head: head, exchange: exchange))
                 }
                 if !submitted {
                     exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
@@ -111,7 +114,8 @@ public final class HTTPClient: Sendable {
 
     // MARK: On a worker thread
 
-    private func perform(_ request: HTTPClientRequest, url: URLParts, head: RequestHead, cancel: Int32) -> Exchange.Outcome {
+    private func perform(_ request: HTTPClientRequest, url: URLParts, head: RequestHead, exchange: Exchange) -> Exchange.Outcome {
+        let cancel = exchange.cancelDescriptor
         let deadline = ContinuousClock.now.advanced(by: request.timeout)
         let proxy = configuration.proxies.proxy(for: url)
         let key = ConnectionPool.Key(secure: url.secure, host: url.host, port: url.port, proxy: proxy)
@@ -124,21 +128,49 @@ public final class HTTPClient: Sendable {
             while true {
                 let reused = pool.checkOut(key)
                 let connection: Connection
-                if let reused { connection = reused } else { connection = try open(url, proxy: proxy, deadline: deadline, cancel: cancel) }
+                if let reused {
+                    connection = reused
+                } else {
+                    Self.armTimeout(for: exchange, at: deadline, of: request.timeout)
+                    connection = try open(url, proxy: proxy, deadline: deadline, cancel: cancel)
+                }
                 var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: request.maxResponseBytes)
+                var sent = false
                 do throws(HTTPClientError) {
+                    try Connection.checkNotCancelled(cancel)
                     try connection.send(message, deadline: deadline, cancel: cancel)
+                    sent = true
                     let outcome = try reader.read(method: request.method)
                     if outcome.reusable { pool.checkIn(connection, for: key) }
                     return .success(outcome.response)
                 } catch {
-                    if reused != nil, !reader.receivedAnything, case .transport = error { continue }
+                    // Sent again only when the server cannot have acted on it:
+                    // not completely written, or a method that may be repeated
+                    // (as Go's transport decides).
+                    if reused != nil, !reader.receivedAnything, case .transport = error, !sent || Self.isReplayable(request) { continue }
                     throw error
                 }
             }
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The worker's waits end at the deadline, but a DNS lookup does not
+    /// wait in them: before one, a timer is set that ends the request for
+    /// its caller whatever the worker is still doing. (Only then: a timer per
+    /// request on a pooled connection would cost more than the request.)
+    private static func armTimeout(for exchange: Exchange, at deadline: ContinuousClock.Instant, of timeout: Duration) {
+        let remaining = max(ContinuousClock.now.duration(to: deadline), .zero)
+        let nanoseconds = Int(min(remaining / .nanoseconds(1), 86_400e9))
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak exchange] in
+            exchange?.interrupt(with: .timedOut("the request's timeout of \(timeout) passed"))
+        }
+    }
+
+    static func isReplayable(_ request: HTTPClientRequest) -> Bool {
+        ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"].contains(request.method)
+            || request.headers.contains { ["idempotency-key", "x-idempotency-key"].contains($0.name.lowercased()) }
     }
 
     /// A new connection to `url`, through the proxy's tunnel when there is one.
@@ -162,7 +194,8 @@ public final class HTTPClient: Sendable {
         if let authorization = proxy.authorization { text += "Proxy-Authorization: \(authorization)\r\n" }
         text += "\r\n"
         try connection.send(Array(text.utf8), deadline: deadline, cancel: cancel)
-        var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: 0)
+        // A refusal may carry a page of explanation: read it, then report the status.
+        var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: 64 * 1024)
         let answer = try reader.read(method: "CONNECT")
         guard (200..<300).contains(answer.response.status) else {
             throw .transport("the proxy \(proxy.address.hostHeader) refused the tunnel to \(authority): HTTP \(answer.response.status)")

@@ -56,13 +56,32 @@ public struct ProxySettings: Sendable, Hashable {
     /// always go direct: a proxy would reach its own metadata, not ours.
     func proxy(for url: URLParts) -> Proxy? {
         guard let proxy = url.secure ? https : http, !Self.isLocal(url.host) else { return nil }
-        for exception in exceptions {
-            if exception == "*" { return nil }
-            let suffix = exception.hasPrefix(".") ? String(exception.dropFirst()) : exception
-            let bare = suffix.split(separator: ":").first.map(String.init) ?? suffix
-            if url.host == bare || url.host.hasSuffix("." + bare) { return nil }
-        }
+        for exception in exceptions where Self.matches(exception, host: url.host) { return nil }
         return proxy
+    }
+
+    /// One `NO_PROXY` entry against a host: `*`; a domain (`example.com`,
+    /// `.example.com`, `*.example.com`: itself and every subdomain); an IP
+    /// address (`10.0.0.1`, `::1`, `[::1]`) or CIDR range (`10.0.0.0/8`,
+    /// `fd00::/8`) against an IP literal. A port after a name or a bracketed
+    /// address is ignored, as curl ignores it.
+    static func matches(_ entry: String, host: String) -> Bool {
+        if entry == "*" { return true }
+        var pattern = Substring(entry)
+        if pattern.hasPrefix("[") {
+            guard let close = pattern.firstIndex(of: "]") else { return false }
+            pattern = pattern[pattern.index(after: pattern.startIndex)..<close]
+        } else if pattern.filter({ $0 == ":" }).count == 1, let colon = pattern.firstIndex(of: ":") {
+            pattern = pattern[..<colon] // name:port or v4:port
+        }
+        if let slash = pattern.firstIndex(of: "/") {
+            guard let bits = Int(pattern[pattern.index(after: slash)...]) else { return false }
+            return IPLiteral.contains(network: String(pattern[..<slash]), prefixLength: bits, address: host)
+        }
+        if pattern.hasPrefix("*.") { pattern = pattern.dropFirst(2) } else if pattern.hasPrefix(".") { pattern = pattern.dropFirst() }
+        guard !pattern.isEmpty else { return false }
+        if IPLiteral.isLiteral(String(pattern)) { return IPLiteral.same(String(pattern), host) }
+        return host == pattern || host.hasSuffix("." + pattern)
     }
 
     static func isLocal(_ host: String) -> Bool {

@@ -64,6 +64,8 @@ struct ResponseReader {
                 throw .transport("the server closed the connection before answering")
             }
             size += line.count + 2
+            // A bare CR inside a line is refused, as RFC 9112 allows.
+            guard !line.contains(0x0D) else { throw .transport("a bare CR in the answer's header") }
             if line.isEmpty {
                 if lines.isEmpty { continue } // a stray CRLF before the status line
                 break
@@ -103,6 +105,10 @@ struct ResponseReader {
         return (status, Int(bytes[7] - 0x30))
     }
 
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
+    }
+
     static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
@@ -128,6 +134,10 @@ struct ResponseReader {
             }
         }
         var reusable = head.minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+        // Framing that RFC 9112 says not to trust for another request: both
+        // Transfer-Encoding and Content-Length, Transfer-Encoding in HTTP/1.0,
+        // or a protocol switch.
+        if !transferCodings.isEmpty && (!lengths.isEmpty || head.minorVersion == 0) || head.status == 101 { reusable = false }
         var body: [UInt8] = []
         if method == "HEAD" || head.status == 204 || head.status == 304 || head.status == 101
             || method == "CONNECT" && (200..<300).contains(head.status) {
@@ -138,7 +148,8 @@ struct ResponseReader {
             }
             body = try readChunked()
         } else if !lengths.isEmpty {
-            let values = Set(lengths.flatMap { $0.split(separator: ",").map { $0.trimmingWhitespace() } })
+            let elements = lengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() } }
+            let values = Set(elements)
             guard values.count == 1, let text = values.first, !text.isEmpty, text.utf8.count <= 18,
                   text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let length = Int(text) else {
                 throw .transport("an answer with an invalid Content-Length")
@@ -165,8 +176,11 @@ struct ResponseReader {
             guard let line = try readLine(limit: Self.maxChunkLine, what: "a chunk size") else {
                 throw .transport("the answer ended inside a chunked body")
             }
-            let digits = line.prefix { $0 != UInt8(ascii: ";") && $0 != 0x20 && $0 != 0x09 }
-            guard !digits.isEmpty, digits.count <= 15, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16), size >= 0 else {
+            // chunk-size = 1*HEXDIG, then nothing or a chunk extension.
+            let digits = line.prefix(while: Self.isHexDigit)
+            let rest = line[digits.endIndex...].drop(while: { $0 == 0x20 || $0 == 0x09 })
+            guard !digits.isEmpty, digits.count <= 15, rest.isEmpty || rest.first == UInt8(ascii: ";"),
+                  let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
                 throw .transport("a malformed chunk size in the answer")
             }
             if size == 0 { break }

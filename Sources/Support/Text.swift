@@ -3,19 +3,24 @@
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs (HTTP's OWS).
     public func trimmingWhitespace() -> String {
-        trimming { $0 == " " || $0 == "\t" }
+        trimming { $0 == 0x20 || $0 == 0x09 }
     }
 
     /// Without leading and trailing spaces, tabs, CR and LF.
     public func trimmingWhitespaceAndNewlines() -> String {
-        trimming { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        trimming { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
     }
 
-    private func trimming(_ isSpace: (Unicode.Scalar) -> Bool) -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
+    /// By UTF-8 byte (on the signing and header paths, so it matters): the
+    /// bytes trimmed are ASCII, so both ends stay on scalar boundaries.
+    private func trimming(_ isSpace: (UInt8) -> Bool) -> String {
+        let string = String(self)
+        let bytes = string.utf8
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+              let last = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+        let end = bytes.index(after: last)
+        if first == bytes.startIndex, end == bytes.endIndex { return string }
+        return String(string[first..<end])
     }
 
     /// At most `maxBytes` of UTF-8, cut on a scalar boundary, with `…` when

@@ -50,6 +50,11 @@ public final class WorkerThreads: @unchecked Sendable {
         locked { running }
     }
 
+    /// Threads waiting for a job.
+    public var idleThreadCount: Int {
+        locked { idle }
+    }
+
     /// Runs `job` on an idle thread or a new one. False after ``stop()`` or
     /// when the system refuses a thread.
     @discardableResult
@@ -69,6 +74,7 @@ public final class WorkerThreads: @unchecked Sendable {
         if needsThread, !DedicatedThread.start(name: name, { self.work() }) {
             return locked {
                 running -= 1
+                pthread_cond_broadcast(ended)
                 // Another thread may have taken it meanwhile: then it runs.
                 guard let index = queue.firstIndex(where: { $0 === entry }) else { return true }
                 queue.remove(at: index)

@@ -57,8 +57,10 @@ class Handler(socketserver.StreamRequestHandler):
         auth = "no" if given is None else ("yes" if given == wanted else "bad")
         print(f"{method} {target} auth={auth}", flush=True)
         if wanted is not None and given != wanted:
-            self.wfile.write(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
-                             b"Proxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            # With a page of explanation, as real proxies send.
+            page = b"<html><body><h1>407 Proxy Authentication Required</h1>" + b"x" * 2000 + b"</body></html>"
+            self.wfile.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\n"
+                             b"Content-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page))
             return
         if method == "CONNECT":
             host, port = target.rsplit(":", 1)

@@ -9,6 +9,9 @@ Modes (the answer to every request on every connection):
                       connection on reading the second without answering
   keep-alive          answers every request with the number of its connection
                       ("connection N"), keeping the connection open
+  no-body             HEAD, and GET /204 or /304, answered with a Content-Length
+                      but no body (as RFC 9112 says those carry none); other
+                      requests "ok"
   chunked             a chunked body with a chunk extension and a trailer
   interim             "100 Continue" and "103 Early Hints", then the answer
   until-close         no Content-Length: the body ends when the connection does
@@ -29,31 +32,33 @@ COUNTER = itertools.count(1)
 
 
 def read_request(rfile):
-    """Reads one request head and body; False at the end of the stream."""
+    """Reads one request head and body; its request line, or None at the end of the stream."""
     length = 0
-    first = True
+    request_line = None
     while True:
         line = rfile.readline(65537)
         if not line:
-            return False
+            return None
         if line in (b"\r\n", b"\n"):
-            if first:
+            if request_line is None:
                 continue
             break
-        first = False
+        if request_line is None:
+            request_line = line.decode("latin-1").strip()
+            continue
         name, _, value = line.decode("latin-1").partition(":")
         if name.strip().lower() == "content-length":
             length = int(value.strip())
     if length:
         rfile.read(length)
-    return True
+    return request_line
 
 
 class Handler(socketserver.StreamRequestHandler):
     def handle(self):
         mode = self.server.mode
         if mode == "one-per-connection":
-            if not read_request(self.rfile):
+            if read_request(self.rfile) is None:
                 return
             body = f"connection {next(COUNTER)}".encode()
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
@@ -61,8 +66,19 @@ class Handler(socketserver.StreamRequestHandler):
             read_request(self.rfile)
             return
         number = next(COUNTER)
-        while read_request(self.rfile):
-            if mode == "keep-alive":
+        while True:
+            request_line = read_request(self.rfile)
+            if request_line is None:
+                return
+            method, path = (request_line.split(" ") + ["", ""])[:2]
+            if mode == "no-body":
+                if method == "HEAD":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+                elif path in ("/204", "/304"):
+                    self.wfile.write(b"HTTP/1.1 %s Nothing\r\nContent-Length: 5\r\n\r\n" % path[1:].encode())
+                else:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            elif mode == "keep-alive":
                 body = f"connection {number}".encode()
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
             elif mode == "chunked":

@@ -165,16 +165,20 @@ struct JSONReader {
     mutating func string() throws(Failure) -> String {
         try consume(UInt8(ascii: "\""))
         let start = index
+        var ascii = true
         // The common case: no escapes, so the bytes are the string.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let value = try validated(bytes[start..<index], at: start)
+                // ASCII needs no validation (and the stdlib's generic
+                // validating initializer was 6% of a scrape's CPU).
+                let value = ascii ? String(decoding: bytes[start..<index], as: UTF8.self) : try validated(bytes[start..<index], at: start)
                 index += 1
                 return value
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("control character in a string") }
+            if byte >= 0x80 { ascii = false }
             index += 1
         }
         var out = Array(bytes[start..<index])
