@@ -19,7 +19,10 @@ struct ListenSocket: Sendable {
         var description: String { "cannot listen on \(address): \(reason)" }
     }
 
-    static func open(_ address: ListenAddress, backlog: Int32 = 128) throws(Failure) -> ListenSocket {
+    /// The default backlog asks for as much as the kernel allows (it caps the value at
+    /// net.core.somaxconn, as for Go's listeners): a short queue overflows under a connection
+    /// flood, and a dropped SYN costs the next legitimate client a 1 s retransmission.
+    static func open(_ address: ListenAddress, backlog: Int32 = 65535) throws(Failure) -> ListenSocket {
         if address.host.isEmpty {
             // Every interface: prefer a dual-stack IPv6 socket, fall back to IPv4.
             if let socket = try? open(host: "::", port: address.port, dualStack: true, backlog: backlog, for: address) {
