@@ -100,8 +100,11 @@ def _on_signal(signum, _frame):
 
 
 def log_tail(process, lines=15):
+    path = getattr(process, "log_path", None)  # set by spawn(); not on other callers' processes
+    if path is None:
+        return ""
     try:
-        with open(process.log_path, errors="replace") as f:
+        with open(path, errors="replace") as f:
             return "".join(f.readlines()[-lines:])
     except OSError:
         return ""

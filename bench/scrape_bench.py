@@ -19,27 +19,14 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
 import sigv4
-from compare import cpu_seconds, free_port, rss_mib  # the /proc readings of the three-way comparison
-
-
-def wait_port(port, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on {port}")
-
-
+# Process handling, /proc readings, the floor and the scrape of the three-way comparison.
+from compare import cpu_seconds, floor_sequence, free_port, rss_mib, scrape, wait_listening
 
 
 def emulator_stats(port):
@@ -48,31 +35,6 @@ def emulator_stats(port):
     stats = json.loads(conn.getresponse().read())
     conn.close()
     return stats
-
-
-def floor_sequence(conn, page_size):
-    """The exporter's request sequence, made as plainly as possible."""
-    token = None
-    requests = 0
-    while True:
-        body = {"MaxResults": page_size}
-        if token:
-            body["NextToken"] = token
-        payload = json.dumps(body)
-        conn.request("POST", "/", payload, sigv4.signed_headers(
-            f"{conn.host}:{conn.port}", payload, "WorkspacesService.DescribeWorkspaceImages"))
-        answer = json.loads(conn.getresponse().read())
-        requests += 1
-        token = answer.get("NextToken")
-        if not token:
-            return requests
-
-
-def scrape(conn):
-    conn.request("GET", "/metrics", headers={"Accept-Encoding": "gzip"})
-    response = conn.getresponse()
-    body = response.read()
-    return response.status, len(body)
 
 
 def launch(bin_dir, count, latency_ms):
@@ -85,8 +47,8 @@ def launch(bin_dir, count, latency_ms):
                                  "--aws.region", "us-east-1", "--aws.endpoint-url", f"http://127.0.0.1:{emulator_port}", "--aws.account-id", "123456789012",
                                  "--no-collector.bundles", "--no-collector.workspaces",
                                  "--log.level", "warn"], env=env, stderr=subprocess.DEVNULL)
-    wait_port(emulator_port)
-    wait_port(exporter_port)
+    wait_listening(emulator, emulator_port, "emulator")
+    wait_listening(exporter, exporter_port, "exporter")
     return emulator, exporter, emulator_port, exporter_port
 
 
@@ -116,9 +78,9 @@ def run(bin_dir, count, latency_ms, scrapes, rss_scrapes):
         idle_rss = rss_mib(exporter.pid)
         floor_conn = http.client.HTTPConnection("127.0.0.1", emulator_port)
         scrape_conn = http.client.HTTPConnection("127.0.0.1", exporter_port)
-        status, _ = scrape(scrape_conn)  # warm-up: first connection, first credentials
+        status, _, _ = scrape(scrape_conn)  # warm-up: first connection, first credentials
         assert status == 200
-        floor_sequence(floor_conn, 25)
+        floor_sequence(floor_conn)
         floors, scrape_times = [], []
         before = emulator_stats(emulator_port)
         cpu_before = cpu_seconds(exporter.pid)
@@ -127,10 +89,10 @@ def run(bin_dir, count, latency_ms, scrapes, rss_scrapes):
         for _ in range(scrapes):
             # Side by side: a floor sequence, then a scrape, alternating.
             start = time.perf_counter()
-            requests = floor_sequence(floor_conn, 25)
+            requests = floor_sequence(floor_conn)
             floors.append(time.perf_counter() - start)
             start = time.perf_counter()
-            status, size = scrape(scrape_conn)
+            status, size, _ = scrape(scrape_conn)
             scrape_times.append(time.perf_counter() - start)
             assert status == 200
         cpu_used = cpu_seconds(exporter.pid) - cpu_before
