@@ -83,6 +83,57 @@ struct HTTPClientTests {
         await server.shutdown(gracePeriod: .milliseconds(100))
     }
 
+    /// A listener whose accept queue is full: the kernel drops further SYNs,
+    /// so a connect to it neither succeeds nor fails until the client gives up.
+    final class FullAcceptQueue {
+        let port: Int
+        private var descriptors: [Int32] = []
+
+        init() throws {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            descriptors.append(listener)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0, listen(listener, 0) == 0 else { throw POSIXError(.EADDRINUSE) }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+            }
+            port = Int(UInt16(bigEndian: address.sin_port))
+            // Connect until one connection is left waiting for its handshake.
+            for _ in 0..<16 {
+                let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                descriptors.append(client)
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                var waiting = pollfd(fd: client, events: Int16(POLLOUT), revents: 0)
+                if poll(&waiting, 1, 300) == 0 { return }
+            }
+            throw POSIXError(.EAGAIN)
+        }
+
+        deinit { descriptors.forEach { close($0) } }
+    }
+
+    @Test func theRequestsTimeoutBoundsAConnectThatGetsNoAnswer() async throws {
+        let target = try FullAcceptQueue()
+        let client = HTTPClient(configuration: .init(connectTimeout: .seconds(20)))
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(target.port)/", timeout: .milliseconds(300))) } throws: {
+            if case .timedOut = $0 as? HTTPClientError { return true } else { return false }
+        }
+        // Generous: the point is the 300 ms timeout, not the 20 s connect timeout.
+        #expect(start.duration(to: clock.now) < .seconds(5))
+        await client.shutdown()
+        withExtendedLifetime(target) {}
+    }
+
     @Test func aRequestCancelledBeforeItStartsIsNeverSent() async throws {
         let counting = Counting()
         let server = try RunningServer(configuration: .loopback(), handler: counting)
