@@ -44,6 +44,48 @@ struct CredentialProviderTests {
         #expect(await client.region() == "eu-central-1")
     }
 
+    /// As the SDKs: a token request answered 403, 404 or 405 means IMDSv1,
+    /// unless AWS_EC2_METADATA_V1_DISABLED; 400 is an error.
+    @Test(arguments: [403, 404, 405, 400])
+    func instanceMetadataV1WhenTheTokenIsRefused(tokenStatus: Int) async throws {
+        let (metadata, server) = try MetadataServer.start(imds: .v1Only(tokenStatus: tokenStatus))
+        defer { Task { await server.shutdown(gracePeriod: .milliseconds(100)) } }
+        let environment = ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"]
+        let client = InstanceMetadataClient(environment: Environment(environment), httpClient: httpClient)
+        if tokenStatus == 400 {
+            await #expect { try await InstanceMetadataCredentialProvider(client: client).resolve() } throws: {
+                "\($0)".contains("token request answered HTTP 400")
+            }
+            #expect(metadata.count("/latest/meta-data/iam/security-credentials/") == 0)
+            return
+        }
+        let credentials = try #require(try await InstanceMetadataCredentialProvider(client: client).resolve())
+        #expect(credentials.accessKeyId.hasPrefix("IMDSKEY"))
+        #expect(await client.region() == "eu-central-1")
+
+        let v2Only = InstanceMetadataClient(environment: Environment(environment.merging(["AWS_EC2_METADATA_V1_DISABLED": "true"]) { $1 }), httpClient: httpClient)
+        await #expect { try await InstanceMetadataCredentialProvider(client: v2Only).resolve() } throws: {
+            "\($0)".contains("token request answered HTTP \(tokenStatus), and IMDSv1 is disabled")
+        }
+        #expect(await v2Only.region() == nil)
+    }
+
+    /// A container behind a hop limit of 1 never gets the token's answer: after
+    /// the metadata timeout it goes on with IMDSv1, as the SDKs do.
+    @Test func instanceMetadataV1WhenTheTokenIsNotAnswered() async throws {
+        let (metadata, server) = try MetadataServer.start(imds: .tokenUnanswered)
+        defer { Task { await server.shutdown(gracePeriod: .milliseconds(100)) } }
+        let environment = ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "0.3"]
+        let client = InstanceMetadataClient(environment: Environment(environment), httpClient: httpClient)
+        let credentials = try #require(try await InstanceMetadataCredentialProvider(client: client).resolve())
+        #expect(credentials.accessKeyId.hasPrefix("IMDSKEY"))
+        #expect(metadata.count("/latest/api/token") == 1)
+        // IMDSv1 disabled: no answer to the token request reads as "not on EC2".
+        let v2Only = InstanceMetadataClient(environment: Environment(environment.merging(["AWS_EC2_METADATA_V1_DISABLED": "true"]) { $1 }), httpClient: httpClient)
+        #expect(try await InstanceMetadataCredentialProvider(client: v2Only).resolve() == nil)
+        #expect(metadata.count("/latest/meta-data/iam/security-credentials/") == 1)
+    }
+
     @Test func instanceMetadataDisabledOrAbsent() async throws {
         let disabled = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_DISABLED": "true"]), httpClient: httpClient)
         #expect(try await InstanceMetadataCredentialProvider(client: disabled).resolve() == nil)

@@ -7,21 +7,35 @@ import Synchronization
 /// ECS/EKS container credentials endpoint (a `GET` with an Authorization
 /// token). Credentials it hands out expire after `lifetime`.
 public final class MetadataServer: HTTPHandler {
+    /// How the instance metadata service treats the token request.
+    public enum IMDS: Sendable {
+        /// IMDSv2 required (HttpTokens=required): `GET`s without the token get 401.
+        case v2Required
+        /// IMDSv1 only: the token request gets this status (403, 404 or 405:
+        /// an old service, or a proxy in the way), `GET`s need no token.
+        case v1Only(tokenStatus: Int)
+        /// The token's answer never arrives (a container behind a hop limit of
+        /// 1); `GET`s without a token are answered (HttpTokens=optional).
+        case tokenUnanswered
+    }
+
     let role = "exporter-role"
     let imdsToken = "imds-session-token"
     let containerToken: String?
     let lifetime: Double
     let region: String
+    let imds: IMDS
     private let counters = Mutex<[String: Int]>([:])
 
-    init(lifetime: Double = 3600, containerToken: String? = "container-secret-token", region: String = "eu-central-1") {
+    init(lifetime: Double = 3600, containerToken: String? = "container-secret-token", region: String = "eu-central-1", imds: IMDS = .v2Required) {
         self.lifetime = lifetime
         self.containerToken = containerToken
         self.region = region
+        self.imds = imds
     }
 
-    public static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token") throws -> (MetadataServer, RunningServer) {
-        let handler = MetadataServer(lifetime: lifetime, containerToken: containerToken)
+    public static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token", imds: IMDS = .v2Required) throws -> (MetadataServer, RunningServer) {
+        let handler = MetadataServer(lifetime: lifetime, containerToken: containerToken, imds: imds)
         return (handler, try RunningServer(configuration: .loopback(), handler: handler))
     }
 
@@ -31,11 +45,23 @@ public final class MetadataServer: HTTPHandler {
         counters.withLock { $0[request.path, default: 0] += 1 }
         switch request.path {
         case "/latest/api/token":
+            switch imds {
+            case let .v1Only(status): return .text(status, "")
+            case .tokenUnanswered:
+                try? await Task.sleep(for: .seconds(30))
+                return .text(503, "")
+            case .v2Required: break
+            }
             guard request.method == "PUT" else { return .text(405, "") }
             guard request.header("X-aws-ec2-metadata-token-ttl-seconds") != nil else { return .text(400, "missing TTL") }
             return plain(imdsToken)
         case let path where path.hasPrefix("/latest/meta-data/"):
-            guard request.header("X-aws-ec2-metadata-token") == imdsToken else { return .text(401, "") }
+            let token = request.header("X-aws-ec2-metadata-token")
+            if case .v2Required = imds {
+                guard token == imdsToken else { return .text(401, "") }
+            } else {
+                guard token == nil else { return .text(401, "") }
+            }
             switch path {
             case "/latest/meta-data/iam/security-credentials/": return plain(role)
             case "/latest/meta-data/iam/security-credentials/\(role)": return json(credentialsJSON(prefix: "IMDS", withCode: true))

@@ -1,14 +1,20 @@
 public import HTTPClient
 import Support
 
-/// EC2 instance metadata over IMDSv2: a `PUT` for a session token, then `GET`s
-/// with it. Short timeouts: off EC2 the address does not answer at all.
+/// EC2 instance metadata: IMDSv2 (a `PUT` for a session token, then `GET`s
+/// with it), falling back to IMDSv1 (`GET`s without a token) as the SDKs do
+/// when the token request says 403, 404 or 405 or is not answered in time, the
+/// latter being what a container behind a hop limit of 1 sees.
+/// `AWS_EC2_METADATA_V1_DISABLED=true` forbids the fallback. Short timeouts:
+/// off EC2 the address does not answer at all.
 /// `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it; `AWS_EC2_METADATA_DISABLED=true`
 /// turns it off; `AWS_METADATA_SERVICE_TIMEOUT` (seconds, default 1) and
 /// `AWS_METADATA_SERVICE_NUM_ATTEMPTS` (default 1) tune it, as in botocore.
 public struct InstanceMetadataClient: Sendable {
     public let endpoint: String
     public let disabled: Bool
+    /// No IMDSv1 fallback (`AWS_EC2_METADATA_V1_DISABLED`).
+    public let v1Disabled: Bool
     let httpClient: HTTPClient
     let timeout: Duration
     let attempts: Int
@@ -18,48 +24,81 @@ public struct InstanceMetadataClient: Sendable {
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         self.endpoint = endpoint
         self.disabled = environment.flag("AWS_EC2_METADATA_DISABLED")
+        self.v1Disabled = environment.flag("AWS_EC2_METADATA_V1_DISABLED")
         self.httpClient = httpClient
         let seconds = environment["AWS_METADATA_SERVICE_TIMEOUT"].flatMap(Double.init).map { min(max(0.1, $0), 3600) } ?? 1
         self.timeout = .milliseconds(Int64(seconds * 1000))
         self.attempts = min(max(1, environment["AWS_METADATA_SERVICE_NUM_ATTEMPTS"].flatMap(Int.init) ?? 1), 10)
     }
 
-    /// Why a metadata call failed: unreachable (not on EC2) or an answer that is an error.
+    /// Why a metadata call failed: unreachable (not on EC2; `timedOut` when
+    /// nothing answered in time rather than a refused connection) or an answer
+    /// that is an error.
     enum Failure: Error {
-        case unreachable(String)
+        case unreachable(String, timedOut: Bool)
         case refused(String)
     }
 
-    func token() async throws(Failure) -> String {
-        let (status, body) = try await call("/latest/api/token", method: "PUT", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")])
-        let token = body.trimmingWhitespaceAndNewlines()
-        guard status == 200, !token.isEmpty else { throw .refused("token request answered HTTP \(status)") }
-        return token
+    /// An IMDSv2 session token, or nil to go on with IMDSv1.
+    func token() async throws(Failure) -> String? {
+        let status: Int, body: String
+        do throws(Failure) {
+            (status, body) = try await call("/latest/api/token", method: "PUT", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")])
+        } catch .unreachable(let reason, timedOut: true) {
+            return try v1Fallback(otherwise: .unreachable(reason, timedOut: true))
+        }
+        switch status {
+        case 200:
+            let token = body.trimmingWhitespaceAndNewlines()
+            guard !token.isEmpty else { throw .refused("token request answered an empty token") }
+            return token
+        case 403, 404, 405:
+            return try v1Fallback(otherwise: .refused("token request answered HTTP \(status), and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)"))
+        default:
+            throw .refused("token request answered HTTP \(status)")
+        }
     }
 
-    func get(_ path: String, token: String) async throws(Failure) -> String {
-        let (status, body) = try await call(path, method: "GET", headers: [("X-aws-ec2-metadata-token", token)])
-        guard status == 200 else { throw .refused("GET \(path) answered HTTP \(status)") }
+    /// nil (go on with IMDSv1), unless IMDSv1 is disabled: then `failure`.
+    private func v1Fallback(otherwise failure: Failure) throws(Failure) -> String? {
+        if v1Disabled { throw failure }
+        return nil
+    }
+
+    /// A `GET`, with the token when there is one (IMDSv1 without).
+    func get(_ path: String, token: String?) async throws(Failure) -> String {
+        let headers: [(name: String, value: String)] = token.map { [("X-aws-ec2-metadata-token", $0)] } ?? []
+        let (status, body) = try await call(path, method: "GET", headers: headers)
+        guard status == 200 else {
+            let version = token == nil ? " (IMDSv1, after the token request failed)" : ""
+            throw .refused("GET \(path) answered HTTP \(status)\(version)")
+        }
         return body
     }
 
     /// The instance's region, for region resolution; nil off EC2.
     public func region() async -> String? {
-        guard !disabled, let token = try? await token() else { return nil }
-        return try? await get("/latest/meta-data/placement/region", token: token).trimmingWhitespaceAndNewlines()
+        guard !disabled else { return nil }
+        do {
+            let token = try await token()
+            return try await get("/latest/meta-data/placement/region", token: token).trimmingWhitespaceAndNewlines()
+        } catch {
+            return nil
+        }
     }
 
     func call(_ path: String, method: String, headers: [(name: String, value: String)]) async throws(Failure) -> (Int, String) {
         let request = HTTPClientRequest(method: method, url: endpoint + path, headers: headers, timeout: timeout, maxResponseBytes: 64 << 10)
-        var lastError = ""
+        var lastError = "", timedOut = false
         for _ in 0..<attempts {
             do {
                 let response = try await httpClient.execute(request)
                 return (response.status, String(decoding: response.body, as: UTF8.self))
             } catch {
                 lastError = "\(error)"
+                if case .timedOut = error { timedOut = true } else { timedOut = false }
             }
         }
-        throw .unreachable(lastError)
+        throw .unreachable(lastError, timedOut: timedOut)
     }
 }

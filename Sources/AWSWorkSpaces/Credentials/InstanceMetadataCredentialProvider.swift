@@ -1,7 +1,8 @@
 import Support
 
-/// Credentials of the EC2 instance's role, from IMDSv2. Not being on EC2 (no
-/// answer) counts as "not configured"; an answer that is an error does not.
+/// Credentials of the EC2 instance's role, from IMDSv2 (or IMDSv1 when the token
+/// request fails as `InstanceMetadataClient` says). Not being on EC2 (no answer)
+/// counts as "not configured"; an answer that is an error does not.
 public struct InstanceMetadataCredentialProvider: CredentialProvider {
     let client: InstanceMetadataClient
 
