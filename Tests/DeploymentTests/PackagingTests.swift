@@ -117,4 +117,32 @@ struct PackagingTests {
         let result = try await script("deploy/kubernetes/validate.sh", [])
         #expect(result.status == 0, "\(result.output)")
     }
+
+    @Test func theECSTaskDefinitionValidates() async throws {
+        let result = try await script("deploy/ecs/validate.py", [])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    /// The task definition's command and environment, given to the real
+    /// binary (the image's entry point) against the emulator: they parse and
+    /// collect the region they name, and the log is JSON for CloudWatch.
+    @Test func theECSTaskDefinitionsCommandCollects() async throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("deploy/ecs/task-definition.json"))
+        let definition = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let container = try #require((definition["containerDefinitions"] as? [[String: Any]])?.first)
+        let command = try #require(container["command"] as? [String])
+        let environment = Dictionary(uniqueKeysWithValues: try #require(container["environment"] as? [[String: String]]).compactMap { entry in
+            entry["name"].flatMap { name in entry["value"].map { (name, $0) } }
+        })
+        let region = try #require(environment["AWS_REGION"])
+        let emulator = try await Emulator.start(images: 12)
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(command, environment: environment.merging(emulator.environment) { $1 })
+        defer { exporter.stop() }
+        let (response, metrics) = try await exporter.scrape()
+        #expect(response.status == 200)
+        #expect(metrics.value("aws_workspaces_up", ["region": region]) == 1, "\(exporter.log)")
+        let lines = exporter.log.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(!lines.isEmpty && lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] }, "\(exporter.log)")
+    }
 }
