@@ -87,10 +87,19 @@ struct HTTPClientTests {
     /// so a connect to it neither succeeds nor fails until the client gives up.
     final class FullAcceptQueue {
         let port: Int
-        private var descriptors: [Int32] = []
+        private let descriptors: [Int32]
 
         init() throws {
-            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var descriptors: [Int32] = []
+            struct SetupError: Error { let message: String }
+            func fail(_ what: String) -> any Error {
+                let error = SetupError(message: "\(what): \(String(cString: strerror(errno)))")
+                descriptors.forEach { close($0) }
+                return error
+            }
+            let streamCloexec = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            let listener = socket(AF_INET, streamCloexec, 0)
+            guard listener >= 0 else { throw fail("socket") }
             descriptors.append(listener)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -98,23 +107,28 @@ struct HTTPClientTests {
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard bound == 0, listen(listener, 0) == 0 else { throw POSIXError(.EADDRINUSE) }
+            guard bound == 0, listen(listener, 0) == 0 else { throw fail("bind or listen") }
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             _ = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
             }
-            port = Int(UInt16(bigEndian: address.sin_port))
             // Connect until one connection is left waiting for its handshake.
             for _ in 0..<16 {
-                let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                let client = socket(AF_INET, streamCloexec | Int32(SOCK_NONBLOCK.rawValue), 0)
+                guard client >= 0 else { throw fail("socket") }
                 descriptors.append(client)
                 _ = withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
                 var waiting = pollfd(fd: client, events: Int16(POLLOUT), revents: 0)
-                if poll(&waiting, 1, 300) == 0 { return }
+                if poll(&waiting, 1, 300) == 0 {
+                    self.port = Int(UInt16(bigEndian: address.sin_port))
+                    self.descriptors = descriptors
+                    return
+                }
             }
-            throw POSIXError(.EAGAIN)
+            errno = EAGAIN
+            throw fail("the accept queue never filled (16 connections queued)")
         }
 
         deinit { descriptors.forEach { close($0) } }

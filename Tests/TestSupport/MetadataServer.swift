@@ -48,7 +48,7 @@ public final class MetadataServer: HTTPHandler {
             switch imds {
             case let .v1Only(status): return .text(status, "")
             case .tokenUnanswered:
-                try? await Task.sleep(for: .seconds(30))
+                try? await Task.sleep(for: .seconds(5))
                 return .text(503, "")
             case .v2Required: break
             }

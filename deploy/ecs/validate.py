@@ -5,9 +5,10 @@
 
 1. task-definition.json is valid input of ECS RegisterTaskDefinition, checked
    with botocore's own parameter validator against the ECS service model that
-   ships with botocore (unknown keys, types, enumerations and required members
-   all fail), so that `aws ecs register-task-definition --cli-input-json
-   file://task-definition.json` accepts it.
+   ships with botocore (unknown keys, types and required members fail), so
+   that `aws ecs register-task-definition --cli-input-json
+   file://task-definition.json` accepts it; and, which that validator leaves
+   out, every string with an enumeration in the model is one of its values.
 2. Fargate: the task's cpu and memory are a combination Fargate offers, the
    container's memory fits in the task's, and stopTimeout is at most 120 s.
 3. It agrees with the image and the exporter: the image tag is VERSION, the
@@ -17,7 +18,7 @@
    and the region of the command, AWS_REGION and the log configuration agree.
 4. No credentials in the environment: the task role gives them.
 5. task-role-trust-policy.json lets ecs-tasks.amazonaws.com assume the role,
-   for the task role's own account only; the role's permissions are
+   for ECS tasks of the task role's own account in the task's region only; the role's permissions are
    deploy/kubernetes/iam-policy.json (the same for every platform).
 
 Prints what it checked; exits 1 with every problem found.
@@ -55,6 +56,8 @@ def main():
         problems.append("not valid RegisterTaskDefinition input:\n" + report.generate_report())
     else:
         print(f"ok: valid RegisterTaskDefinition input (botocore {botocore.__version__})")
+    for path, value, allowed in enumeration_errors(definition, operation.input_shape, "task definition"):
+        problems.append(f"{path}: {value!r} is not one of {sorted(allowed)}")
 
     containers = definition.get("containerDefinitions", [])
     if len(containers) != 1:
@@ -124,12 +127,34 @@ def main():
                and statement.get("Action") == "sts:AssumeRole" for statement in statements):
         problems.append("the trust policy does not let ecs-tasks.amazonaws.com assume the role")
     for statement in statements:
-        account = statement.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount")
+        condition = statement.get("Condition", {})
+        account = condition.get("StringEquals", {}).get("aws:SourceAccount")
         if role and account != role.group(1):
             problems.append(f"the trust policy's aws:SourceAccount {account} is not the task role's account {role.group(1)}")
+        source = condition.get("ArnLike", {}).get("aws:SourceArn", "")
+        expected = f"arn:aws:ecs:{log_region}:{role.group(1) if role else '?'}:*"
+        if source != expected:
+            problems.append(f"the trust policy's aws:SourceArn {source!r} is not {expected!r} (the task's region and account)")
     if not (ROOT / "deploy/kubernetes/iam-policy.json").is_file():
         problems.append("deploy/kubernetes/iam-policy.json (the task role's permissions) is missing")
     return finish(problems)
+
+
+def enumeration_errors(value, shape, path):
+    """(path, value, allowed) for every string whose shape has an enumeration it is not in."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name, member in value.items():
+            if name in shape.members:
+                yield from enumeration_errors(member, shape.members[name], f"{path}.{name}")
+    elif shape.type_name == "list" and isinstance(value, list):
+        for index, member in enumerate(value):
+            yield from enumeration_errors(member, shape.member, f"{path}[{index}]")
+    elif shape.type_name == "map" and isinstance(value, dict):
+        for key, member in value.items():
+            yield from enumeration_errors(key, shape.key, f"{path} key")
+            yield from enumeration_errors(member, shape.value, f"{path}[{key!r}]")
+    elif shape.type_name == "string" and isinstance(value, str) and shape.enum and value not in shape.enum:
+        yield path, value, shape.enum
 
 
 def finish(problems):

@@ -2,9 +2,9 @@ public import HTTPClient
 import Support
 
 /// EC2 instance metadata: IMDSv2 (a `PUT` for a session token, then `GET`s
-/// with it), falling back to IMDSv1 (`GET`s without a token) as the SDKs do
-/// when the token request says 403, 404 or 405 or is not answered in time, the
-/// latter being what a container behind a hop limit of 1 sees.
+/// with it), falling back to IMDSv1 (`GET`s without a token) as botocore does
+/// when the token request gets anything but a token or 400, or is not answered
+/// in time, the latter being what a container behind a hop limit of 1 sees.
 /// `AWS_EC2_METADATA_V1_DISABLED=true` forbids the fallback. Short timeouts:
 /// off EC2 the address does not answer at all.
 /// `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it; `AWS_EC2_METADATA_DISABLED=true`
@@ -43,19 +43,21 @@ public struct InstanceMetadataClient: Sendable {
     func token() async throws(Failure) -> String? {
         let status: Int, body: String
         do throws(Failure) {
-            (status, body) = try await call("/latest/api/token", method: "PUT", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")])
+            // A token that does not come in time will not come on a retry
+            // either (its answer is dropped on the way): go on at once.
+            (status, body) = try await call("/latest/api/token", method: "PUT", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")], retryTimeouts: false)
         } catch .unreachable(let reason, timedOut: true) {
             return try v1Fallback(otherwise: .unreachable(reason, timedOut: true))
         }
+        let token = body.trimmingWhitespaceAndNewlines()
         switch status {
-        case 200:
-            let token = body.trimmingWhitespaceAndNewlines()
-            guard !token.isEmpty else { throw .refused("token request answered an empty token") }
+        case 200 where !token.isEmpty:
             return token
-        case 403, 404, 405:
-            return try v1Fallback(otherwise: .refused("token request answered HTTP \(status), and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)"))
+        case 400:
+            throw .refused("token request answered HTTP 400")
         default:
-            throw .refused("token request answered HTTP \(status)")
+            let answer = status == 200 ? "an empty token" : "HTTP \(status)"
+            return try v1Fallback(otherwise: .refused("token request answered \(answer), and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)"))
         }
     }
 
@@ -87,7 +89,7 @@ public struct InstanceMetadataClient: Sendable {
         }
     }
 
-    func call(_ path: String, method: String, headers: [(name: String, value: String)]) async throws(Failure) -> (Int, String) {
+    func call(_ path: String, method: String, headers: [(name: String, value: String)], retryTimeouts: Bool = true) async throws(Failure) -> (Int, String) {
         let request = HTTPClientRequest(method: method, url: endpoint + path, headers: headers, timeout: timeout, maxResponseBytes: 64 << 10)
         var lastError = "", timedOut = false
         for _ in 0..<attempts {
@@ -97,6 +99,7 @@ public struct InstanceMetadataClient: Sendable {
             } catch {
                 lastError = "\(error)"
                 if case .timedOut = error { timedOut = true } else { timedOut = false }
+                if timedOut, !retryTimeouts { break }
             }
         }
         throw .unreachable(lastError, timedOut: timedOut)
