@@ -2,6 +2,7 @@
 #define CMICROHTTPD_SHIM_H
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 
 /* MHD_get_connection_info is variadic, which Swift does not import. */
 
@@ -106,5 +108,59 @@ static inline int cmhd_check_priorities(const char *priorities) {
     int result = gnutls_priority_init(&cache, priorities, NULL);
     if (result == 0) gnutls_priority_deinit(cache);
     return result;
+}
+/* A certificate chain and key for MHD_OPTION_HTTPS_CERT_CALLBACK, so that the
+   server can change them while it runs (renewed certificates). */
+#define CMHD_MAX_CHAIN 16
+struct cmhd_credential {
+    gnutls_pcert_st chain[CMHD_MAX_CHAIN];
+    unsigned int count;
+    gnutls_privkey_t key;
+};
+
+static inline void cmhd_credential_free(struct cmhd_credential *credential) {
+    if (credential == NULL) return;
+    for (unsigned int index = 0; index < credential->count; index++) gnutls_pcert_deinit(&credential->chain[index]);
+    if (credential->key != NULL) gnutls_privkey_deinit(credential->key);
+    free(credential);
+}
+
+/* Loads PEM `cert` (chain, server certificate first) and `key`, checked to
+   match: 0 and *out, or a negative GnuTLS error code for gnutls_strerror. */
+static inline int cmhd_credential_load(const char *cert, const char *key, struct cmhd_credential **out) {
+    *out = NULL;
+    int result = cmhd_check_key_pair(cert, key);
+    if (result < 0) return result;
+    struct cmhd_credential *credential = calloc(1, sizeof *credential);
+    if (credential == NULL) return GNUTLS_E_MEMORY_ERROR;
+    gnutls_datum_t certDatum = { (unsigned char *)cert, (unsigned int)__builtin_strlen(cert) };
+    gnutls_datum_t keyDatum = { (unsigned char *)key, (unsigned int)__builtin_strlen(key) };
+    unsigned int count = CMHD_MAX_CHAIN;
+    result = gnutls_pcert_list_import_x509_raw(credential->chain, &count, &certDatum, GNUTLS_X509_FMT_PEM, 0);
+    if (result < 0) { free(credential); return result; }
+    credential->count = count;
+    if ((result = gnutls_privkey_init(&credential->key)) < 0
+        || (result = gnutls_privkey_import_x509_raw(credential->key, &keyDatum, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+        cmhd_credential_free(credential);
+        return result;
+    }
+    *out = credential;
+    return 0;
+}
+
+/* The chain as GnuTLS's certificate callback hands it over. */
+static inline gnutls_pcert_st *cmhd_credential_chain(struct cmhd_credential *credential) {
+    return credential->chain;
+}
+
+/* The listen socket of the daemon serving a TLS session (MHD sets the
+   session's pointer to the connection), or -1. */
+static inline int cmhd_session_listen_fd(gnutls_session_t session) {
+    struct MHD_Connection *connection = (struct MHD_Connection *)gnutls_session_get_ptr(session);
+    if (connection == NULL) return -1;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_DAEMON);
+    if (info == NULL || info->daemon == NULL) return -1;
+    const union MHD_DaemonInfo *daemon = MHD_get_daemon_info(info->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    return daemon == NULL ? -1 : daemon->listen_fd;
 }
 #endif

@@ -112,6 +112,8 @@ public final class HTTPServer: Sendable {
     let mhdLogger: LoggerContext
     /// Cleared at stop, ending the sweeper thread.
     let sweeper = SweeperFlag()
+    /// The TLS certificate and key, when they came from files.
+    let certificates: CertificateReloader?
 
     struct Shared {
         var contexts: [ObjectIdentifier: RequestContext] = [:]
@@ -159,6 +161,23 @@ public final class HTTPServer: Sendable {
         }
         ports = sockets.map(\.port)
         listenDescriptors = Mutex(sockets.map(\.descriptor))
+        if let files = configuration.web.tls?.files {
+            let logger = configuration.logger
+            do {
+                certificates = try CertificateReloader(certificateFile: files.certificate, keyFile: files.key) { message, failed in
+                    if failed { logger.error("\(message)") } else { logger.info("\(message)") }
+                }
+            } catch {
+                for socket in sockets { close(socket.descriptor) }
+                mhdLogger.pointer.deallocate()
+                throw .daemon(listener: configuration.listeners.first?.description ?? "", reasons: [error.description])
+            }
+        } else {
+            certificates = nil
+        }
+        if let certificates {
+            for socket in sockets { CertificateReloader.register(certificates, listenDescriptor: socket.descriptor) }
+        }
         mhdLogger.pointer.initialize(to: cmhd_logger(sink: mhdLogSink, context: Unmanaged.passUnretained(self).toOpaque()))
 
         for (socket, listener) in zip(sockets, configuration.listeners) {
@@ -208,7 +227,14 @@ public final class HTTPServer: Sendable {
         defer { strings.forEach { free($0) } }
         if let tls = configuration.web.tls {
             flags |= MHD_USE_TLS.rawValue
-            var texts: [(MHD_OPTION, String)] = [(.HTTPS_MEM_CERT, tls.certificate), (.HTTPS_MEM_KEY, tls.key), (.HTTPS_PRIORITIES, tls.priorities)]
+            var texts: [(MHD_OPTION, String)] = [(.HTTPS_PRIORITIES, tls.priorities)]
+            if certificates != nil {
+                // Asked for at each handshake, so that renewed files are served.
+                let callback = unsafeBitCast(certificateCallback, to: UnsafeRawPointer.self)
+                options += [MHD_OPTION.HTTPS_CERT_CALLBACK.rawValue, OpaquePointer(callback)]
+            } else {
+                texts += [(.HTTPS_MEM_CERT, tls.certificate), (.HTTPS_MEM_KEY, tls.key)]
+            }
             // With CAs to trust, MHD asks clients for a certificate.
             if tls.clientAuth != .noClientCert, let clientCA = tls.clientCA { texts.append((.HTTPS_MEM_TRUST, clientCA)) }
             for (option, text) in texts {
@@ -311,7 +337,11 @@ public final class HTTPServer: Sendable {
             defer { current = [] }
             return current
         }
-        for descriptor in descriptors { close(descriptor) }
+        for descriptor in descriptors {
+            // Before the number can be reused by another socket.
+            if certificates != nil { CertificateReloader.unregister(listenDescriptor: descriptor) }
+            close(descriptor)
+        }
     }
 
     // MARK: Called from MHD's threads through the C callbacks.

@@ -154,3 +154,21 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer, extra
     }
     return MHD_queue_response(connection, UInt32(response.status), created)
 }
+
+/// GnuTLS asks, through MHD, for the certificate chain and key at each TLS
+/// handshake: those of the daemon's ``CertificateReloader``. (GnuTLS's
+/// `gnutls_certificate_retrieve_function2`, spelled out: Swift imports that
+/// typedef as a plain function type.)
+typealias CertificateCallback = @convention(c) (
+    OpaquePointer?, UnsafePointer<gnutls_datum_t>?, Int32, UnsafePointer<gnutls_pk_algorithm_t>?, Int32,
+    UnsafeMutablePointer<UnsafeMutablePointer<gnutls_pcert_st>?>?, UnsafeMutablePointer<UInt32>?, UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32
+let certificateCallback: CertificateCallback = { session, _, _, _, _, chain, length, key in
+    guard let session, let chain, let length, let key,
+          let reloader = CertificateReloader.serving(listenDescriptor: cmhd_session_listen_fd(session)),
+          let credential = reloader.credential() else { return -1 }
+    chain.pointee = cmhd_credential_chain(credential)
+    length.pointee = credential.pointee.count
+    key.pointee = credential.pointee.key
+    return 0
+}

@@ -42,11 +42,15 @@ public struct TLSConfiguration: Sendable {
     public let clientAuth: ClientAuth
     public let minVersion: Version
     public let maxVersion: Version
+    /// The files `certificate` and `key` were read from: when given, the
+    /// server reads them again when they change (``CertificateReloader``).
+    public let files: (certificate: String, key: String)?
 
     public init(certificate: String, key: String, clientCA: String? = nil, clientAuth: ClientAuth = .noClientCert,
-                minVersion: Version = .tls12, maxVersion: Version = .tls13) {
+                minVersion: Version = .tls12, maxVersion: Version = .tls13, files: (certificate: String, key: String)? = nil) {
         self.certificate = certificate
         self.key = key
+        self.files = files
         self.clientCA = clientCA
         self.clientAuth = clientAuth
         self.minVersion = minVersion

@@ -79,11 +79,16 @@ public struct WebConfiguration: Sendable {
         }
 
         func readFile(_ node: YAMLNode, _ what: String) throws(WebConfigurationError) -> String {
+            try readFileAndPath(node, what).text
+        }
+
+        /// The file's text, and its path (relative to the config file's folder).
+        func readFileAndPath(_ node: YAMLNode, _ what: String) throws(WebConfigurationError) -> (text: String, path: String) {
             let name = try string(node, what)
             guard !name.isEmpty else { throw fail(node, "\(what) is empty") }
             let path = name.hasPrefix("/") ? name : Self.directory(of: file) + name
             do {
-                return try FileContents.text(path, maxBytes: 1 << 20)
+                return (try FileContents.text(path, maxBytes: 1 << 20), path)
             } catch {
                 throw fail(node, "\(what) \(path) cannot be read: \(error.reason)")
             }
@@ -123,14 +128,14 @@ public struct WebConfiguration: Sendable {
         /// `at` is the `tls_server_config` key, where problems of the whole section are reported.
         func tls(_ node: YAMLNode, at section: YAMLNode) throws(WebConfigurationError) -> TLSConfiguration? {
             if node.isNull { return nil }
-            var certificate: String?, key: String?, clientCA: String?
+            var certificate: (text: String, path: String)?, key: (text: String, path: String)?, clientCA: String?
             var clientAuth = TLSConfiguration.ClientAuth.noClientCert
             var clientAuthNode: YAMLNode?
             var minVersion = TLSConfiguration.Version.tls12, maxVersion = TLSConfiguration.Version.tls13
             for (name, keyNode, value) in try mapping(node, "tls_server_config") {
                 switch name {
-                case "cert_file": certificate = try readFile(value, "cert_file")
-                case "key_file": key = try readFile(value, "key_file")
+                case "cert_file": certificate = try readFileAndPath(value, "cert_file")
+                case "key_file": key = try readFileAndPath(value, "key_file")
                 case "client_ca_file": clientCA = try readFile(value, "client_ca_file")
                 case "client_auth_type":
                     let text = try string(value, "client_auth_type")
@@ -160,8 +165,8 @@ public struct WebConfiguration: Sendable {
             }
             guard minVersion <= maxVersion else { throw fail(section, "min_version \(minVersion.rawValue) is above max_version \(maxVersion.rawValue)") }
             let configuration = TLSConfiguration(
-                certificate: certificate, key: key, clientCA: clientCA, clientAuth: clientAuth,
-                minVersion: minVersion, maxVersion: maxVersion)
+                certificate: certificate.text, key: key.text, clientCA: clientCA, clientAuth: clientAuth,
+                minVersion: minVersion, maxVersion: maxVersion, files: (certificate.path, key.path))
             if let problem = configuration.problem() { throw fail(section, problem) }
             return configuration
         }

@@ -2,7 +2,8 @@
 """Writes the TLS material the web-config tests need into a directory.
 
 Made with the `cryptography` package (installed with moto), independently of
-the exporter: a CA, server and client certificates it signed, expired ones,
+the exporter: a CA, server and client certificates it signed (and a renewed server
+certificate with its own key), expired ones,
 a client certificate from a CA the server does not trust, and a server
 certificate for another host name (for the HTTP client's name check).
 
@@ -78,6 +79,7 @@ write_cert("other-ca.pem", other_cert)
 for name, issuer, server, before, after in [
     ("server", (ca_key, ca_cert), True, now - day, now + 30 * day),
     ("server-expired", (ca_key, ca_cert), True, now - 60 * day, now - 30 * day),
+    ("server-renewed", (ca_key, ca_cert), True, now - day, now + 90 * day),
     ("client", (ca_key, ca_cert), False, now - day, now + 30 * day),
     ("client-expired", (ca_key, ca_cert), False, now - 60 * day, now - 30 * day),
     ("client-untrusted", (other_key, other_cert), False, now - day, now + 30 * day),

@@ -66,6 +66,63 @@ struct WebConfigTests {
         #expect(exporter.process.isRunning)
     }
 
+    /// SHA-256 of the certificate the server presents, or of a PEM file, by Python's ssl module.
+    func fingerprint(port: Int? = nil, file: String? = nil) async throws -> String {
+        let script = """
+        import hashlib, ssl, sys
+        pem = ssl.get_server_certificate(("127.0.0.1", int(sys.argv[1]))) if sys.argv[1] != "-" else open(sys.argv[2]).read()
+        print(hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest())
+        """
+        let (status, output) = try await runCommand(PackagePaths.which("python3") ?? "/usr/bin/python3",
+                                                    ["-c", script, port.map(String.init) ?? "-", file ?? ""])
+        guard status == 0 else { throw ChildProcess.Failure("fingerprint: \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// As exporter-toolkit: renewed cert_file and key_file are served without a restart; a
+    /// pair that does not load (the certificate changed, its key not yet) keeps the last good one.
+    @Test func aRenewedCertificateIsServedWithoutARestart() async throws {
+        let directory = certificates.directory
+        // New files moved into place, as cert-manager and certbot do.
+        func install(_ name: String, _ extensions: [String] = ["pem", "key"]) throws {
+            for ext in extensions {
+                let staged = directory.appendingPathComponent("tls.\(ext).new")
+                try? FileManager.default.removeItem(at: staged)
+                try FileManager.default.copyItem(atPath: certificates.path("\(name).\(ext)"), toPath: staged.path)
+                guard rename(staged.path, directory.appendingPathComponent("tls.\(ext)").path) == 0 else { throw POSIXError(.EIO) }
+            }
+        }
+        try install("server")
+        let (emulator, exporter) = try await start("tls_server_config:\n  cert_file: tls.pem\n  key_file: tls.key\n")
+        defer { exporter.stop(); emulator.stop() }
+        let url = "https://127.0.0.1:\(exporter.port)/metrics"
+        let original = try await fingerprint(file: certificates.path("server.pem"))
+        let renewed = try await fingerprint(file: certificates.path("server-renewed.pem"))
+        #expect(try await fingerprint(port: exporter.port) == original)
+
+        try install("server-renewed")
+        try await Task.sleep(for: .milliseconds(1200))  // the files are looked at once a second
+        #expect(try await fingerprint(port: exporter.port) == renewed)
+        #expect(try await curl(["--cacert", certificates.path("ca.pem"), url]).status == 200)
+        #expect(exporter.log.contains("serving the TLS certificate read again"), "\(exporter.log)")
+
+        // The certificate changes, its key does not come: the renewed pair stays, said once.
+        try install("server", ["pem"])
+        try await Task.sleep(for: .milliseconds(1200))
+        for _ in 0..<3 {
+            #expect(try await fingerprint(port: exporter.port) == renewed)
+            try await Task.sleep(for: .milliseconds(600))
+        }
+        #expect(try await curl(["--cacert", certificates.path("ca.pem"), url]).status == 200)
+        let complaints = exporter.log.components(separatedBy: "do not load; the previous ones stay in service").count - 1
+        #expect(complaints == 1, "\(exporter.log)")
+
+        // The key follows: the pair loads again.
+        try install("server", ["key"])
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(try await fingerprint(port: exporter.port) == original)
+    }
+
     @Test func minVersionIsEnforced() async throws {
         let (emulator, exporter) = try await start("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  min_version: TLS13\n")
         defer { exporter.stop(); emulator.stop() }

@@ -1,3 +1,5 @@
+public import Support
+
 /// A set of AWS credentials. Its description never shows the secret or token.
 public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible {
     public let accessKeyId: String

@@ -1,4 +1,4 @@
-import Support
+public import Support
 
 /// The merged view of the shared files for the selected profile, read fresh
 /// on each call. Long-term keys read from them carry a ``FileStamp``, and the

@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// What files looked like when credentials were read from them: their
-/// inode, size and modification time. Credentials from the shared files are
-/// read again when it changes, so rotated keys are picked up without a restart.
+/// What files looked like when something was read from them: their inode,
+/// size and modification time. Compared later, it says whether to read them
+/// again: the AWS shared files (rotated keys) and the web config's
+/// certificate and key (renewed certificates), without a restart.
 public struct FileStamp: Sendable, Hashable {
     struct Entry: Sendable, Hashable {
         let path: String
