@@ -136,6 +136,8 @@ static inline int cmhd_credential_load(const char *cert, const char *key, struct
     gnutls_datum_t certDatum = { (unsigned char *)cert, (unsigned int)__builtin_strlen(cert) };
     gnutls_datum_t keyDatum = { (unsigned char *)key, (unsigned int)__builtin_strlen(key) };
     unsigned int count = CMHD_MAX_CHAIN;
+    /* In the file's order: the check above, like MHD's own loading, has
+       already required the server certificate (the key's) first. */
     result = gnutls_pcert_list_import_x509_raw(credential->chain, &count, &certDatum, GNUTLS_X509_FMT_PEM, 0);
     if (result < 0) { free(credential); return result; }
     credential->count = count;
@@ -153,14 +155,13 @@ static inline gnutls_pcert_st *cmhd_credential_chain(struct cmhd_credential *cre
     return credential->chain;
 }
 
-/* The listen socket of the daemon serving a TLS session (MHD sets the
-   session's pointer to the connection), or -1. */
-static inline int cmhd_session_listen_fd(gnutls_session_t session) {
+/* The socket context (set when MHD notified the connection's start) of the
+   connection a TLS session belongs to: MHD sets the session's pointer to the
+   connection before the handshake. NULL when there is none. */
+static inline void *cmhd_session_socket_context(gnutls_session_t session) {
     struct MHD_Connection *connection = (struct MHD_Connection *)gnutls_session_get_ptr(session);
-    if (connection == NULL) return -1;
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_DAEMON);
-    if (info == NULL || info->daemon == NULL) return -1;
-    const union MHD_DaemonInfo *daemon = MHD_get_daemon_info(info->daemon, MHD_DAEMON_INFO_LISTEN_FD);
-    return daemon == NULL ? -1 : daemon->listen_fd;
+    if (connection == NULL) return NULL;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
 }
 #endif

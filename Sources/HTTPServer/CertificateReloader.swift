@@ -20,8 +20,10 @@ final class CertificateReloader: Sendable {
     private struct State {
         /// The `cmhd_credential` in service, as a bit pattern.
         var current: UInt
-        /// Every pair loaded: a handshake may still be using an older one,
-        /// so all of them live as long as the server (one per renewal).
+        /// The PEM texts it was made from: files touched or rewritten the same are not loaded again.
+        var texts: [String]
+        /// Every pair loaded: GnuTLS never frees them and a session may still
+        /// use an older one, so all live as long as the server (one per renewal).
         var loaded: [UInt]
         var stamp: FileStamp
         var checked: ContinuousClock.Instant
@@ -33,8 +35,9 @@ final class CertificateReloader: Sendable {
         self.keyFile = keyFile
         self.report = report
         let stamp = FileStamp.of([certificateFile, keyFile])
-        let first = try Self.load(certificateFile: certificateFile, keyFile: keyFile).get()
-        state = Mutex(State(current: first, loaded: [first], stamp: stamp, checked: .now))
+        let texts = try Self.read(certificateFile: certificateFile, keyFile: keyFile).get()
+        let first = try Self.load(texts, certificateFile: certificateFile, keyFile: keyFile).get()
+        state = Mutex(State(current: first, texts: texts, loaded: [first], stamp: stamp, checked: .now))
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -50,9 +53,17 @@ final class CertificateReloader: Sendable {
             let stamp = FileStamp.of([certificateFile, keyFile])
             guard stamp != state.stamp else { return (state.current, nil) }
             state.stamp = stamp
-            switch Self.load(certificateFile: certificateFile, keyFile: keyFile) {
+            let texts: [String]
+            switch Self.read(certificateFile: certificateFile, keyFile: keyFile) {
+            case let .success(read): texts = read
+            case let .failure(failure):
+                return (state.current, ("the changed TLS certificate and key do not load; the previous ones stay in service: \(failure.description)", true))
+            }
+            guard texts != state.texts else { return (state.current, nil) }
+            switch Self.load(texts, certificateFile: certificateFile, keyFile: keyFile) {
             case let .success(loaded):
                 state.current = loaded
+                state.texts = texts
                 state.loaded.append(loaded)
                 return (loaded, ("serving the TLS certificate read again from \(certificateFile)", false))
             case let .failure(failure):
@@ -63,16 +74,17 @@ final class CertificateReloader: Sendable {
         return UnsafeMutablePointer(bitPattern: current)
     }
 
-    private static func load(certificateFile: String, keyFile: String) -> Result<UInt, Failure> {
-        let certificate: String, key: String
+    private static func read(certificateFile: String, keyFile: String) -> Result<[String], Failure> {
         do {
-            certificate = try FileContents.text(certificateFile, maxBytes: 1 << 20)
-            key = try FileContents.text(keyFile, maxBytes: 1 << 20)
+            return .success([try FileContents.text(certificateFile, maxBytes: 1 << 20), try FileContents.text(keyFile, maxBytes: 1 << 20)])
         } catch {
             return .failure(Failure(description: "cannot read: \(error.reason)"))
         }
+    }
+
+    private static func load(_ texts: [String], certificateFile: String, keyFile: String) -> Result<UInt, Failure> {
         var credential: UnsafeMutablePointer<cmhd_credential>?
-        let result = cmhd_credential_load(certificate, key, &credential)
+        let result = cmhd_credential_load(texts[0], texts[1], &credential)
         guard result == 0, let credential else {
             return .failure(Failure(description: "\(certificateFile) and \(keyFile) do not load as a PEM certificate and its key: \(String(cString: gnutls_strerror(result)))"))
         }
@@ -83,23 +95,5 @@ final class CertificateReloader: Sendable {
         for credential in state.withLock({ $0.loaded }) {
             cmhd_credential_free(UnsafeMutablePointer(bitPattern: credential))
         }
-    }
-
-    // MARK: Which reloader a handshake belongs to
-
-    /// By listen socket: registered before the daemon starts, so that no
-    /// handshake finds none, and removed before the socket closes.
-    private static let registry = Mutex<[Int32: CertificateReloader]>([:])
-
-    static func register(_ reloader: CertificateReloader, listenDescriptor: Int32) {
-        registry.withLock { $0[listenDescriptor] = reloader }
-    }
-
-    static func unregister(listenDescriptor: Int32) {
-        registry.withLock { $0[listenDescriptor] = nil }
-    }
-
-    static func serving(listenDescriptor: Int32) -> CertificateReloader? {
-        registry.withLock { $0[listenDescriptor] }
     }
 }

@@ -175,9 +175,6 @@ public final class HTTPServer: Sendable {
         } else {
             certificates = nil
         }
-        if let certificates {
-            for socket in sockets { CertificateReloader.register(certificates, listenDescriptor: socket.descriptor) }
-        }
         mhdLogger.pointer.initialize(to: cmhd_logger(sink: mhdLogSink, context: Unmanaged.passUnretained(self).toOpaque()))
 
         for (socket, listener) in zip(sockets, configuration.listeners) {
@@ -337,11 +334,7 @@ public final class HTTPServer: Sendable {
             defer { current = [] }
             return current
         }
-        for descriptor in descriptors {
-            // Before the number can be reused by another socket.
-            if certificates != nil { CertificateReloader.unregister(listenDescriptor: descriptor) }
-            close(descriptor)
-        }
+        for descriptor in descriptors { close(descriptor) }
     }
 
     // MARK: Called from MHD's threads through the C callbacks.

@@ -83,12 +83,14 @@ let requestCompletedCallback: MHD_RequestCompletedCallback = { cls, connection, 
 }
 
 /// Tracks connections from accept to close, for ``ConnectionTable``.
-let connectionNotifyCallback: MHD_NotifyConnectionCallback = { cls, connection, _, event in
+let connectionNotifyCallback: MHD_NotifyConnectionCallback = { cls, connection, socketContext, event in
     guard let cls, let connection else { return }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
     let key = UInt(bitPattern: connection)
     switch event {
     case .CONNECTION_NOTIFY_STARTED:
+        // Before any TLS handshake: how the certificate callback finds its server.
+        socketContext?.pointee = cls
         server.connections.opened(key, descriptor: cmhd_connection_fd(connection), address: clientAddress(connection))
     case .CONNECTION_NOTIFY_CLOSED:
         server.connections.closed(key)
@@ -164,9 +166,8 @@ typealias CertificateCallback = @convention(c) (
     UnsafeMutablePointer<UnsafeMutablePointer<gnutls_pcert_st>?>?, UnsafeMutablePointer<UInt32>?, UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32
 let certificateCallback: CertificateCallback = { session, _, _, _, _, chain, length, key in
-    guard let session, let chain, let length, let key,
-          let reloader = CertificateReloader.serving(listenDescriptor: cmhd_session_listen_fd(session)),
-          let credential = reloader.credential() else { return -1 }
+    guard let session, let chain, let length, let key, let context = cmhd_session_socket_context(session),
+          let credential = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().certificates?.credential() else { return -1 }
     chain.pointee = cmhd_credential_chain(credential)
     length.pointee = credential.pointee.count
     key.pointee = credential.pointee.key

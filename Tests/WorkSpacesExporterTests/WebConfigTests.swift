@@ -121,6 +121,14 @@ struct WebConfigTests {
         try install("server", ["key"])
         try await Task.sleep(for: .milliseconds(1200))
         #expect(try await fingerprint(port: exporter.port) == original)
+
+        // Files rewritten the same are not loaded again (each load is kept for the server's life).
+        func reloads() -> Int { exporter.log.components(separatedBy: "serving the TLS certificate read again").count - 1 }
+        let before = reloads()
+        try install("server")
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(try await fingerprint(port: exporter.port) == original)
+        #expect(reloads() == before, "\(exporter.log)")
     }
 
     @Test func minVersionIsEnforced() async throws {
