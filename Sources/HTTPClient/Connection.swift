@@ -18,8 +18,6 @@ final class Connection: @unchecked Sendable {
     private var verifiedName: UnsafeMutablePointer<CChar>?
     /// When it went back to the pool.
     var idleSince = ContinuousClock.now
-    /// Requests it has carried.
-    var uses = 0
 
     private init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -84,7 +82,7 @@ final class Connection: @unchecked Sendable {
     /// The TLS handshake, verifying the certificate against `host`.
     func startTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
         var created: gnutls_session_t?
-        let literal = IPLiteral.isLiteral(host)
+        let literal = IPAddress(host) != nil
         guard let name = strdup(host) else { throw .transport("TLS set-up failed: out of memory") }
         verifiedName = name
         let result = cgnutls_client_session(&created, credentials, name, literal ? 1 : 0, descriptor)

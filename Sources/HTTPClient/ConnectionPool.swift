@@ -16,8 +16,8 @@ final class ConnectionPool: Sendable {
 
     private struct State {
         var idle: [Key: [Connection]] = [:]
-        var count = 0
         var closed = false
+        var count: Int { idle.values.reduce(0) { $0 + $1.count } }
     }
 
     private let state = Mutex(State())
@@ -35,7 +35,7 @@ final class ConnectionPool: Sendable {
         var stale: [Connection] = []
         let found: Connection? = state.withLock { state in
             while let connection = state.idle[key]?.popLast() {
-                state.count -= 1
+                if state.idle[key]?.isEmpty == true { state.idle[key] = nil }
                 if connection.idleSince.duration(to: now) < maxIdleTime { return connection }
                 stale.append(connection)
             }
@@ -51,8 +51,8 @@ final class ConnectionPool: Sendable {
     /// On the way it drops every expired connection, and when the pool is
     /// still full the longest idle one.
     func checkIn(_ connection: Connection, for key: Key) {
-        connection.idleSince = .now
         let now = ContinuousClock.now
+        connection.idleSince = now
         let evicted = state.withLock { state -> [Connection] in
             guard !state.closed, maxIdle > 0 else { return [connection] }
             // Expired ones go first, whatever they lead to: a server that was
@@ -64,7 +64,6 @@ final class ConnectionPool: Sendable {
                 }
                 guard !expired.isEmpty else { continue }
                 dropped += expired
-                state.count -= expired.count
                 state.idle[candidateKey] = kept.isEmpty ? nil : kept
             }
             if state.count >= maxIdle {
@@ -78,11 +77,9 @@ final class ConnectionPool: Sendable {
                 if let oldest, let removed = state.idle[oldest.key]?.remove(at: oldest.index) {
                     dropped.append(removed)
                     if state.idle[oldest.key]?.isEmpty == true { state.idle[oldest.key] = nil }
-                    state.count -= 1
                 }
             }
             state.idle[key, default: []].append(connection)
-            state.count += 1
             return dropped
         }
         // Closed here, outside the lock.
@@ -93,7 +90,6 @@ final class ConnectionPool: Sendable {
     func close() {
         let dropped = state.withLock { state -> [Key: [Connection]] in
             state.closed = true
-            state.count = 0
             defer { state.idle = [:] }
             return state.idle
         }

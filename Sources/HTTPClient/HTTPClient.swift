@@ -67,7 +67,9 @@ public final class HTTPClient: Sendable {
         guard let url = URLParts(request.url) else {
             throw .transport("not an absolute http:// or https:// URL: \(request.url.bounded(maxBytes: 100))")
         }
-        let head = try RequestHead(request, url: url, proxy: url.secure ? nil : configuration.proxies.proxy(for: url), userAgent: configuration.userAgent)
+        // Decided once: plain HTTP through a proxy also changes the request line.
+        let proxy = configuration.proxies.proxy(for: url)
+        let head = try RequestHead(request, url: url, proxy: url.secure ? nil : proxy, userAgent: configuration.userAgent)
         let exchange = try Exchange()
         let id = ObjectIdentifier(exchange)
         let registered = state.withLock { state -> Bool in
@@ -83,7 +85,7 @@ public final class HTTPClient: Sendable {
                 // Cancelled before it started: nothing is sent.
                 guard !exchange.isFinished else { return }
                 let submitted = workers.submit { [self] in
-                    exchange.finish(perform(request, url: url, head: head, exchange: exchange))
+                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, exchange: exchange))
                 }
                 if !submitted {
                     exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
@@ -114,10 +116,9 @@ public final class HTTPClient: Sendable {
 
     // MARK: On a worker thread
 
-    private func perform(_ request: HTTPClientRequest, url: URLParts, head: RequestHead, exchange: Exchange) -> Exchange.Outcome {
+    private func perform(_ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead, exchange: Exchange) -> Exchange.Outcome {
         let cancel = exchange.cancelDescriptor
         let deadline = ContinuousClock.now.advanced(by: request.timeout)
-        let proxy = configuration.proxies.proxy(for: url)
         let key = ConnectionPool.Key(secure: url.secure, host: url.host, port: url.port, proxy: proxy)
         var message = head.bytes
         message += request.body
@@ -189,7 +190,7 @@ public final class HTTPClient: Sendable {
 
     /// `CONNECT host:port` through an HTTP proxy.
     private func tunnel(_ connection: Connection, to url: URLParts, through proxy: ProxySettings.Proxy, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
-        let authority = url.host.contains(":") ? "[\(url.host)]:\(url.port)" : "\(url.host):\(url.port)"
+        let authority = url.authority
         var text = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: \(configuration.userAgent)\r\n"
         if let authorization = proxy.authorization { text += "Proxy-Authorization: \(authorization)\r\n" }
         text += "\r\n"

@@ -75,19 +75,20 @@ public struct ProxySettings: Sendable, Hashable {
             pattern = pattern[..<colon] // name:port or v4:port
         }
         if let slash = pattern.firstIndex(of: "/") {
-            guard let bits = Int(pattern[pattern.index(after: slash)...]) else { return false }
-            return IPLiteral.contains(network: String(pattern[..<slash]), prefixLength: bits, address: host)
+            guard let bits = Int(pattern[pattern.index(after: slash)...]), let network = IPAddress(String(pattern[..<slash])),
+                  let address = IPAddress(host) else { return false }
+            return address.isIn(network: network, prefixLength: bits)
         }
         if pattern.hasPrefix("*.") { pattern = pattern.dropFirst(2) } else if pattern.hasPrefix(".") { pattern = pattern.dropFirst() }
         guard !pattern.isEmpty else { return false }
-        if IPLiteral.isLiteral(String(pattern)) { return IPLiteral.same(String(pattern), host) }
+        if let literal = IPAddress(String(pattern)) { return literal == IPAddress(host) }
         return host == pattern || host.hasSuffix("." + pattern)
     }
 
     static func isLocal(_ host: String) -> Bool {
         // fd00:ec2::254 and ::23: instance metadata and the EKS Pod Identity agent over IPv6.
-        host == "localhost" || host.hasPrefix("127.") && IPLiteral.isLiteral(host) || host == "::1"
-            || host.hasPrefix("169.254.") && IPLiteral.isLiteral(host) || host.hasPrefix("fe80:")
+        host == "localhost" || host.hasPrefix("127.") && IPAddress(host) != nil || host == "::1"
+            || host.hasPrefix("169.254.") && IPAddress(host) != nil || host.hasPrefix("fe80:")
             || host == "fd00:ec2::254" || host == "fd00:ec2::23"
     }
 
@@ -121,18 +122,9 @@ enum PercentDecoding {
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            guard let high = iterator.next()?.hexDigitValue, let low = iterator.next()?.hexDigitValue else { return nil }
             bytes.append(high << 4 | low)
         }
         return bytes
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x41...0x46: return byte - 0x37
-        case 0x61...0x66: return byte - 0x57
-        default: return nil
-        }
     }
 }

@@ -20,7 +20,7 @@ struct RequestHead: Sendable {
             guard !name.isEmpty, name.utf8.allSatisfy(ResponseReader.isTokenByte) else {
                 throw .transport("invalid header name \(name.bounded(maxBytes: 60).debugDescription)")
             }
-            guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+            guard !value.containsLineBreakOrNul else {
                 throw .transport("invalid value for header \(name)")
             }
             switch name.lowercased() {

@@ -105,10 +105,6 @@ struct ResponseReader {
         return (status, Int(bytes[7] - 0x30))
     }
 
-    static func isHexDigit(_ byte: UInt8) -> Bool {
-        (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
-    }
-
     static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
@@ -177,7 +173,7 @@ struct ResponseReader {
                 throw .transport("the answer ended inside a chunked body")
             }
             // chunk-size = 1*HEXDIG, then nothing or a chunk extension.
-            let digits = line.prefix(while: Self.isHexDigit)
+            let digits = line.prefix { $0.hexDigitValue != nil }
             let rest = line[digits.endIndex...].drop(while: { $0 == 0x20 || $0 == 0x09 })
             guard !digits.isEmpty, digits.count <= 15, rest.isEmpty || rest.first == UInt8(ascii: ";"),
                   let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {

@@ -9,9 +9,13 @@ struct URLParts: Sendable, Hashable {
 
     /// `Host` header value: the port only when not the scheme's default.
     var hostHeader: String {
-        let bracketed = host.contains(":") ? "[\(host)]" : host
-        return port == (secure ? 443 : 80) ? bracketed : "\(bracketed):\(port)"
+        port == (secure ? 443 : 80) ? bracketedHost : authority
     }
+
+    /// `host:port`, as a `CONNECT` request names its target.
+    var authority: String { "\(bracketedHost):\(port)" }
+
+    private var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
 
     init?(_ text: String) {
         let lowered = text.lowercased()

@@ -2,18 +2,18 @@ import CMicroHTTPD
 import Support
 import Synchronization
 
-/// The server's certificate and key, read again from `cert_file` and
-/// `key_file` when the files change, as exporter-toolkit does: a renewed
-/// certificate (cert-manager, certbot) is served without a restart.
+/// The server's certificate and key, given to libmicrohttpd at each TLS
+/// handshake (`MHD_OPTION_HTTPS_CERT_CALLBACK`). When they came from
+/// `cert_file` and `key_file`, the files are read again when they change, as
+/// exporter-toolkit does: a renewed certificate (cert-manager, certbot) is
+/// served without a restart.
 ///
-/// libmicrohttpd asks for the pair at each TLS handshake
-/// (`MHD_OPTION_HTTPS_CERT_CALLBACK`). The files are looked at no more than
-/// once a second; a pair that does not load (half written, certificate and
-/// key not matching yet) leaves the previous one in service, with one log
-/// line per change of the files.
+/// The files are looked at no more than once a second; a pair that does not
+/// load (half written, certificate and key not matching yet) leaves the
+/// previous one in service, with one log line per change of the files.
 final class CertificateReloader: Sendable {
-    let certificateFile: String
-    let keyFile: String
+    /// Nil for a pair given in memory: it never changes.
+    let files: (certificate: String, key: String)?
     private let report: @Sendable (_ message: String, _ failed: Bool) -> Void
     private let state: Mutex<State>
 
@@ -29,14 +29,14 @@ final class CertificateReloader: Sendable {
         var checked: ContinuousClock.Instant
     }
 
-    /// Loads the pair now; throws why it does not load.
-    init(certificateFile: String, keyFile: String, report: @escaping @Sendable (_ message: String, _ failed: Bool) -> Void) throws(Failure) {
-        self.certificateFile = certificateFile
-        self.keyFile = keyFile
+    /// Loads the pair now (from the files when `tls` names them, read again
+    /// after the stamp so that no change is missed); throws why it does not load.
+    init(_ tls: TLSConfiguration, report: @escaping @Sendable (_ message: String, _ failed: Bool) -> Void) throws(Failure) {
+        files = tls.files
         self.report = report
-        let stamp = FileStamp.of([certificateFile, keyFile])
-        let texts = try Self.read(certificateFile: certificateFile, keyFile: keyFile).get()
-        let first = try Self.load(texts, certificateFile: certificateFile, keyFile: keyFile).get()
+        let stamp = FileStamp.of(files.map { [$0.certificate, $0.key] } ?? [])
+        let texts = try files.map { files throws(Failure) in try Self.read(files).get() } ?? [tls.certificate, tls.key]
+        let first = try Self.load(texts).get()
         state = Mutex(State(current: first, texts: texts, loaded: [first], stamp: stamp, checked: .now))
     }
 
@@ -48,45 +48,45 @@ final class CertificateReloader: Sendable {
     func credential() -> UnsafeMutablePointer<cmhd_credential>? {
         let (current, message): (UInt, (String, Bool)?) = state.withLock { state in
             let now = ContinuousClock.now
-            guard now - state.checked >= .seconds(1) else { return (state.current, nil) }
+            guard let files, now - state.checked >= .seconds(1) else { return (state.current, nil) }
             state.checked = now
-            let stamp = FileStamp.of([certificateFile, keyFile])
+            let stamp = FileStamp.of([files.certificate, files.key])
             guard stamp != state.stamp else { return (state.current, nil) }
             state.stamp = stamp
             let texts: [String]
-            switch Self.read(certificateFile: certificateFile, keyFile: keyFile) {
+            switch Self.read(files) {
             case let .success(read): texts = read
             case let .failure(failure):
-                return (state.current, ("the changed TLS certificate and key do not load; the previous ones stay in service: \(failure.description)", true))
+                return (state.current, ("the changed TLS certificate and key \(files.certificate) and \(files.key) do not load; the previous ones stay in service: \(failure.description)", true))
             }
             guard texts != state.texts else { return (state.current, nil) }
-            switch Self.load(texts, certificateFile: certificateFile, keyFile: keyFile) {
+            switch Self.load(texts) {
             case let .success(loaded):
                 state.current = loaded
                 state.texts = texts
                 state.loaded.append(loaded)
-                return (loaded, ("serving the TLS certificate read again from \(certificateFile)", false))
+                return (loaded, ("serving the TLS certificate read again from \(files.certificate)", false))
             case let .failure(failure):
-                return (state.current, ("the changed TLS certificate and key do not load; the previous ones stay in service: \(failure.description)", true))
+                return (state.current, ("the changed TLS certificate and key \(files.certificate) and \(files.key) do not load; the previous ones stay in service: \(failure.description)", true))
             }
         }
         if let message { report(message.0, message.1) }
         return UnsafeMutablePointer(bitPattern: current)
     }
 
-    private static func read(certificateFile: String, keyFile: String) -> Result<[String], Failure> {
+    private static func read(_ files: (certificate: String, key: String)) -> Result<[String], Failure> {
         do {
-            return .success([try FileContents.text(certificateFile, maxBytes: 1 << 20), try FileContents.text(keyFile, maxBytes: 1 << 20)])
+            return .success([try FileContents.text(files.certificate, maxBytes: 1 << 20), try FileContents.text(files.key, maxBytes: 1 << 20)])
         } catch {
             return .failure(Failure(description: "cannot read: \(error.reason)"))
         }
     }
 
-    private static func load(_ texts: [String], certificateFile: String, keyFile: String) -> Result<UInt, Failure> {
+    private static func load(_ texts: [String]) -> Result<UInt, Failure> {
         var credential: UnsafeMutablePointer<cmhd_credential>?
         let result = cmhd_credential_load(texts[0], texts[1], &credential)
         guard result == 0, let credential else {
-            return .failure(Failure(description: "\(certificateFile) and \(keyFile) do not load as a PEM certificate and its key: \(String(cString: gnutls_strerror(result)))"))
+            return .failure(Failure(description: "not a PEM certificate and its key: \(String(cString: gnutls_strerror(result)))"))
         }
         return .success(UInt(bitPattern: credential))
     }

@@ -112,7 +112,7 @@ public final class HTTPServer: Sendable {
     let mhdLogger: LoggerContext
     /// Cleared at stop, ending the sweeper thread.
     let sweeper = SweeperFlag()
-    /// The TLS certificate and key, when they came from files.
+    /// The TLS certificate and key, with TLS.
     let certificates: CertificateReloader?
 
     struct Shared {
@@ -161,10 +161,10 @@ public final class HTTPServer: Sendable {
         }
         ports = sockets.map(\.port)
         listenDescriptors = Mutex(sockets.map(\.descriptor))
-        if let files = configuration.web.tls?.files {
+        if let tls = configuration.web.tls {
             let logger = configuration.logger
             do {
-                certificates = try CertificateReloader(certificateFile: files.certificate, keyFile: files.key) { message, failed in
+                certificates = try CertificateReloader(tls) { message, failed in
                     if failed { logger.error("\(message)") } else { logger.info("\(message)") }
                 }
             } catch {
@@ -225,13 +225,9 @@ public final class HTTPServer: Sendable {
         if let tls = configuration.web.tls {
             flags |= MHD_USE_TLS.rawValue
             var texts: [(MHD_OPTION, String)] = [(.HTTPS_PRIORITIES, tls.priorities)]
-            if certificates != nil {
-                // Asked for at each handshake, so that renewed files are served.
-                let callback = unsafeBitCast(certificateCallback, to: UnsafeRawPointer.self)
-                options += [MHD_OPTION.HTTPS_CERT_CALLBACK.rawValue, OpaquePointer(callback)]
-            } else {
-                texts += [(.HTTPS_MEM_CERT, tls.certificate), (.HTTPS_MEM_KEY, tls.key)]
-            }
+            // The pair is asked for at each handshake, so that renewed files are served.
+            let callback = unsafeBitCast(certificateCallback, to: UnsafeRawPointer.self)
+            options += [MHD_OPTION.HTTPS_CERT_CALLBACK.rawValue, OpaquePointer(callback)]
             // With CAs to trust, MHD asks clients for a certificate.
             if tls.clientAuth != .noClientCert, let clientCA = tls.clientCA { texts.append((.HTTPS_MEM_TRUST, clientCA)) }
             for (option, text) in texts {

@@ -106,14 +106,7 @@ typealias UnescapeCallback = @convention(c) (UnsafeMutableRawPointer?, OpaquePoi
 /// be served as `/metrics`.
 let unescapeCallback: UnescapeCallback = { _, _, text in
     guard let text else { return 0 }
-    func hex(_ byte: CChar) -> UInt8? {
-        switch UInt8(bitPattern: byte) {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt8(bitPattern: byte) - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt8(bitPattern: byte) - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt8(bitPattern: byte) - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
+    func hex(_ byte: CChar) -> UInt8? { UInt8(bitPattern: byte).hexDigitValue }
     var read = 0, write = 0
     while text[read] != 0 {
         if text[read] == CChar(UInt8(ascii: "%")), text[read + 1] != 0, text[read + 2] != 0,

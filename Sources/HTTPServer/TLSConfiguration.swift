@@ -42,8 +42,9 @@ public struct TLSConfiguration: Sendable {
     public let clientAuth: ClientAuth
     public let minVersion: Version
     public let maxVersion: Version
-    /// The files `certificate` and `key` were read from: when given, the
-    /// server reads them again when they change (``CertificateReloader``).
+    /// The files `certificate` and `key` were read from (the web config's):
+    /// the server reads them again when they change (``CertificateReloader``).
+    /// Nil for a pair given in memory.
     public let files: (certificate: String, key: String)?
 
     public init(certificate: String, key: String, clientCA: String? = nil, clientAuth: ClientAuth = .noClientCert,

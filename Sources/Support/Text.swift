@@ -53,3 +53,16 @@ extension StringProtocol {
         utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
     }
 }
+
+extension UInt8 {
+    /// The value of an ASCII hex digit (`0`-`9`, `a`-`f`, `A`-`F`), or nil:
+    /// chunk sizes, `%XX` escapes in URLs and proxy credentials.
+    public var hexDigitValue: UInt8? {
+        switch self {
+        case 0x30...0x39: return self - 0x30
+        case 0x41...0x46: return self - 0x37
+        case 0x61...0x66: return self - 0x57
+        default: return nil
+        }
+    }
+}

@@ -110,35 +110,10 @@ public struct ContainerCredentialProvider: CredentialProvider {
     }
 }
 
-/// An IPv4 or IPv6 address literal, normalised.
-struct IPAddress {
-    let bytes: [UInt8]
-
-    init?(_ text: String) {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            bytes = withUnsafeBytes(of: v4) { Array($0) }
-            return
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            bytes = withUnsafeBytes(of: v6) { Array($0) }
-            return
-        }
-        return nil
-    }
-
-    var text: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        let family = bytes.count == 4 ? AF_INET : AF_INET6
-        _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
-        return String(nulTerminated: buffer)
-    }
-
+extension IPAddress {
+    /// Loopback, or an ECS or EKS agent address.
     var isAllowedForContainerCredentials: Bool {
-        if bytes.count == 4, bytes[0] == 127 { return true }
-        if bytes == [UInt8](repeating: 0, count: 15) + [1] { return true } // ::1
-        return ContainerCredentialProvider.agentAddresses.contains(text)
+        isLoopback || ContainerCredentialProvider.agentAddresses.contains(text)
     }
 
     /// Every address `host` resolves to (blocking: call off the cooperative pool).
