@@ -63,6 +63,9 @@ struct ExporterCommand: AsyncParsableCommand {
     @Flag(name: .customLong("config.check"), help: "Check --config.file and exit: 0 when valid, 1 with the problems otherwise.")
     var configCheck = false
 
+    @Flag(name: .customLong("aws.check-credentials"), help: "Find credentials and the region as a scrape would, print which source answered (botocore's names), the access key id's last four characters and the region, and exit: 0 when both are found, 1 otherwise. Never prints a secret.")
+    var checkCredentials = false
+
     @Option(name: .customLong("aws.region"), help: "AWS region to collect; repeat for several (collected concurrently). Default: AWS_REGION, then AWS_DEFAULT_REGION.")
     var regions: [String] = []
 
@@ -176,6 +179,7 @@ struct ExporterCommand: AsyncParsableCommand {
         }
         if let accountId, !AccountID.isValid(accountId) { throw ValidationError("--aws.account-id must be 12 digits") }
         if configCheck, configFile == nil { throw ValidationError("--config.check needs --config.file") }
+        if configCheck, checkCredentials { throw ValidationError("--config.check and --aws.check-credentials are separate checks: give one") }
         if configFile != nil, !targetFlagsGiven.isEmpty {
             throw ValidationError("--config.file describes the targets; remove \(targetFlagsGiven.joined(separator: ", ")) or the file")
         }
@@ -198,6 +202,19 @@ struct ExporterCommand: AsyncParsableCommand {
                 print("\(error)")
                 throw ExitCode.failure
             }
+        }
+
+        if checkCredentials {
+            signal(SIGPIPE, SIG_IGN)
+            let environment = AWSWorkSpaces.Environment.process
+            let (retryPolicy, http) = try awsClient(environment: environment, logger: logger)
+            let check = CredentialCheck(
+                regions: regions, roleArn: roleArn, externalId: externalId, roleSessionName: roleSessionName, useFIPS: useFIPS,
+                environment: environment, http: http, retryPolicy: retryPolicy, processTimeout: collectorTimeout.duration, logger: logger)
+            let passed = await check.run()
+            await http.shutdown()
+            if !passed { throw ExitCode.failure }
+            return
         }
 
         // Before anything can deliver them: SIGPIPE from a closed socket must
@@ -229,24 +246,7 @@ struct ExporterCommand: AsyncParsableCommand {
             web = try WebConfiguration.load(path: webConfigFile)
             for warning in web.warnings { logger.warning("web config", metadata: ["file": "\(webConfigFile)", "warning": "\(warning)"]) }
         }
-        let attempts: Int
-        if let maxAttempts {
-            attempts = maxAttempts
-        } else if let text = environment["AWS_MAX_ATTEMPTS"] {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw StartupError("AWS_MAX_ATTEMPTS \"\(text)\" is not a whole number from 1 to 100")
-            }
-            attempts = value
-        } else {
-            attempts = 3
-        }
-        let retryPolicy = RetryPolicy(maxAttempts: attempts)
-        let proxies = ProxySettings { environment[$0] }
-        for name in proxies.unusable {
-            // The value itself may hold a password: only the name is logged.
-            logger.warning("ignoring a proxy setting this client cannot use (only http:// proxies, [user:password@]host[:port]); requests go direct", metadata: ["variable": "\(name)"])
-        }
-        let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: environment["AWS_CA_BUNDLE"], proxies: proxies))
+        let (retryPolicy, http) = try awsClient(environment: environment, logger: logger)
 
         let collectors = enabledCollectors
         let targets: [Target]
@@ -308,6 +308,28 @@ struct ExporterCommand: AsyncParsableCommand {
             logger: Logger(label: "lifecycle")))
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// The retry policy and HTTP client every AWS call uses, from the flags and the environment.
+    func awsClient(environment: AWSWorkSpaces.Environment, logger: Logger) throws -> (RetryPolicy, HTTPClient) {
+        let attempts: Int
+        if let maxAttempts {
+            attempts = maxAttempts
+        } else if let text = environment["AWS_MAX_ATTEMPTS"] {
+            guard let value = Int(text), (1...100).contains(value) else {
+                throw StartupError("AWS_MAX_ATTEMPTS \"\(text)\" is not a whole number from 1 to 100")
+            }
+            attempts = value
+        } else {
+            attempts = 3
+        }
+        let proxies = ProxySettings { environment[$0] }
+        for name in proxies.unusable {
+            // The value itself may hold a password: only the name is logged.
+            logger.warning("ignoring a proxy setting this client cannot use (only http:// proxies, [user:password@]host[:port]); requests go direct", metadata: ["variable": "\(name)"])
+        }
+        let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: environment["AWS_CA_BUNDLE"], proxies: proxies))
+        return (RetryPolicy(maxAttempts: attempts), http)
     }
 
     static func describe(_ listener: HTTPServer.Listener, port: Int) -> String {

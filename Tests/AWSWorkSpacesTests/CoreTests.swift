@@ -70,7 +70,29 @@ import Testing
         #expect(skew.correct(errorCode: "InvalidSignatureException", dateHeader: "Sun, 29 Nov 2026 04:00:00 GMT"))
         #expect(skew.signingTime == local + 3600)
         #expect(!skew.correct(errorCode: "RequestTimeTooSkewed", dateHeader: "Sun, 29 Nov 2026 04:00:10 GMT"), "the same offset again changes nothing")
-        #expect(ClockSkew.parseHTTPDate("Thu, 01 Jan 1970 00:00:00 GMT") == 0)
+        // A Date from a broken or hostile endpoint moves signing time by a day at most (issue 20: this crashed).
+        #expect(skew.correct(errorCode: "InvalidSignatureException", dateHeader: "Fri, 31 Dec 9999 23:59:59 GMT"))
+        #expect(skew.currentOffset == ClockSkew.maxOffset)
+        #expect(!skew.correct(errorCode: "InvalidSignatureException", dateHeader: "Sun, 06 Nov 999999999999 08:49:37 GMT"))
+    }
+
+    @Test(arguments: [
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0), ("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 253_402_300_799), ("Tue, 29 Feb 2028 12:00:00 GMT", 1_835_438_400),
+    ])
+    func parsesIMFFixdates(text: String, expected: Double) {
+        #expect(HTTPDate.parse(text) == expected)
+    }
+
+    /// Out of range, overlong, other forms: never a date, never a trap.
+    @Test(arguments: [
+        "Sun, 06 Nov 999999999999 08:49:37 GMT", "Sun, 06 Nov -994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Sun, 31 Nov 1994 08:49:37 GMT", "Sun, 29 Feb 2027 08:49:37 GMT",
+        "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 06 Nov 1994 08:49:61 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
+        "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT ", "", "Sun, +6 Nov 1994 08:49:37 GMT",
+    ])
+    func refusesWhatIsNotAnIMFFixdate(text: String) {
+        #expect(HTTPDate.parse(text) == nil)
     }
 
     @Test func digestsMatchKnownVectors() {

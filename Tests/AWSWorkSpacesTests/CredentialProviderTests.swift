@@ -25,7 +25,10 @@ struct CredentialProviderTests {
 
     @Test func environment() async throws {
         let provider = EnvironmentCredentialProvider(environment: Environment(["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "S", "AWS_SESSION_TOKEN": "T"]))
-        #expect(try await provider.resolve() == AWSCredentials(accessKeyId: "AKID", secretAccessKey: "S", sessionToken: "T"))
+        #expect(try await provider.resolve() == AWSCredentials(accessKeyId: "AKID", secretAccessKey: "S", sessionToken: "T", method: "env"))
+        // botocore's older AWS_SECURITY_TOKEN is read first, as botocore does.
+        let older = EnvironmentCredentialProvider(environment: Environment(["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "S", "AWS_SECURITY_TOKEN": "OLD", "AWS_SESSION_TOKEN": "T"]))
+        #expect(try await older.resolve()?.sessionToken == "OLD")
         #expect(try await EnvironmentCredentialProvider(environment: Environment([:])).resolve() == nil)
         await #expect(throws: AWSClientError.self) {
             try await EnvironmentCredentialProvider(environment: Environment(["AWS_ACCESS_KEY_ID": "AKID"])).resolve()
@@ -247,10 +250,17 @@ struct CredentialProviderTests {
         #expect(try await provider("hop2").resolve()?.accessKeyId.hasPrefix("ASIA") == true)
         #expect(try await provider("from-env", extra: ["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s"]).resolve()?.accessKeyId.hasPrefix("ASIA") == true)
         await #expect { try await provider("loop-a").resolve() } throws: { "\($0)".contains("source_profile loop") }
-        await #expect { try await provider("nope").resolve() } throws: { "\($0)".contains("no such profile") }
         #expect(SharedConfiguration(environment: Environment(["AWS_CONFIG_FILE": configFile])).region() == "eu-west-1")
-        // Without AWS_PROFILE and without a default in the credentials file, the default profile has only a region.
-        await #expect { try await provider("default").resolve() } throws: { "\($0)".contains("no aws_access_key_id") }
+        // A profile with only a region gives no credentials: the chain goes on (container, instance metadata).
+        #expect(try await provider("default").resolve() == nil)
+        // A profile that AWS_PROFILE names must exist, even when the environment holds keys (botocore's ProfileNotFound).
+        let chain = DefaultCredentialChain.make(
+            environment: Environment([
+                "AWS_SHARED_CREDENTIALS_FILE": credentialsFile, "AWS_CONFIG_FILE": configFile, "AWS_PROFILE": "nope",
+                "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_DISABLED": "true",
+            ]),
+            httpClient: httpClient, sts: try sts(moto))
+        await #expect { try await chain.resolve() } throws: { "\($0)".contains("the profile named by AWS_PROFILE is in neither") }
     }
 
     @Test func credentialProcess() async throws {

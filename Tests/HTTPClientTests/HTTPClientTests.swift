@@ -212,9 +212,7 @@ struct HTTPClientTests {
     }
 
     func rawServer(_ mode: String) async throws -> (ChildProcess, Int) {
-        let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/raw_http_server.py").path
-        let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
-        return try await ChildProcess.startServer { port in try ChildProcess(python, [script, "--port", String(port), "--mode", mode]) }
+        try await RawHTTPServer.start(mode)
     }
 
     @Test func aRequestOnAConnectionClosedUnansweredIsRetriedOnlyWhenRepeatable() async throws {

@@ -195,6 +195,42 @@ struct AWSAccessTests {
         #expect(metadata.count("/latest/api/token") >= 2)
     }
 
+    /// Issue 23: the most common EC2 set-up, a `~/.aws/config` with only a
+    /// region and the credentials from the instance role. The profile gives
+    /// the region and no credentials, and the chain goes on to instance
+    /// metadata, as botocore's does; with AWS_PROFILE naming it too.
+    @Test(arguments: [nil, "default", "regional"])
+    func aProfileWithOnlyARegionDoesNotEndTheChain(profile: String?) async throws {
+        let emulator = try await Emulator.start(images: 5, extra: ["--accept-unknown-keys"])
+        defer { emulator.stop() }
+        let (metadata, server) = try MetadataServer.start()
+        defer { Task { await server.shutdown() } }
+        let home = try PackagePaths.temporaryDirectory("ec2-home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
+        try "[default]\nregion = eu-west-1\n\n[profile regional]\nregion = eu-west-1\n"
+            .write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        var environment = [
+            "HOME": home.path, "AWS_CONFIG_FILE": "", "AWS_SHARED_CREDENTIALS_FILE": "", "AWS_EC2_METADATA_DISABLED": "",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10",
+        ]
+        if let profile { environment["AWS_PROFILE"] = profile }
+        let ec2 = try await Exporter.start(["--aws.endpoint-url", emulator.url, "--aws.account-id", Exporter.defaultAccount], environment: environment)
+        defer { ec2.stop() }
+        // The region came from the profile (the metadata fake says eu-central-1), the credentials from the instance role.
+        #expect(try await ec2.scrape().1.value("aws_workspaces_up", ["region": "eu-west-1"]) == 1, "\(ec2.log)")
+        #expect(metadata.count("/latest/meta-data/iam/security-credentials/exporter-role") >= 1)
+        #expect(!ec2.log.contains("CredentialsError"), "\(ec2.log)")
+
+        // The check says the same, in botocore's words.
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        env.merge(environment.filter { !$0.value.isEmpty }) { $1 }
+        let check = try ChildProcess(PackagePaths.binary("workspaces_exporter").path, ["--aws.check-credentials"], environment: env)
+        #expect(await check.waitForExit(timeout: .seconds(30)) == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("credentials method=iam-role access_key_id=****************"), "\(check.stdout)")
+        #expect(check.stdout.contains("region name=eu-west-1"), "\(check.stdout)")
+        #expect(!check.stdout.contains("IMDSSECRET") && !check.stdout.contains("IMDSTOKEN"))
+    }
+
     @Test func noRegionAnywhereStopsStartUpWithTheSources() async throws {
         let exporter = try ChildProcess(
             PackagePaths.binary("workspaces_exporter").path, ["--web.listen-address", "127.0.0.1:\(FreePort.next())"],

@@ -200,6 +200,26 @@ struct FailureDetailTests {
         #expect(exporter.log.contains("offset_seconds=3600") || exporter.log.contains("offset_seconds=3599"))
     }
 
+    /// Issue 20: an error answer with a skew code and a `Date` whose year has
+    /// twelve digits made the date arithmetic overflow, and the process died
+    /// (SIGILL) on the first scrape. Now it is not a date: up 0, and alive.
+    @Test func aDateHeaderFarOutOfRangeIsNotADate() async throws {
+        let (server, port) = try await RawHTTPServer.start("skewed-date")
+        defer { server.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", "http://127.0.0.1:\(port)", "--no-collector.bundles"],
+            environment: ["AWS_ACCESS_KEY_ID": "AKIDSKEW", "AWS_SECRET_ACCESS_KEY": "secret"])
+        defer { exporter.stop() }
+        for _ in 0..<2 {
+            let (response, metrics) = try await exporter.scrape()
+            #expect(response.status == 200)
+            #expect(metrics.value("aws_workspaces_up") == 0, "\(exporter.log)")
+        }
+        #expect(exporter.process.isRunning, "\(exporter.log)")
+        #expect(exporter.log.contains("InvalidSignatureException"))
+        #expect(!exporter.log.contains("corrected the clock offset"), "an unreadable Date teaches nothing")
+    }
+
     @Test func anInvalidMaxAttemptsIsRefusedAtStartUp() async throws {
         let exporter = try ChildProcess(
             PackagePaths.binary("workspaces_exporter").path, ["--web.listen-address", "127.0.0.1:\(FreePort.next())", "--aws.region", "us-east-1"],

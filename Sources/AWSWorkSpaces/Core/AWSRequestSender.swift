@@ -84,6 +84,7 @@ public struct AWSRequestSender: Sendable {
                 if learned {
                     logger.warning("corrected the clock offset from AWS's Date header after a skewed signature", metadata: [
                         "operation": "\(operation)", "region": "\(region)", "code": "\(code)", "offset_seconds": "\(Int(self.clock.currentOffset))",
+                        "clamped": "\(abs(self.clock.currentOffset) >= ClockSkew.maxOffset)",
                     ])
                 }
                 if learned || abs(self.clock.currentOffset - offsetUsed) > ClockSkew.threshold {

@@ -17,6 +17,9 @@ public final class ClockSkew: Sendable {
     ]
     /// Smaller differences are network delay, not skew.
     public static let threshold: Double = 60
+    /// The largest offset ever applied: a `Date` from a hostile or broken
+    /// endpoint moves signing time by a day at most.
+    public static let maxOffset: Double = 86_400
 
     private let offset = Mutex<Double>(0)
     let now: @Sendable () -> Double
@@ -34,29 +37,16 @@ public final class ClockSkew: Sendable {
 
     public var currentOffset: Double { offset.withLock { $0 } }
 
-    /// Learns the offset from a refused request's `Date` header. True when
-    /// the offset changed, so a retry has a chance to succeed.
+    /// Learns the offset from a refused request's `Date` header, clamped to
+    /// ±``maxOffset``. True when the offset changed, so a retry has a chance to succeed.
     public func correct(errorCode: String, dateHeader: String?) -> Bool {
-        guard Self.errorCodes.contains(errorCode), let dateHeader, let server = Self.parseHTTPDate(dateHeader) else { return false }
+        guard Self.errorCodes.contains(errorCode), let dateHeader, let server = HTTPDate.parse(dateHeader) else { return false }
         let local = now()
-        let skew = server - local
+        let skew = min(max(server - local, -Self.maxOffset), Self.maxOffset)
         return offset.withLock { current in
             guard abs(skew - current) > Self.threshold else { return false }
             current = skew
             return true
         }
-    }
-
-    /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form RFC 9110
-    /// requires of `Date`, in Unix seconds.
-    static func parseHTTPDate(_ text: String) -> Double? {
-        let parts = text.split(separator: " ")
-        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]),
-              let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2])) else { return nil }
-        let clock = parts[4].split(separator: ":")
-        guard clock.count == 3, let hour = Int(clock[0]), let minute = Int(clock[1]), let second = Int(clock[2]),
-              (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
-        let days = ISO8601.daysSinceEpoch(year: year, month: month + 1, day: day)
-        return Double(days * 86_400 + hour * 3600 + minute * 60 + second)
     }
 }

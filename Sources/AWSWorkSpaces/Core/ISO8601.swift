@@ -21,13 +21,13 @@ enum ISO8601 {
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+              expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2) else { return nil }
         var fraction = 0.0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             var scale = 0.1
             let start = index
+            // Digits past nanoseconds change nothing; a flood of them is bounded by the caller's body limit.
             while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
                 fraction += Double(bytes[index] - 0x30) * scale
                 scale /= 10
@@ -46,12 +46,30 @@ enum ISO8601 {
         } else {
             return nil
         }
-        guard index == bytes.count else { return nil }
-        let days = daysSinceEpoch(year: year, month: month, day: day)
-        return Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
+        guard index == bytes.count, let seconds = unixSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else { return nil }
+        return seconds - Double(offset) + fraction
     }
 
-    /// Days from 1970-01-01 to the date in the proleptic Gregorian calendar.
+    /// Unix seconds of a UTC date and time, or nil when a field is out of
+    /// range (years 0–9999, the day within its month, seconds up to a leap 60).
+    /// Shared by ``HTTPDate``; the ranges keep the arithmetic far from overflow.
+    static func unixSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Double? {
+        guard (0...9999).contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+              (0..<24).contains(hour), (0..<60).contains(minute), (0...60).contains(second) else { return nil }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        return Double(days * 86_400 + hour * 3600 + minute * 60 + second)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days from 1970-01-01 to the date in the proleptic Gregorian calendar
+    /// (callers keep `year` within 0–9999).
     static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

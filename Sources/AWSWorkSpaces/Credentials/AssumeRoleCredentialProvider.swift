@@ -15,6 +15,6 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
 
     public func resolve() async throws(AWSClientError) -> AWSCredentials? {
         let base = try await source.credentials()
-        return try await sts.assumeRole(role, using: base)
+        return try await sts.assumeRole(role, using: base).from(CredentialMethod.assumeRole)
     }
 }

@@ -65,7 +65,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
         guard answer.status == 200 else {
             throw .credentials(source: name, reason: "HTTP \(answer.status): \(String(decoding: answer.body.prefix(200), as: UTF8.self).bounded(maxBytes: 200))")
         }
-        return try MetadataCredentials.decode(answer.body, source: name)
+        return try MetadataCredentials.decode(answer.body, source: name).from(CredentialMethod.container)
     }
 
     func authorizationToken() throws(AWSClientError) -> String? {

@@ -7,15 +7,19 @@ import Synchronization
 /// on every refresh when the environment holds the keys.
 public final class CredentialProviderChain: CredentialProvider {
     public let providers: [any CredentialProvider]
+    /// Runs before any provider, on every resolve; its error ends the chain.
+    let check: (@Sendable () throws(AWSClientError) -> Void)?
     private let preferred = Mutex<Int?>(nil)
 
-    public init(_ providers: [any CredentialProvider]) {
+    public init(_ providers: [any CredentialProvider], check: (@Sendable () throws(AWSClientError) -> Void)? = nil) {
         self.providers = providers
+        self.check = check
     }
 
     public var name: String { "credential chain" }
 
     public func resolve() async throws(AWSClientError) -> AWSCredentials? {
+        try check?()
         if let index = preferred.withLock({ $0 }), let credentials = try await providers[index].resolve() {
             return credentials
         }
@@ -27,6 +31,6 @@ public final class CredentialProviderChain: CredentialProvider {
         }
         throw .credentials(
             source: name,
-            reason: "no credentials found; tried " + providers.map(\.name).joined(separator: ", "))
+            reason: "no credentials found; tried, in order: " + providers.enumerated().map { "\($0.offset + 1). \($0.element.name)" }.joined(separator: "; "))
     }
 }

@@ -1,8 +1,13 @@
 public import HTTPClient
 public import Logging
 
-/// The SDKs' default credential chain, in their order, cached and refreshed:
-/// environment, web identity, shared files, container, EC2 instance metadata.
+/// botocore's default credential chain, in its order, cached and refreshed:
+/// the environment's keys; the selected profile's role, web identity (also
+/// from `AWS_WEB_IDENTITY_TOKEN_FILE`), keys or `credential_process`
+/// (``ProfileCredentialProvider``); the container endpoint; EC2 instance
+/// metadata. A profile that `AWS_PROFILE` names must exist, and unreadable
+/// shared files are an error, before any source is tried, as in botocore.
+/// `Tests/Fixtures/credential_oracle.py` compares it with botocore.
 public enum DefaultCredentialChain {
     /// A role to assume with the chain's credentials, for cross-account use.
     public struct Role: Sendable, Hashable {
@@ -22,16 +27,16 @@ public enum DefaultCredentialChain {
         environment: Environment, httpClient: HTTPClient, sts: STSClient, processTimeout: Duration = .seconds(30),
         logger: Logger = Logger(label: "aws")
     ) -> any CredentialProvider {
-        var providers: [any CredentialProvider] = [EnvironmentCredentialProvider(environment: environment)]
-        if let webIdentity = WebIdentityCredentialProvider.fromEnvironment(environment, sts: sts) {
-            providers.append(webIdentity)
-        }
-        providers.append(ProfileCredentialProvider(environment: environment, sts: sts, httpClient: httpClient, processTimeout: processTimeout))
+        let profiles = ProfileCredentialProvider(environment: environment, sts: sts, httpClient: httpClient, processTimeout: processTimeout)
+        var providers: [any CredentialProvider] = [EnvironmentCredentialProvider(environment: environment), profiles]
         if let container = ContainerCredentialProvider.fromEnvironment(environment, httpClient: httpClient) {
             providers.append(container)
         }
         providers.append(InstanceMetadataCredentialProvider(client: InstanceMetadataClient(environment: environment, httpClient: httpClient)))
-        return CachingCredentialProvider(CredentialProviderChain(providers), logger: logger)
+        let configuration = profiles.configuration
+        return CachingCredentialProvider(
+            CredentialProviderChain(providers, check: { () throws(AWSClientError) in try configuration.checkSelectedProfile() }),
+            logger: logger)
     }
 
     /// `role` assumed with `source`'s credentials, cached and refreshed on its own.

@@ -21,7 +21,7 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
                 throw AWSClientError.credentials(source: name, reason: "the instance has no IAM role attached")
             }
             let json = try await client.get("/latest/meta-data/iam/security-credentials/\(role)", token: token)
-            return try MetadataCredentials.decode(Array(json.utf8), source: name)
+            return try MetadataCredentials.decode(Array(json.utf8), source: name).from(CredentialMethod.instanceMetadata)
         } catch let failure as InstanceMetadataClient.Failure {
             switch failure {
             case .unreachable: return nil

@@ -30,7 +30,7 @@ public struct ProcessCredentialProvider: CredentialProvider {
             let firstLine = String(decoding: outcome.stderr.prefix(500), as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             throw .credentials(source: name, reason: "the command exited with status \(outcome.status): \(firstLine.bounded(maxBytes: 200))")
         }
-        return try Self.parse(outcome.stdout, source: name)
+        return try Self.parse(outcome.stdout, source: name).from(CredentialMethod.process)
     }
 
     /// The `credential_process` JSON, version 1.

@@ -7,16 +7,20 @@ public import Support
 public struct SharedConfiguration: Sendable {
     public let credentialsPath: String
     public let configPath: String
-    /// The profile in use: `AWS_PROFILE`, else `default`.
+    /// The profile in use: `AWS_DEFAULT_PROFILE`, then `AWS_PROFILE` (botocore
+    /// reads them in that order), else `default`.
     public let profile: String
     /// Whether the profile was named explicitly (then its absence is an error).
     public let profileExplicit: Bool
 
+    let environment: Environment
+
     public init(environment: Environment) {
+        self.environment = environment
         let home = environment.home
         credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(home)/.aws/credentials"
         configPath = environment["AWS_CONFIG_FILE"] ?? "\(home)/.aws/config"
-        profile = environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"] ?? "default"
+        profile = environment["AWS_DEFAULT_PROFILE"] ?? environment["AWS_PROFILE"] ?? "default"
         profileExplicit = environment["AWS_PROFILE"] != nil || environment["AWS_DEFAULT_PROFILE"] != nil
     }
 
@@ -25,13 +29,48 @@ public struct SharedConfiguration: Sendable {
         FileStamp.of([credentialsPath, configPath])
     }
 
-    /// Settings of every profile; credentials-file values win over config-file ones.
-    public func load() throws(AWSClientError) -> [String: [String: String]] {
-        var merged = try Self.read(configPath, isConfigFile: true)
-        for (name, settings) in try Self.read(credentialsPath, isConfigFile: false) {
+    /// Both files' profiles, each file's own and merged.
+    public struct Profiles: Sendable {
+        /// The config file's profiles.
+        public var config: [String: [String: String]]
+        /// The credentials file's profiles.
+        public var credentials: [String: [String: String]]
+        /// Every profile of both; credentials-file values win over config-file ones.
+        public var merged: [String: [String: String]]
+    }
+
+    /// The two files as they are now; a missing file has no profiles.
+    public func loadFiles() throws(AWSClientError) -> Profiles {
+        let config = try Self.read(configPath, isConfigFile: true)
+        let credentials = try Self.read(credentialsPath, isConfigFile: false)
+        var merged = config
+        for (name, settings) in credentials {
             merged[name, default: [:]].merge(settings) { _, credentials in credentials }
         }
-        return merged
+        return Profiles(config: config, credentials: credentials, merged: merged)
+    }
+
+    /// Settings of every profile; credentials-file values win over config-file ones.
+    public func load() throws(AWSClientError) -> [String: [String: String]] {
+        try loadFiles().merged
+    }
+
+    /// Fails as botocore does when `AWS_PROFILE` (or `AWS_DEFAULT_PROFILE`)
+    /// names a profile that neither file has, `default` included, or when a
+    /// file cannot be read: before any credential source is tried, so even
+    /// keys in the environment do not hide the mistake.
+    public func checkSelectedProfile() throws(AWSClientError) {
+        let profiles = try load()
+        if profileExplicit, profiles[profile] == nil {
+            throw .credentials(
+                source: "profile \"\(profile.bounded(maxBytes: 100))\"",
+                reason: "the profile named by \(profileVariable) is in neither \(configPath) nor \(credentialsPath)")
+        }
+    }
+
+    /// The variable that named the profile.
+    var profileVariable: String {
+        environment["AWS_DEFAULT_PROFILE"] != nil ? "AWS_DEFAULT_PROFILE" : "AWS_PROFILE"
     }
 
     /// The selected profile's `region`, if any; unreadable files count as none.

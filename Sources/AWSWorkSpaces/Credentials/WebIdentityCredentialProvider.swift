@@ -33,5 +33,6 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         }
         guard !token.isEmpty else { throw .credentials(source: name, reason: "the token file is empty") }
         return try await sts.assumeRoleWithWebIdentity(.init(roleArn: roleArn, sessionName: sessionName), token: token)
+            .from(CredentialMethod.webIdentity)
     }
 }
