@@ -1,3 +1,5 @@
+import Foundation
+import TestSupport
 import Testing
 @testable import AWSWorkSpaces
 
@@ -54,5 +56,45 @@ import Testing
                 == "https://workspaces-fips.us-west-2.amazonaws.com/")
         #expect(try Endpoint.resolve(service: "workspaces", region: "us-west-2", override: "http://vpce:1", useFIPS: true, environment: Environment([:])).url == "http://vpce:1/")
         #expect(try Endpoint.resolve(service: "sts", region: "us-west-2", override: nil, environment: Environment(["AWS_ENDPOINT_URL_STS": "http://127.0.0.1:5000"])).url == "http://127.0.0.1:5000/")
+    }
+
+    /// Issue 23: every region botocore knows (each partition, the `*-global`
+    /// pseudo-regions, made-up and unknown ones) × FIPS × dual-stack, for
+    /// WorkSpaces, STS and Organizations, against botocore's own endpoint rules
+    /// (Tests/Fixtures/endpoint_oracle.py). Any difference fails, printed.
+    @Test func everyRegionAgreesWithBotocore() async throws {
+        let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/endpoint_oracle.py").path
+        let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
+        let oracle = try ChildProcess(python, [script])
+        #expect(await oracle.waitForExit(timeout: .seconds(120)) == 0, "\(oracle.stderr)")
+        let cases = try #require(try JSONSerialization.jsonObject(with: Data(oracle.stdout.utf8)) as? [[String: Any]])
+        #expect(cases.count >= 700)
+        var answers: [[String: Any]] = []
+        for entry in cases {
+            guard let service = entry["service"] as? String, let region = entry["region"] as? String,
+                  let fips = entry["fips"] as? Bool, let dualStack = entry["dualstack"] as? Bool else { continue }
+            var answer: [String: Any] = ["service": service, "region": region, "fips": fips, "dualstack": dualStack]
+            do {
+                let endpoint = try Endpoint.resolve(
+                    service: service, region: region, override: nil, useFIPS: fips, useDualStack: dualStack, environment: Environment([:]))
+                answer["url"] = endpoint.url
+                answer["signing_region"] = endpoint.signingRegion ?? region
+            } catch {
+                answer["error"] = "\(error)"
+            }
+            answers.append(answer)
+        }
+        let file = try PackagePaths.temporaryDirectory("endpoints").appendingPathComponent("exporter.json")
+        try JSONSerialization.data(withJSONObject: answers).write(to: file)
+        let compare = try ChildProcess(python, [script, "--compare", file.path])
+        #expect(await compare.waitForExit(timeout: .seconds(120)) == 0, "\(compare.stdout)\(compare.stderr)")
+        #expect(compare.stdout.contains(", 0 differences"), "\(compare.stdout)")
+    }
+
+    @Test func dualStackFromTheEnvironment() throws {
+        #expect(try Endpoint.resolve(service: "workspaces", region: "eu-west-1", override: nil, environment: Environment(["AWS_USE_DUALSTACK_ENDPOINT": "true"])).url
+                == "https://workspaces.eu-west-1.api.aws/")
+        let organizations = try Endpoint.resolve(service: "organizations", region: "eu-west-1", override: nil, environment: Environment([:]))
+        #expect(organizations.url == "https://organizations.us-east-1.amazonaws.com/" && organizations.signingRegion == "us-east-1")
     }
 }

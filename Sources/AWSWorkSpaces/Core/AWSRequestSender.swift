@@ -132,7 +132,7 @@ public struct AWSRequestSender: Sendable {
         var all = [(name: "Host", value: endpoint.hostHeader)] + headers
         if let credentials {
             let resolved = try await credentials.credentials()
-            all = SigV4Signer(region: region, service: service).sign(
+            all = SigV4Signer(region: endpoint.signingRegion ?? region, service: service).sign(
                 SigV4Signer.Request(method: "POST", path: endpoint.path, headers: all, body: body),
                 credentials: resolved, date: clock.signingTime)
         }

@@ -3,12 +3,16 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Support
 
 /// Where a service's requests go: scheme, host, port and the `Host` header to sign.
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public let url: String
     public let hostHeader: String
     public let path: String
+    /// The region to sign with when it is not the client's (global endpoints
+    /// such as STS's `aws-global` and Organizations); nil otherwise.
+    public var signingRegion: String?
 
     /// Parses an absolute `http(s)://host[:port][/path]` URL.
     public init(url text: String) throws(AWSClientError) {
@@ -30,10 +34,13 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// The endpoint for `service` in `region`, honouring the override order of the
     /// AWS SDKs: an explicit URL, then `AWS_ENDPOINT_URL_<SERVICE>`, then
-    /// `AWS_ENDPOINT_URL`, then the partition's host, FIPS when asked
-    /// (`useFIPS`, or `AWS_USE_FIPS_ENDPOINT=true`).
+    /// `AWS_ENDPOINT_URL`, then the partition's host as botocore's endpoint
+    /// rules build it, FIPS when asked (`useFIPS`, or `AWS_USE_FIPS_ENDPOINT=true`),
+    /// dual-stack (IPv6) when asked (`useDualStack`, or `AWS_USE_DUALSTACK_ENDPOINT=true`).
+    /// `Tests/Fixtures/endpoint_oracle.py` compares every region botocore knows
+    /// with botocore's answer, for WorkSpaces, STS and Organizations.
     public static func resolve(
-        service: String, region: String, override: String?, useFIPS: Bool = false,
+        service: String, region: String, override: String?, useFIPS: Bool = false, useDualStack: Bool = false,
         environment: Environment = .process
     ) throws(AWSClientError) -> Endpoint {
         let serviceVariable = "AWS_ENDPOINT_URL_" + service.uppercased().replacing(" ", with: "_")
@@ -41,29 +48,51 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
             if let candidate, !candidate.isEmpty { return try Endpoint(url: candidate) }
         }
         let fips = useFIPS || environment.flag("AWS_USE_FIPS_ENDPOINT")
-        return try Endpoint(url: "https://\(hostname(service: service, region: region, fips: fips))/")
+        let dualStack = useDualStack || environment.flag("AWS_USE_DUALSTACK_ENDPOINT")
+        let (host, signingRegion) = try modeled(service: service, region: region, fips: fips, dualStack: dualStack)
+        var endpoint = try Endpoint(url: "https://\(host)/")
+        endpoint.signingRegion = signingRegion == region ? nil : signingRegion
+        return endpoint
     }
 
-    /// The DNS suffix of the partition a region belongs to.
-    static func dnsSuffix(region: String) -> String {
-        switch true {
-        case region.hasPrefix("cn-"): return "amazonaws.com.cn"
-        case region.hasPrefix("us-isob-"): return "sc2s.sgov.gov"
-        case region.hasPrefix("us-isof-"): return "csp.hci.ic.gov"
-        case region.hasPrefix("us-iso-"): return "c2s.ic.gov"
-        case region.hasPrefix("eu-isoe-"): return "cloud.adc-e.uk"
-        case region.hasPrefix("eusc-"): return "amazonaws.eu"
-        default: return "amazonaws.com" // aws and aws-us-gov
+    /// The host and signing region botocore's rules give `service` in
+    /// `region`; an error where botocore has no endpoint (dual-stack in the
+    /// ISO-E and ISO-F partitions).
+    static func modeled(service: String, region: String, fips: Bool, dualStack: Bool) throws(AWSClientError) -> (host: String, signingRegion: String) {
+        let partition = Partition.of(region)
+        if dualStack, partition.name == "aws-iso-e" || partition.name == "aws-iso-f", region != partition.pseudoRegion || service == "organizations" {
+            throw .invalidEndpoint("\(partition.name) has no dual-stack endpoint for \(service) in \(region.bounded(maxBytes: 64))")
         }
-    }
-
-    /// `workspaces.{region}.{suffix}`, or the FIPS variant. STS in GovCloud is
-    /// FIPS-validated on its standard host, as botocore's endpoint data says.
-    static func hostname(service: String, region: String, fips: Bool) -> String {
-        let suffix = dnsSuffix(region: region)
-        guard fips else { return "\(service).\(region).\(suffix)" }
-        if service == "sts", region.hasPrefix("us-gov-") { return "sts.\(region).\(suffix)" }
-        return "\(service)-fips.\(region).\(suffix)"
+        let suffix = dualStack ? partition.dualStackSuffix : partition.dnsSuffix
+        var host = "\(service)\(fips ? "-fips" : "").\(region).\(suffix)"
+        var signingRegion = region
+        switch service {
+        case "sts":
+            if region == "aws-global" {
+                signingRegion = "us-east-1"
+                if !fips, !dualStack { host = "sts.amazonaws.com" }
+            } else if partition.name == "aws-us-gov", fips, !dualStack {
+                // STS in GovCloud is FIPS-validated on its standard host.
+                host = "sts.\(region).amazonaws.com"
+            }
+        case "organizations":
+            // A global service: one endpoint per partition, signed in its home region.
+            signingRegion = partition.organizationsRegion ?? region
+            if dualStack, partition.name == "aws-iso" || partition.name == "aws-iso-b" {
+                signingRegion = "us-east-1" // as botocore signs these
+            }
+            if !dualStack, let home = partition.organizationsRegion {
+                switch partition.name {
+                case "aws": host = "organizations\(fips ? "-fips" : "").\(home).\(suffix)"
+                case "aws-us-gov": host = "organizations.\(home).\(suffix)"
+                case "aws-cn", "aws-iso", "aws-iso-b", "aws-iso-f": if !fips { host = "organizations.\(home).\(suffix)" }
+                default: break
+                }
+            }
+        default:
+            break
+        }
+        return (host, signingRegion)
     }
 
     public var description: String { url }
