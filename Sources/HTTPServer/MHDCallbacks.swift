@@ -15,7 +15,6 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
         let key = UInt(bitPattern: connection)
         let context = RequestContext(connection: key)
         server.register(context)
-        server.connections.requestStarted(key)
         requestContext.pointee = Unmanaged.passRetained(context).toOpaque()
         // What needs no body is refused now, on a connection that then closes.
         let refusal: HTTPResponse?
@@ -42,6 +41,8 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
     return context.state.withLock { state -> MHD_Result in
         switch state {
         case .receiving:
+            // Complete now: from here the connection is busy, never swept or evicted.
+            server.connections.requestStarted(UInt(bitPattern: connection))
             if let refusal = server.clientCertificateRefusal(connection) {
                 state = .sent
                 return queue(refusal, on: connection, extraHeaders: server.web.headers)

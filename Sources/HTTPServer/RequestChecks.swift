@@ -2,8 +2,8 @@ import CMicroHTTPD
 import Support
 
 /// What a request must satisfy before it is served, checked as soon as its
-/// headers are in: a size within `--web.max-header-bytes`, and none of the
-/// framing ambiguities that request smuggling relies on.
+/// headers are in: a size within `--web.max-header-bytes`, none of the
+/// framing ambiguities that request smuggling relies on, and no body.
 enum RequestChecks {
     /// The answer refusing the request, or nil when it may be served.
     static func refusal(connection: OpaquePointer, version: String, maxHeaderBytes: Int) -> HTTPResponse? {
@@ -23,6 +23,11 @@ enum RequestChecks {
         }
         if version == "HTTP/1.1", collected.values("host").isEmpty {
             return close(400, "HTTP/1.1 request without a Host header")
+        }
+        // No endpoint reads a body (the lifecycle endpoints need none): refused
+        // before any of it is read, so a body sent a byte at a time holds nothing.
+        if !collected.values("transfer-encoding").isEmpty || lengths.contains(where: { $0 != "0" }) {
+            return close(413, "request bodies are not accepted")
         }
         return nil
     }

@@ -2,6 +2,8 @@
 """Hostile clients for the exporter's tests, bounded in count and time.
 
   slowloris PORT N SECONDS      N connections that each send one header byte a second
+  slowbody PORT N SECONDS       N connections that send complete POST headers announcing a
+                                100,000-byte body, then one body byte a second
   reopen PORT N SECONDS         N silent connections, each reopened as soon as it closes
   authflood PORT RATE SECONDS SOURCE USER...
                                 RATE wrong-password requests a second from SOURCE (an
@@ -35,6 +37,43 @@ def slowloris(port, n, seconds):
     for s in conns:
         s.close()
     print(json.dumps({"opened": opened, "cut": cut}))
+
+
+def slowbody(port, n, seconds):
+    conns = []
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            s.sendall(b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+            conns.append(s)
+        except OSError:
+            break
+    opened, cut, statuses = len(conns), 0, {}
+    end = time.time() + seconds
+    while time.time() < end and conns:
+        for s in list(conns):
+            try:
+                s.sendall(b"a")
+                s.setblocking(False)
+                try:
+                    data = s.recv(4096)
+                except BlockingIOError:
+                    data = None
+                s.setblocking(True)
+                if data is not None:
+                    # An answer, or the end of the stream: the server is done with it.
+                    status = data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/1.") else "closed"
+                    statuses[status] = statuses.get(status, 0) + 1
+                    conns.remove(s)
+                    s.close()
+                    cut += 1
+            except OSError:
+                conns.remove(s)
+                cut += 1
+        time.sleep(1)
+    for s in conns:
+        s.close()
+    print(json.dumps({"opened": opened, "cut": cut, "statuses": statuses}))
 
 
 def reopen(port, n, seconds):
@@ -107,6 +146,8 @@ if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "slowloris":
         slowloris(port, int(sys.argv[3]), float(sys.argv[4]))
+    elif mode == "slowbody":
+        slowbody(port, int(sys.argv[3]), float(sys.argv[4]))
     elif mode == "reopen":
         reopen(port, int(sys.argv[3]), float(sys.argv[4]))
     elif mode == "authflood":
