@@ -18,6 +18,9 @@ final class Connection: @unchecked Sendable {
     private var verifiedName: UnsafeMutablePointer<CChar>?
     /// When it went back to the pool.
     var idleSince = ContinuousClock.now
+    /// The TLS peer closed the connection without close_notify: what came
+    /// last may have been cut by anyone on the path.
+    private(set) var endedWithoutCloseNotify = false
 
     private init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -118,6 +121,8 @@ final class Connection: @unchecked Sendable {
     func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
         var offset = 0
         while offset < bytes.count {
+            // Checked on every write, not only when the socket would block.
+            guard ContinuousClock.now < deadline else { throw .timedOut("sending the request") }
             let written: Int
             if let session {
                 let result = bytes[offset...].withUnsafeBytes { gnutls_record_send(session, $0.baseAddress, $0.count) }
@@ -152,8 +157,12 @@ final class Connection: @unchecked Sendable {
                     try waitForSession(deadline: deadline, cancel: cancel, doing: "waiting for the answer")
                     continue
                 }
-                // A peer that closes without close_notify: the end of the stream.
-                if result == Int(GNUTLS_E_PREMATURE_TERMINATION) { return 0 }
+                // A peer that closes without close_notify: the end of the stream,
+                // remembered, since an answer framed by that end may be truncated.
+                if result == Int(GNUTLS_E_PREMATURE_TERMINATION) {
+                    endedWithoutCloseNotify = true
+                    return 0
+                }
                 throw .transport("TLS receive failed: \(String(cString: gnutls_strerror(Int32(result))))")
             }
             let result = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }

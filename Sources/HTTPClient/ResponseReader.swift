@@ -15,6 +15,11 @@ struct ResponseReader {
     static let maxHeaderCount = 200
     /// Longest chunk-size line (extensions included).
     static let maxChunkLine = 4096
+    /// Bytes of framing (interim answers, chunk lines, trailers, stray blank
+    /// lines) accepted on top of the body's own limit: with it, the whole
+    /// answer is bounded, whatever its shape (a flood of 1-byte chunks with
+    /// long extensions, say).
+    static let maxFramingBytes = 1 << 20
 
     private let connection: Connection
     private let deadline: ContinuousClock.Instant
@@ -24,6 +29,8 @@ struct ResponseReader {
     /// Start of what is not consumed yet in `buffer`.
     private var start = 0
     private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+    /// Bytes read from the connection for this answer.
+    private var received = 0
     /// Whether any byte of the answer came in (a reused connection that the
     /// server had closed fails before that, and can be retried).
     private(set) var receivedAnything = false
@@ -236,6 +243,11 @@ struct ResponseReader {
         while try fill() > 0 {
             guard buffer.count - start <= maxBodyBytes else { throw .tooLarge(limit: maxBodyBytes) }
         }
+        // Over TLS, only close_notify proves that such a body is whole (a
+        // truncation attack cuts the TCP stream), as curl and Go decide.
+        if connection.endedWithoutCloseNotify {
+            throw .transport("the TLS connection ended without close_notify inside an answer framed by its end: it may be truncated")
+        }
         let bytes = Array(buffer[start...])
         start = buffer.count
         return bytes
@@ -250,11 +262,18 @@ struct ResponseReader {
     }
 
     /// Reads more from the connection; returns how many bytes came (0 at the
-    /// end of the stream).
+    /// end of the stream). The deadline and cancellation are checked before
+    /// every read, not only when the socket would block, so a peer that keeps
+    /// the socket full cannot hold the thread past either; and the whole
+    /// answer is capped at the body limit plus ``maxFramingBytes``.
     private mutating func fill() throws(HTTPClientError) -> Int {
+        guard ContinuousClock.now < deadline else { throw .timedOut("reading the answer") }
+        try Connection.checkNotCancelled(cancel)
         let count = try connection.receive(into: &scratch, deadline: deadline, cancel: cancel)
         if count > 0 {
             receivedAnything = true
+            received += count
+            guard received <= maxBodyBytes + Self.maxFramingBytes else { throw .tooLarge(limit: maxBodyBytes) }
             buffer.append(contentsOf: scratch[0..<count])
         }
         return count

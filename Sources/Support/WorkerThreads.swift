@@ -6,13 +6,17 @@ import Darwin
 
 /// Threads for blocking jobs, kept for a while when idle so that a burst of
 /// jobs (the pages of one collection) does not create a thread for each.
-/// A job never waits for another: when no thread is idle, a new one starts.
-/// Idle threads end after `idleTimeout`, so an idle process holds none.
+/// When no thread is idle a new one starts, up to `maxThreads`; past that,
+/// jobs wait in order for a thread to come free (every job of this project
+/// ends by its own deadline). Idle threads end after `idleTimeout`, so an
+/// idle process holds none.
 public final class WorkerThreads: @unchecked Sendable {
     public typealias Job = @Sendable () -> Void
 
     private let name: String
     private let idleTimeout: Duration
+    /// Threads alive at most.
+    public let maxThreads: Int
     // pthread primitives need stable addresses: allocated once, never moved.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -23,9 +27,10 @@ public final class WorkerThreads: @unchecked Sendable {
     private var running = 0
     private var stopping = false
 
-    public init(name: String, idleTimeout: Duration = .seconds(30)) {
+    public init(name: String, idleTimeout: Duration = .seconds(30), maxThreads: Int = 256) {
         self.name = name
         self.idleTimeout = idleTimeout
+        self.maxThreads = max(1, maxThreads)
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -67,6 +72,8 @@ public final class WorkerThreads: @unchecked Sendable {
                 pthread_cond_signal(wake)
                 return false
             }
+            // At the cap: the job waits for the next thread that comes free.
+            if running >= maxThreads { return false }
             running += 1
             return true
         }

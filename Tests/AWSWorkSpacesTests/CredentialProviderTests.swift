@@ -102,10 +102,15 @@ struct CredentialProviderTests {
         let (_, server) = try MetadataServer.start()
         defer { Task { await server.shutdown() } }
         let url = "http://127.0.0.1:\(server.port)/container/credentials"
-        let tokenFile = try temporaryFile("container-secret-token\n")
+        let tokenFile = try temporaryFile("container-secret-token")
         let fromFile = try #require(ContainerCredentialProvider.fromEnvironment(
             Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile]), httpClient: httpClient))
         #expect(try await fromFile.resolve()?.sessionToken == "CONTAINERTOKEN")
+        // Read byte for byte as botocore does: a line break is refused, never sent as a header.
+        let withNewline = try #require(ContainerCredentialProvider.fromEnvironment(
+            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": try temporaryFile("container-secret-token\n")]),
+            httpClient: httpClient))
+        await #expect { try await withNewline.resolve() } throws: { "\($0)".contains("line break") }
         let fromVariable = try #require(ContainerCredentialProvider.fromEnvironment(
             Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-token"]), httpClient: httpClient))
         #expect(try await fromVariable.resolve()?.accessKeyId.hasPrefix("CONTAINERKEY") == true)
@@ -336,6 +341,16 @@ struct CredentialProviderTests {
             httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: moto, httpClient: httpClient))
         #expect(try await withEnvironment.resolve()?.accessKeyId == "AKIDENV")
         #expect(metadata.count("/latest/api/token") == 1, "IMDS not asked when the environment has keys")
+    }
+
+    /// As botocore: `$NAME`/`${NAME}` from the environment, then a leading `~`.
+    @Test func sharedFilePathsAreExpandedAsBotocoreDoes() {
+        let environment = Environment(["HOME": "/home/u", "DIR": "/etc/aws", "AWS_CONFIG_FILE": "${DIR}/config", "AWS_SHARED_CREDENTIALS_FILE": "~/x/$DIR$NOPE"])
+        let configuration = SharedConfiguration(environment: environment)
+        #expect(configuration.configPath == "/etc/aws/config")
+        #expect(configuration.credentialsPath == "/home/u/x//etc/aws$NOPE")
+        #expect(SharedConfiguration.expand("~", environment: environment) == "/home/u")
+        #expect(SharedConfiguration.expand("a~/b${}c$", environment: environment) == "a~/b${}c$")
     }
 
     @Test func garbageConfigFileIsAClearError() async throws {

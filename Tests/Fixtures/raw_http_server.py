@@ -23,13 +23,35 @@ Modes (the answer to every request on every connection):
                       (400 InvalidSignatureException), with a Date header whose
                       year has twelve digits (it crashed the exporter once)
 
+Hostile modes, for the exporter's hostile-endpoint suite (each stops by
+itself after --seconds, default 30, per connection):
+  crlf-flood          blank lines without end before any status line
+  interim-flood       "100 Continue" interim answers without end
+  chunk-ext-flood     1-byte chunks, each with a 4 KB chunk extension, without end
+  drip                a 100,000-byte Content-Length, then one byte every 100 ms
+  huge-body           a chunked body of 64 KB chunks without end
+  long-length         a Content-Length of 100,000, ten bytes, then silence
+  short-length        a Content-Length of 5 followed by more bytes than that
+  reset-mid-body      half of the announced body, then a TCP reset
+  gzip-unasked        a valid DescribeWorkspaceImages page, gzip-encoded though
+                      nobody asked for it
+  tls-no-close-notify (with --tls) an answer framed by the end of the stream,
+                      then a TCP close without TLS's close_notify
+  proxy-garbage       answers a proxy's CONNECT with bytes that are not HTTP
+
+Options: --tls CERT KEY serves TLS; --seconds N bounds each connection.
+
 Usage: raw_http_server.py --port PORT --mode MODE
 """
 import argparse
+import gzip
 import itertools
 import socket
 import socketserver
+import ssl
+import struct
 import sys
+import time
 
 COUNTER = itertools.count(1)
 
@@ -57,9 +79,70 @@ def read_request(rfile):
     return request_line
 
 
+def hostile(mode, wfile, sock, seconds):
+    """The hostile modes; each ends by itself after `seconds`."""
+    end = time.time() + seconds
+    try:
+        if mode == "crlf-flood":
+            while time.time() < end:
+                wfile.write(b"\r\n" * 4096)
+        elif mode == "interim-flood":
+            while time.time() < end:
+                wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n" * 256)
+        elif mode == "chunk-ext-flood":
+            wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"1;" + b"x" * 4000 + b"\r\na\r\n"
+            while time.time() < end:
+                wfile.write(chunk * 16)
+        elif mode == "drip":
+            wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            while time.time() < end:
+                wfile.write(b"{")
+                wfile.flush()
+                time.sleep(0.1)
+        elif mode == "huge-body":
+            wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+            while time.time() < end:
+                wfile.write(chunk)
+        elif mode == "long-length":
+            wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{\"Images\":")
+            wfile.flush()
+            time.sleep(max(0, end - time.time()))
+        elif mode == "short-length":
+            wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{\"Images\":[]}" + b"x" * 10000)
+        elif mode == "reset-mid-body":
+            wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b" " * 500)
+            wfile.flush()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+            return
+        elif mode == "gzip-unasked":
+            body = gzip.compress(b'{"Images":[{"ImageId":"wsi-123456789","Name":"n","State":"AVAILABLE"}]}')
+            wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Encoding: gzip\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            return "keep"
+        elif mode == "tls-no-close-notify":
+            wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\r\n{\"Images\":[]}")
+            wfile.flush()
+            # Close the TCP connection under TLS without sending close_notify.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            return
+        elif mode == "proxy-garbage":
+            wfile.write(b"\x16\x03\x01 this is not an HTTP answer\r\n\r\n")
+        wfile.flush()
+    except OSError:
+        pass
+
+
 class Handler(socketserver.StreamRequestHandler):
     def handle(self):
         mode = self.server.mode
+        if mode in HOSTILE:
+            while read_request(self.rfile) is not None:
+                if hostile(mode, self.wfile, self.request, self.server.seconds) != "keep":
+                    return
+            return
         if mode == "one-per-connection":
             if read_request(self.rfile) is None:
                 return
@@ -117,18 +200,37 @@ class Handler(socketserver.StreamRequestHandler):
             self.wfile.flush()
 
 
+HOSTILE = {"crlf-flood", "interim-flood", "chunk-ext-flood", "drip", "huge-body", "long-length", "short-length",
+           "reset-mid-body", "gzip-unasked", "tls-no-close-notify", "proxy-garbage"}
+
+
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    tls = None
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock.settimeout(5)
+            sock = self.tls.wrap_socket(sock, server_side=True)
+            sock.settimeout(None)
+        return sock, address
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--mode", required=True)
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--seconds", type=float, default=30)
     args = parser.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
     server.mode = args.mode
+    server.seconds = args.seconds
+    if args.tls:
+        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.tls.load_cert_chain(*args.tls)
     server.serve_forever()
 
 

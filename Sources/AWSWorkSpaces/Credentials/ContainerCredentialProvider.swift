@@ -72,7 +72,8 @@ public struct ContainerCredentialProvider: CredentialProvider {
         var token: String? = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
         if let file = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] {
             do {
-                token = try FileContents.text(file, maxBytes: 64 * 1024).trimmingWhitespaceAndNewlines()
+                // Byte for byte, as botocore reads it: a trailing newline is refused below.
+                token = try FileContents.text(file, maxBytes: 64 * 1024)
             } catch {
                 throw .credentials(source: name, reason: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: \(error)")
             }

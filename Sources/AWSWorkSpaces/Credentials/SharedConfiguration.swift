@@ -18,10 +18,44 @@ public struct SharedConfiguration: Sendable {
     public init(environment: Environment) {
         self.environment = environment
         let home = environment.home
-        credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(home)/.aws/credentials"
-        configPath = environment["AWS_CONFIG_FILE"] ?? "\(home)/.aws/config"
+        credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"].map { Self.expand($0, environment: environment) } ?? "\(home)/.aws/credentials"
+        configPath = environment["AWS_CONFIG_FILE"].map { Self.expand($0, environment: environment) } ?? "\(home)/.aws/config"
         profile = environment["AWS_DEFAULT_PROFILE"] ?? environment["AWS_PROFILE"] ?? "default"
         profileExplicit = environment["AWS_PROFILE"] != nil || environment["AWS_DEFAULT_PROFILE"] != nil
+    }
+
+    /// A path from `AWS_CONFIG_FILE` or `AWS_SHARED_CREDENTIALS_FILE` as botocore
+    /// reads it: `$NAME` and `${NAME}` replaced from the environment (unknown
+    /// ones left as written), then a leading `~` or `~/` made the home folder.
+    static func expand(_ path: String, environment: Environment) -> String {
+        var out = ""
+        var rest = Substring(path)
+        func isNameByte(_ c: Character) -> Bool { c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
+        while let dollar = rest.firstIndex(of: "$") {
+            out += rest[..<dollar]
+            let after = rest[rest.index(after: dollar)...]
+            if after.first == "{", let close = after.firstIndex(of: "}") {
+                let name = after[after.index(after: after.startIndex)..<close]
+                if !name.isEmpty, name.allSatisfy(isNameByte), let value = environment[String(name)] {
+                    out += value
+                } else {
+                    out += rest[dollar...close]
+                }
+                rest = after[after.index(after: close)...]
+            } else {
+                let name = after.prefix(while: isNameByte)
+                if !name.isEmpty, let value = environment[String(name)] {
+                    out += value
+                } else {
+                    out += "$" + name
+                }
+                rest = after[name.endIndex...]
+            }
+        }
+        out += rest
+        if out == "~" { return environment.home }
+        if out.hasPrefix("~/") { return environment.home + out.dropFirst() }
+        return out
     }
 
     /// The two files as they are now.
