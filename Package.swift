@@ -64,6 +64,9 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // One log line per event in logfmt or JSON, every value escaped (swift-log handler).
+        .target(name: "StructuredLogging", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+
         // A small HTTP/1.1 client: pooled keep-alive connections, GnuTLS, worker threads.
         .target(name: "HTTPClient", dependencies: ["CGnuTLS", "Support"], swiftSettings: strict),
 
@@ -81,7 +84,7 @@ let package = Package(
         .target(
             name: "WorkSpacesCollector",
             dependencies: [
-                "AWSWorkSpaces", "Exposition", "HTTPClient",
+                "AWSWorkSpaces", "Exposition", "HTTPClient", "Support", "YAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict,
@@ -93,7 +96,7 @@ let package = Package(
             name: "WorkSpacesExporter",
             dependencies: [
                 "WorkSpacesCollector", "HTTPServer", "HTTPClient", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
-                "ProcessMetrics", "Support", "YAML",
+                "ProcessMetrics", "Support", "YAML", "StructuredLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,6 +132,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Fuzz targets for every parser of untrusted input (Tests/Fuzz). Built
+        // plainly it replays the checked-in corpora; scripts/fuzz.sh builds it
+        // with libFuzzer.
+        .executableTarget(
+            name: "WorkSpacesFuzz",
+            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "StructuredLogging", "Support", "WorkSpacesCollector", "YAML"],
+            path: "Tests/Fuzz",
+            exclude: ["Corpus", "README.md"],
+            swiftSettings: strict
+        ),
+
         // Shared helpers for the test targets: child processes, free ports, HTTP fetches.
         .target(
             name: "TestSupport",
@@ -138,6 +152,7 @@ let package = Package(
         ),
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
+        .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"], swiftSettings: strict),
         .testTarget(name: "PrometheusHTTPTests", dependencies: ["PrometheusHTTP", "Exposition", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ProcessMetricsTests", dependencies: ["ProcessMetrics", "Exposition"], swiftSettings: strict),

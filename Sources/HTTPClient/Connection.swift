@@ -22,7 +22,8 @@ final class Connection: @unchecked Sendable {
     /// last may have been cut by anyone on the path.
     private(set) var endedWithoutCloseNotify = false
 
-    private init(descriptor: Int32) {
+    /// Takes ownership of a connected socket (also how the fuzz harness feeds the reader).
+    init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 

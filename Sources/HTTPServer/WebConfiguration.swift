@@ -44,6 +44,12 @@ public struct WebConfiguration: Sendable {
         } catch {
             throw WebConfigurationError(file: path, line: nil, problem: error.reason)
         }
+        return try parse(text, path: path)
+    }
+
+    /// Checks `text`, the contents of the file at `path` (named in errors, and
+    /// the folder relative paths inside it are taken from).
+    public static func parse(_ text: String, path: String) throws(WebConfigurationError) -> WebConfiguration {
         let root: YAMLNode?
         do {
             root = try YAMLParser.parse(text)

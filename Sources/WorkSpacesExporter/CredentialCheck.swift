@@ -1,6 +1,7 @@
 import AWSWorkSpaces
 import HTTPClient
 import Logging
+import StructuredLogging
 import Support
 
 /// `--aws.check-credentials`: finds credentials and the region exactly as the

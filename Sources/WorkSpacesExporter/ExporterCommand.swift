@@ -5,6 +5,7 @@ import HTTPServer
 import Logging
 import ProcessMetrics
 import ServiceLifecycle
+import StructuredLogging
 import Support
 import UnixSignals
 import WorkSpacesCollector

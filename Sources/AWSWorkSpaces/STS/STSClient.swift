@@ -61,10 +61,15 @@ public struct STSClient: Sendable {
     /// The account the credentials belong to.
     public func callerAccount(using credentials: any CredentialProvider, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> String {
         let body = try await call([("Action", "GetCallerIdentity"), ("Version", "2011-06-15")], credentials: credentials, context: nil, deadline: deadline)
-        let text = String(decoding: body, as: UTF8.self)
-        guard let account = AWSErrorParser.element("Account", in: text), AccountID.isValid(account) else {
+        guard let account = Self.account(fromAnswer: String(decoding: body, as: UTF8.self)) else {
             throw .invalidResponse("the GetCallerIdentity answer has no 12-digit Account")
         }
+        return account
+    }
+
+    /// The `Account` of a `GetCallerIdentity` answer, when it is 12 digits.
+    static func account(fromAnswer text: String) -> String? {
+        guard let account = AWSErrorParser.element("Account", in: text), AccountID.isValid(account) else { return nil }
         return account
     }
 
@@ -80,7 +85,11 @@ public struct STSClient: Sendable {
             default: throw .credentials(source: source, reason: "STS at \(endpoint) did not answer: \(error.message)")
             }
         }
-        let text = String(decoding: body, as: UTF8.self)
+        return try Self.credentials(fromAnswer: String(decoding: body, as: UTF8.self), source: source)
+    }
+
+    /// The `Credentials` of an `AssumeRole` or `AssumeRoleWithWebIdentity` answer.
+    static func credentials(fromAnswer text: String, source: String) throws(AWSClientError) -> AWSCredentials {
         guard let key = AWSErrorParser.element("AccessKeyId", in: text).map(Self.unescape),
               let secret = AWSErrorParser.element("SecretAccessKey", in: text).map(Self.unescape),
               let token = AWSErrorParser.element("SessionToken", in: text).map(Self.unescape) else {

@@ -1,6 +1,5 @@
 import AWSWorkSpaces
 import Support
-import WorkSpacesCollector
 import YAML
 
 /// `--config.file`: the accounts and regions to collect.
@@ -18,9 +17,9 @@ import YAML
 /// ```
 ///
 /// Every problem names the file and the line, as `--web.config.file` does.
-struct ConfigFile {
+public struct ConfigFile: Sendable {
     /// One entry of `targets`, before it is split into one target per region.
-    struct Entry: Equatable {
+    public struct Entry: Equatable, Sendable {
         var role: DefaultCredentialChain.Role?
         var accountId: String?
         var regions: [String]
@@ -30,29 +29,35 @@ struct ConfigFile {
     }
 
     /// Why the file was refused.
-    struct Failure: Error, CustomStringConvertible {
+    public struct Failure: Error, CustomStringConvertible {
         let file: String
         let line: Int?
         let problem: String
 
-        var description: String {
+        public var description: String {
             if let line { return "config file \(file), line \(line): \(problem)" }
             return "config file \(file): \(problem)"
         }
     }
 
-    let path: String
-    let entries: [Entry]
+    public let path: String
+    public let entries: [Entry]
 
     static let entryKeys = ["regions", "role_arn", "external_id", "session_name", "account_id", "image_type", "image_ids"]
 
-    static func load(_ path: String) throws(Failure) -> ConfigFile {
+    /// Reads and checks the file at `path` (at most 1 MiB).
+    public static func load(_ path: String) throws(Failure) -> ConfigFile {
         let text: String
         do {
             text = try FileContents.text(path, maxBytes: 1 << 20)
         } catch {
             throw Failure(file: path, line: nil, problem: error.reason)
         }
+        return try parse(text, path: path)
+    }
+
+    /// Checks `text`, the contents of the file at `path` (named in errors).
+    public static func parse(_ text: String, path: String) throws(Failure) -> ConfigFile {
         let root: YAMLNode?
         do {
             root = try YAMLParser.parse(text)
@@ -160,7 +165,7 @@ struct ConfigFile {
     }
 
     /// One target per entry and region, with the collectors given.
-    func targets(collectors: Set<CollectorKind>, pageSize: Int) -> [Target] {
+    public func targets(collectors: Set<CollectorKind>, pageSize: Int) -> [Target] {
         entries.flatMap { entry in
             entry.regions.map { region in
                 Target(

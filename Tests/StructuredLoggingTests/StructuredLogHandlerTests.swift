@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
-@testable import WorkSpacesExporter
+@testable import StructuredLogging
 
 @Suite struct StructuredLogHandlerTests {
     final class Lines: Sendable {

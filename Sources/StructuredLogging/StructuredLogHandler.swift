@@ -1,9 +1,9 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
-import Logging
+public import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,26 +17,26 @@ import Darwin
 /// included, which Swift treats as one Character) and every other control
 /// character become escapes, so nothing a client or an endpoint sends can
 /// start a line of its own or forge a field.
-struct StructuredLogHandler: LogHandler {
+public struct StructuredLogHandler: LogHandler {
     let label: String
     let format: LogFormat
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
     let write: @Sendable (String) -> Void
 
-    init(label: String, format: LogFormat, level: Logger.Level, write: @escaping @Sendable (String) -> Void = StructuredLogHandler.standardError) {
+    public init(label: String, format: LogFormat, level: Logger.Level, write: @escaping @Sendable (String) -> Void = StructuredLogHandler.standardError) {
         self.label = label
         self.format = format
         self.logLevel = level
         self.write = write
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         var fields: [(String, String)] = [
             ("ts", Self.timestamp(Date())),
             ("level", Self.levelName(event.level)),
@@ -58,7 +58,7 @@ struct StructuredLogHandler: LogHandler {
         }
     }
 
-    static func logfmt(_ fields: [(String, String)]) -> String {
+    public static func logfmt(_ fields: [(String, String)]) -> String {
         fields.map { key, value in
             let needsQuotes = value.isEmpty || value.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || needsEscape($0) }
             guard needsQuotes else { return "\(safeKey(key))=\(value)" }
@@ -66,7 +66,7 @@ struct StructuredLogHandler: LogHandler {
         }.joined(separator: " ")
     }
 
-    static func json(_ fields: [(String, String)]) -> String {
+    public static func json(_ fields: [(String, String)]) -> String {
         "{" + fields.map { "\"\(escaped($0))\":\"\(escaped($1))\"" }.joined(separator: ",") + "}"
     }
 
@@ -81,7 +81,7 @@ struct StructuredLogHandler: LogHandler {
     }
 
     /// The value for a quoted logfmt or JSON string: the same escapes suit both.
-    static func escaped(_ text: String) -> String {
+    public static func escaped(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -101,7 +101,7 @@ struct StructuredLogHandler: LogHandler {
     }
 
     /// RFC 3339 UTC with milliseconds, as go-kit writes `ts`.
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         var seconds = time_t(millis / 1000)
         var parts = tm()
@@ -115,7 +115,7 @@ struct StructuredLogHandler: LogHandler {
     }
 
     /// One `write(2)` per line, so lines from several threads never interleave.
-    @Sendable static func standardError(_ line: String) {
+    @Sendable public static func standardError(_ line: String) {
         var bytes = Array(line.utf8)
         bytes.append(0x0A)
         var offset = 0

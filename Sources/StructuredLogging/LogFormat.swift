@@ -1,7 +1,5 @@
-import ArgumentParser
-
 /// `--log.format`: go-kit's logfmt (the Prometheus default) or JSON.
-enum LogFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+public enum LogFormat: String, CaseIterable, Sendable {
     case logfmt
     case json
 }

@@ -1,0 +1,4 @@
+public import ArgumentParser
+import StructuredLogging
+
+extension LogFormat: ExpressibleByArgument {}

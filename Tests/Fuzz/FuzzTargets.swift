@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import AWSWorkSpaces
+@testable import HTTPClient
+@testable import HTTPServer
+import StructuredLogging
+import Support
+@testable import WorkSpacesCollector
+import YAML
+
+/// Every parser of untrusted input, one fuzz target each: bytes from AWS and
+/// the credential endpoints, a helper process, the config files, the
+/// network. A target traps (and libFuzzer reports a crash) when the parser
+/// traps, or when an invariant the rest of the exporter relies on breaks.
+/// Errors are fine: they are the parsers' way to say no.
+enum FuzzTargets {
+    typealias Target = @Sendable ([UInt8]) -> Void
+
+    static let all: [(name: String, run: Target)] = [
+        ("images-page", imagesPage),
+        ("bundles-page", bundlesPage),
+        ("workspaces-page", workspacesPage),
+        ("aws-error", awsError),
+        ("metadata-credentials", metadataCredentials),
+        ("process-credentials", processCredentials),
+        ("sts-answer", stsAnswer),
+        ("dates", dates),
+        ("response-reader", responseReader),
+        ("shared-config", sharedConfig),
+        ("config-file", configFile),
+        ("web-config", webConfig),
+        ("proxy-url", proxyURL),
+        ("labels-and-logs", labelsAndLogs),
+    ]
+
+    static func named(_ name: String) -> Target? {
+        all.first { $0.name == name }?.run
+    }
+
+    static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    static func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+        if !condition {
+            print("invariant broken: \(message())")
+            abort()
+        }
+    }
+
+    // MARK: AWS answers
+
+    @Sendable static func imagesPage(_ bytes: [UInt8]) {
+        guard let page = try? DescribeWorkspaceImagesResponse.decode(bytes) else { return }
+        for image in page.images {
+            // What the collector does with an image must not trap either.
+            _ = LabelValues.identifier(image.imageId)
+            _ = LabelValues.text(image.name)
+            if let created = image.created { _ = created.isFinite ? created.rounded() : 0 }
+        }
+    }
+
+    @Sendable static func bundlesPage(_ bytes: [UInt8]) {
+        _ = try? JSONReader.page(bytes, items: "Bundles", operation: "DescribeWorkspaceBundles", item: WorkspaceBundle.read)
+    }
+
+    @Sendable static func workspacesPage(_ bytes: [UInt8]) {
+        _ = try? JSONReader.page(bytes, items: "Workspaces", operation: "DescribeWorkspaces", item: Workspace.read)
+    }
+
+    /// The first byte picks the status and whether an `x-amzn-ErrorType` header came.
+    @Sendable static func awsError(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let rest = Array(bytes.dropFirst())
+        let statuses = [400, 403, 404, 429, 500, 503, 200, 302]
+        let header: String? = first & 0x80 != 0 ? text(Array(rest.prefix(Int(first & 0x3F)))) : nil
+        let error = AWSErrorParser.parse(status: statuses[Int(first) % statuses.count], errorTypeHeader: header, body: rest)
+        // Codes and messages from the network are bounded before they reach logs and labels.
+        check(error.code.utf8.count <= 128, "error code of \(error.code.utf8.count) bytes")
+        let label = KnownErrorCodes.metricCode(error)
+        check(label.utf8.count <= 128 && !label.contains("\n"), "label value \(label)")
+    }
+
+    @Sendable static func metadataCredentials(_ bytes: [UInt8]) {
+        _ = try? MetadataCredentials.decode(bytes, source: "fuzz")
+    }
+
+    @Sendable static func processCredentials(_ bytes: [UInt8]) {
+        _ = try? ProcessCredentialProvider.parse(bytes, source: "fuzz")
+    }
+
+    @Sendable static func stsAnswer(_ bytes: [UInt8]) {
+        let answer = text(bytes)
+        _ = try? STSClient.credentials(fromAnswer: answer, source: "fuzz")
+        _ = STSClient.account(fromAnswer: answer)
+    }
+
+    @Sendable static func dates(_ bytes: [UInt8]) {
+        let value = text(bytes)
+        if let seconds = HTTPDate.parse(value) { check(seconds.isFinite && abs(seconds) < 3e11, "HTTP date \(seconds)") }
+        if let seconds = ISO8601.parse(value) { check(seconds.isFinite && abs(seconds) < 3e11, "ISO 8601 \(seconds)") }
+        let skew = ClockSkew(now: { 1_800_000_000 })
+        _ = skew.correct(errorCode: "RequestTimeTooSkewed", dateHeader: value)
+        check(abs(skew.currentOffset) <= ClockSkew.maxOffset, "offset \(skew.currentOffset)")
+    }
+
+    // MARK: HTTP
+
+    /// A pipe's read end that never becomes readable: the request is never cancelled.
+    static let neverCancelled: Int32 = {
+        var ends: [Int32] = [-1, -1]
+        _ = pipe(&ends)
+        return ends[0]
+    }()
+
+    /// The reader of the HTTP client, on a socket pair whose other end holds the input.
+    @Sendable static func responseReader(_ bytes: [UInt8]) {
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return }
+        var size = Int32(4 << 20)
+        setsockopt(ends[1], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        let input = bytes.prefix(1 << 20)
+        _ = input.withUnsafeBytes { send(ends[1], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(ends[1], Int32(SHUT_WR))
+        let connection = Connection(descriptor: ends[0])
+        for method in ["POST", "HEAD"] {
+            var reader = ResponseReader(
+                connection: connection, deadline: ContinuousClock.now.advanced(by: .seconds(5)), cancel: neverCancelled, maxBodyBytes: 64 << 10)
+            guard let outcome = try? reader.read(method: method) else { break }
+            check(outcome.response.body.count <= 64 << 10, "body of \(outcome.response.body.count) bytes")
+            if !outcome.reusable { break }
+        }
+        close(ends[1])
+    }
+
+    @Sendable static func proxyURL(_ bytes: [UInt8]) {
+        let value = text(bytes)
+        _ = URLParts(value)
+        if let proxy = ProxySettings.parse(value) {
+            check(!(proxy.authorization ?? "").contains("\n"), "a line break in Proxy-Authorization")
+        }
+        let settings = ProxySettings { name in name == "HTTPS_PROXY" ? value : name == "NO_PROXY" ? value : nil }
+        if let url = URLParts("https://workspaces.eu-west-1.amazonaws.com/") { _ = settings.proxy(for: url) }
+    }
+
+    // MARK: Files
+
+    @Sendable static func sharedConfig(_ bytes: [UInt8]) {
+        let value = text(bytes)
+        _ = try? SharedConfigFile.parse(value, path: "config", isConfigFile: true)
+        _ = try? SharedConfigFile.parse(value, path: "credentials", isConfigFile: false)
+    }
+
+    @Sendable static func configFile(_ bytes: [UInt8]) {
+        guard let file = try? ConfigFile.parse(text(bytes), path: "/nonexistent/config.yml") else { return }
+        _ = file.targets(collectors: [.images, .bundles], pageSize: 25)
+    }
+
+    @Sendable static func webConfig(_ bytes: [UInt8]) {
+        _ = try? WebConfiguration.parse(text(bytes), path: "/nonexistent/web.yml")
+    }
+
+    // MARK: Labels and logs
+
+    /// Whatever a value is, a label value is bounded and a log line stays one line.
+    @Sendable static func labelsAndLogs(_ bytes: [UInt8]) {
+        let value = text(bytes)
+        check(LabelValues.enumeration(value).utf8.count <= 64, "enumeration label")
+        check(LabelValues.identifier(value).utf8.count <= 128, "identifier label")
+        check(LabelValues.text(value).utf8.count <= 260, "text label of \(LabelValues.text(value).utf8.count) bytes")
+        for line in [StructuredLogHandler.logfmt([("msg", value), (value, "x")]), StructuredLogHandler.json([("msg", value), (value, "x")])] {
+            check(!line.utf8.contains(0x0A) && !line.utf8.contains(0x0D), "a line break in a log line")
+            check(!line.unicodeScalars.contains { $0.value == 0x2028 || $0.value == 0x2029 || $0.value < 0x20 }, "a control character in a log line")
+        }
+        check(!value.bounded(maxBytes: 100).utf8.isEmpty || value.isEmpty, "bounded")
+        check(value.bounded(maxBytes: 100).utf8.count <= 100, "bounded to \(value.bounded(maxBytes: 100).utf8.count) bytes")
+    }
+}
