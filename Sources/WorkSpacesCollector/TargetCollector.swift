@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import Support
 import Synchronization
 
 /// One target's collections. Concurrent scrapes share the collection in

@@ -18,6 +18,8 @@ public final class EmulatorAPI: Sendable {
         let account: String
         let secret: String
         let token: String
+        /// Sessions handed out before this one.
+        let index: Int
     }
 
     /// Who signed a request.
@@ -112,6 +114,9 @@ public final class EmulatorAPI: Sendable {
         if let account = configuration.accounts.first(where: { $0.accessKeyId == key }) {
             known = (account.id, account.secretAccessKey, nil)
         } else if let session = sessions.withLock({ $0[key] }) {
+            if configuration.fault == .expiredToken, session.index == 0 {
+                return .failure(Refusal(status: 400, jsonCode: "ExpiredTokenException", xmlCode: "ExpiredToken", message: "The security token included in the request is expired"))
+            }
             known = (session.account, session.secret, session.token)
         } else {
             known = nil
@@ -150,7 +155,7 @@ public final class EmulatorAPI: Sendable {
             let key = "ASIA\(account)\(String(sessions.count, radix: 16).leftPadded(to: 4))"
             let secret = "session-secret-\(account)-\(sessions.count)"
             let token = "session-token-\(account)-\(sessions.count)"
-            sessions[key] = Session(account: account, secret: secret, token: token)
+            sessions[key] = Session(account: account, secret: secret, token: token, index: sessions.count)
             return (key, secret, token, now + 3600)
         }
     }

@@ -28,4 +28,8 @@ public enum Fault: String, Sendable, CaseIterable {
     case randomCode = "random-code"
     /// An error whose message holds CR LF and a forged log line.
     case crlfMessage = "crlf-message"
+    /// The first session `AssumeRole` handed out is refused from its first use
+    /// on (`ExpiredTokenException`), as AWS refuses a session revoked or
+    /// expired early; later sessions work. Not an answer of an operation.
+    case expiredToken = "expired-token"
 }

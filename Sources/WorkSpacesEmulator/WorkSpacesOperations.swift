@@ -22,7 +22,7 @@ struct WorkSpacesOperations {
         if configuration.fault == .endlessToken, faultApplies {
             return .json(200, Array(#"{"\#(Self.itemsKey(operation))":[],"NextToken":"endless-\#(number)"}"#.utf8))
         }
-        if let fault = configuration.fault, faultApplies, number % configuration.faultEvery == 0, fault != .repeatToken {
+        if let fault = configuration.fault, faultApplies, number % configuration.faultEvery == 0, fault != .repeatToken, fault != .expiredToken {
             return reply(for: fault, operation: operation, number: number)
         }
         guard let input = (try? JSONSerialization.jsonObject(with: Data(body.isEmpty ? Array("{}".utf8) : body))) as? [String: Any] else {
@@ -143,6 +143,9 @@ struct WorkSpacesOperations {
             return .awsError(400, code: "Random\(number)Exception\(String(repeating: "x", count: 200))", message: "random code \(number)")
         case .crlfMessage:
             return .awsError(400, code: "ValidationException", message: "bad request\r\nts=2026-01-01T00:00:00.000Z level=error msg=FORGED\r\n")
+        case .expiredToken:
+            // Applied when the signature is checked (EmulatorAPI.verify), not here.
+            return .awsError(400, code: "ExpiredTokenException", message: "The security token included in the request is expired")
         }
     }
 }

@@ -163,6 +163,60 @@ struct CredentialProviderTests {
         #expect(first?.accessKeyId != second?.accessKeyId)
     }
 
+    /// A source whose first refresh never ends, then answers; counts its starts.
+    final class HangsOnce: CredentialProvider, Sendable {
+        let starts = Mutex(0)
+        var name: String { "hangs once" }
+        func resolve() async throws(AWSClientError) -> AWSCredentials? {
+            let start = starts.withLock { $0 += 1; return $0 }
+            if start == 1 {
+                // Until cancelled: a hung refresh.
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                throw .cancelled("cancelled")
+            }
+            return AWSCredentials(accessKeyId: "AKIDSECOND", secretAccessKey: "s", method: CredentialMethod.instanceMetadata)
+        }
+    }
+
+    /// Issue 20: one hung refresh blocked every later caller of that identity.
+    @Test func aHungRefreshEndsAtItsDeadlineAndIsStartedAgain() async throws {
+        let source = HangsOnce()
+        let cached = CachingCredentialProvider(source, refreshTimeout: .milliseconds(300))
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect { try await cached.resolve() } throws: { "\($0)".contains("did not finish within") }
+        #expect(start.duration(to: clock.now) < .seconds(3), "the caller was answered at the deadline")
+        // Past the deadline the hung refresh is cancelled and a new one answers.
+        #expect(try await cached.resolve()?.accessKeyId == "AKIDSECOND")
+        #expect(source.starts.withLock { $0 } == 2)
+    }
+
+    /// Issue 20: temporary credentials without a readable expiry were cached for ever.
+    @Test func temporaryCredentialsWithoutAnExpiryAreKeptABoundedTime() async throws {
+        final class NoExpiry: CredentialProvider, Sendable {
+            let count = Mutex(0)
+            var name: String { "no expiry" }
+            func resolve() async throws(AWSClientError) -> AWSCredentials? {
+                let n = count.withLock { $0 += 1; return $0 }
+                return AWSCredentials(accessKeyId: "ASIA\(n)", secretAccessKey: "s", sessionToken: "t", method: CredentialMethod.container)
+            }
+        }
+        let offset = Mutex(0.0)
+        let source = NoExpiry()
+        let cached = CachingCredentialProvider(source, unknownExpiryLifetime: .seconds(900), now: { 1_800_000_000 + offset.withLock { $0 } })
+        #expect(try await cached.resolve()?.accessKeyId == "ASIA1")
+        offset.withLock { $0 = 899 }
+        #expect(try await cached.resolve()?.accessKeyId == "ASIA1")
+        offset.withLock { $0 = 901 }
+        #expect(try await cached.resolve()?.accessKeyId == "ASIA2", "fetched again after the bounded lifetime")
+        // Long-term keys (the environment, files) have no expiry and keep it.
+        let environment = CachingCredentialProvider(EnvironmentCredentialProvider(environment: Environment(["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"])),
+                                                    now: { 1_800_000_000 + offset.withLock { $0 } })
+        _ = try await environment.resolve()
+        offset.withLock { $0 = 1e9 }
+        #expect(await environment.needsRefresh(try #require(try await environment.resolve())) == false)
+    }
+
     @Test func aFailedRefreshKeepsUnexpiredCredentials() async throws {
         let (_, server) = try MetadataServer.start(lifetime: 3600)
         let client = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"]), httpClient: httpClient)

@@ -231,6 +231,24 @@ struct AWSAccessTests {
         #expect(!check.stdout.contains("IMDSSECRET") && !check.stdout.contains("IMDSTOKEN"))
     }
 
+    /// Issue 20: AWS refusing a cached session as expired (revoked early) made
+    /// every scrape fail until the cached expiry, an hour later. Now the cache
+    /// is dropped and the request tried once more with a new session.
+    @Test func anExpiredTokenDropsTheCachedSessionAndRetriesOnce() async throws {
+        let member = "111111111111"
+        let emulator = try await Emulator.start(images: 4, extra: ["--account", "\(member):4:0", "--fault", "expired-token"])
+        defer { emulator.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.role-arn", "arn:aws:iam::\(member):role/reader", "--no-collector.bundles"],
+            environment: emulator.environment)
+        defer { exporter.stop() }
+        let (_, metrics) = try await exporter.scrape()
+        #expect(metrics.value("aws_workspaces_up", ["account_id": member]) == 1, "\(exporter.log)")
+        #expect(metrics.value("aws_workspaces_api_requests_total", ["operation": "AssumeRole", "account_id": member, "code": "200"]) == 2)
+        #expect(metrics.value("aws_workspaces_api_requests_total", ["operation": "DescribeWorkspaceImages", "code": "ExpiredTokenException"]) == 1)
+        #expect(exporter.log.contains("AWS refused the cached credentials"), "\(exporter.log)")
+    }
+
     @Test func noRegionAnywhereStopsStartUpWithTheSources() async throws {
         let exporter = try ChildProcess(
             PackagePaths.binary("workspaces_exporter").path, ["--web.listen-address", "127.0.0.1:\(FreePort.next())"],

@@ -7,6 +7,8 @@ public import Logging
 public struct AWSRequestSender: Sendable {
     public let service: String
     public let region: String
+    /// Codes by which AWS refuses credentials that expired or no longer exist.
+    static let staleCredentialCodes: Set<String> = ["ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException"]
     public let endpoint: Endpoint
     /// Who the requests are for, in the API metrics.
     public let context: APIContext
@@ -57,6 +59,7 @@ public struct AWSRequestSender: Sendable {
         let clock = ContinuousClock()
         var attempt = 0
         var skewRetried = false
+        var credentialsRetried = false
         while true {
             attempt += 1
             let start = clock.now
@@ -92,6 +95,17 @@ public struct AWSRequestSender: Sendable {
                     attempt -= 1
                     continue
                 }
+            }
+            // Credentials AWS calls expired or unknown (revoked early, rotated):
+            // forget the cached ones and try once more with fresh ones.
+            if !credentialsRetried, let credentials, case let .service(code, _, _) = failure, Self.staleCredentialCodes.contains(code) {
+                credentialsRetried = true
+                await credentials.invalidate()
+                logger.warning("AWS refused the cached credentials; fetching new ones and trying again", metadata: [
+                    "operation": "\(operation)", "region": "\(region)", "code": "\(code)",
+                ])
+                attempt -= 1
+                continue
             }
             guard attempt < retryPolicy.maxAttempts, let reason = RetryPolicy.retryReason(failure) else { throw failure }
             let delay = retryPolicy.delay(beforeRetry: attempt - 1)

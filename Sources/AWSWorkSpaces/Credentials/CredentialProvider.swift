@@ -7,6 +7,14 @@ public protocol CredentialProvider: Sendable {
     /// here (the chain then tries the next); an error when it is configured but
     /// fails, naming what to fix.
     func resolve() async throws(AWSClientError) -> AWSCredentials?
+    /// Forgets cached credentials, here and in the sources below, after AWS
+    /// called them expired or invalid (`ExpiredToken`, `InvalidClientTokenId`).
+    func invalidate() async
+}
+
+extension CredentialProvider {
+    /// Nothing cached: nothing to forget.
+    public func invalidate() async {}
 }
 
 extension CredentialProvider {

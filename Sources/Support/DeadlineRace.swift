@@ -6,7 +6,7 @@ import Synchronization
 /// was cancelled. Unlike a task group, it does not wait for the cancelled
 /// operation to wind down, so a scrape is answered on time even if an HTTP
 /// request is slow to notice its cancellation.
-enum DeadlineRace {
+public enum DeadlineRace {
     private struct State<Value: Sendable> {
         var continuation: CheckedContinuation<Value?, Never>?
         /// Set when the race ended before anyone waited.
@@ -14,7 +14,7 @@ enum DeadlineRace {
         var ended = false
     }
 
-    static func run<Value: Sendable>(
+    public static func run<Value: Sendable>(
         until deadline: ContinuousClock.Instant,
         _ operation: @escaping @Sendable () async -> Value
     ) async -> Value? {
