@@ -17,7 +17,7 @@ public struct ProxySettings: Sendable, Hashable {
     /// Host suffixes (and `*`) that go direct.
     let exceptions: [String]
     /// Variables set to a value this client cannot use (an `https://` proxy,
-    /// a malformed URL): requests then go direct, and the caller should say so.
+    /// a malformed URL): the caller must refuse to start rather than go direct.
     public let unusable: [String]
 
     /// From the environment given (`name → value`).

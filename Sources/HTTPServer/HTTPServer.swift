@@ -47,15 +47,19 @@ public final class HTTPServer: Sendable {
         public var maxConnectionsPerIP: Int
         /// Bytes of request line and headers: a longer URL gets 414, longer headers 431.
         public var maxHeaderBytes: Int
+        /// Request bodies accepted (and discarded: handlers never see one), by
+        /// `Content-Length`; 0, the default, answers any body 413 at once.
+        public var maxBodyBytes: Int
         /// TLS, basic authentication and extra headers (`--web.config.file`).
         public var web: WebConfiguration
         public var logger: Logger
 
         public init(
             listeners: [Listener], idleTimeout: Duration = .seconds(60), readHeaderTimeout: Duration = .seconds(10),
-            maxConnections: Int = 1024, maxConnectionsPerIP: Int = 0, maxHeaderBytes: Int = 16 * 1024,
+            maxConnections: Int = 1024, maxConnectionsPerIP: Int = 0, maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 0,
             web: WebConfiguration = WebConfiguration(), logger: Logger = Logger(label: "http")
         ) {
+            self.maxBodyBytes = maxBodyBytes
             self.listeners = listeners
             self.idleTimeout = idleTimeout
             self.readHeaderTimeout = readHeaderTimeout
@@ -96,6 +100,7 @@ public final class HTTPServer: Sendable {
     /// verifies when given.
     let clientAuth: TLSConfiguration.ClientAuth
     let maxHeaderBytes: Int
+    let maxBodyBytes: Int
     let connections: ConnectionTable
     let daemons = Mutex<[DaemonHandle]>([])
     /// Live requests and the shutdown state. A request's own lock is taken
@@ -135,6 +140,7 @@ public final class HTTPServer: Sendable {
         self.web = configuration.web
         self.clientAuth = configuration.web.tls?.clientAuth ?? .noClientCert
         self.maxHeaderBytes = configuration.maxHeaderBytes
+        self.maxBodyBytes = configuration.maxBodyBytes
         self.connections = ConnectionTable(limits: .init(
             softLimit: configuration.maxConnections, readHeaderTimeout: configuration.readHeaderTimeout,
             idleTimeout: configuration.idleTimeout))

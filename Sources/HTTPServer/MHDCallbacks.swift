@@ -22,7 +22,7 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
             refusal = .shuttingDown
         } else {
             refusal = RequestChecks.refusal(
-                connection: connection, version: version.map { String(cString: $0) } ?? "", maxHeaderBytes: server.maxHeaderBytes)
+                connection: connection, version: version.map { String(cString: $0) } ?? "", maxHeaderBytes: server.maxHeaderBytes, maxBodyBytes: server.maxBodyBytes)
         }
         if let refusal {
             context.state.withLock { $0 = .sent }

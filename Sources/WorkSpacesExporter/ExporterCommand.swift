@@ -325,11 +325,15 @@ struct ExporterCommand: AsyncParsableCommand {
             attempts = 3
         }
         let proxies = ProxySettings { environment[$0] }
-        for name in proxies.unusable {
-            // The value itself may hold a password: only the name is logged.
-            logger.warning("ignoring a proxy setting this client cannot use (only http:// proxies, [user:password@]host[:port]); requests go direct", metadata: ["variable": "\(name)"])
+        if let name = proxies.unusable.first {
+            // Fail closed: going direct would reach what only the proxy may. The
+            // value itself may hold a password: only the variable is named.
+            throw StartupError(
+                "\(name) (or its lower-case form) names a proxy this exporter cannot use: only http:// proxy URLs, [http://][user:password@]host[:port], are supported (not https://); fix or unset it")
         }
-        let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: environment["AWS_CA_BUNDLE"], proxies: proxies))
+        // As botocore: AWS_CA_BUNDLE, else the profile's ca_bundle.
+        let caBundle = environment["AWS_CA_BUNDLE"] ?? SharedConfiguration(environment: environment).setting("ca_bundle")
+        let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: caBundle, proxies: proxies))
         return (RetryPolicy(maxAttempts: attempts), http)
     }
 

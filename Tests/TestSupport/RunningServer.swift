@@ -25,6 +25,7 @@ public final class RunningServer: Sendable {
 extension HTTPServer.Configuration {
     /// A free loopback port, everything else by default.
     public static func loopback() -> HTTPServer.Configuration {
-        HTTPServer.Configuration(listeners: [.address(ListenAddress(host: "127.0.0.1", port: 0))])
+        // Bodies accepted: the HTTP client's tests send them (the exporter refuses any).
+        HTTPServer.Configuration(listeners: [.address(ListenAddress(host: "127.0.0.1", port: 0))], maxBodyBytes: 1 << 20)
     }
 }

@@ -249,6 +249,47 @@ struct AWSAccessTests {
         #expect(exporter.log.contains("AWS refused the cached credentials"), "\(exporter.log)")
     }
 
+    /// Issue 20: an unusable proxy setting was ignored and requests went
+    /// direct. Now start-up stops, naming the variable and never its value.
+    @Test(arguments: ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY"])
+    func anUnusableProxyStopsStartUp(variable: String) async throws {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.lowercased().hasSuffix("_proxy") }
+        environment[variable] = "https://proxy-user:hunter2-secret@proxy.example:3128"
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        let exporter = try ChildProcess(
+            PackagePaths.binary("workspaces_exporter").path,
+            ["--web.listen-address", "127.0.0.1:\(FreePort.next())", "--aws.region", "us-east-1", "--aws.account-id", Exporter.defaultAccount],
+            environment: environment)
+        #expect(await exporter.waitForExit(timeout: .seconds(10)) == 1)
+        #expect(exporter.stderr.contains(variable.uppercased()), "\(exporter.stderr)")
+        #expect(!exporter.stderr.contains("hunter2") && !exporter.stderr.contains("proxy-user"), "\(exporter.stderr)")
+    }
+
+    /// Issue 20: a profile's `ca_bundle` was ignored (only AWS_CA_BUNDLE counted).
+    @Test func theProfilesCABundleIsTrusted() async throws {
+        let certificates = try await TestCertificates.make()
+        let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/raw_http_server.py").path
+        let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
+        let (server, port) = try await ChildProcess.startServer { port in
+            try ChildProcess(python, [script, "--port", String(port), "--mode", "gzip-unasked", "--tls", certificates.path("server.pem"), certificates.path("server.key")])
+        }
+        defer { server.stop() }
+        for withBundle in [true, false] {
+            let config = try temporaryFile("[default]\nregion = us-east-1\n" + (withBundle ? "ca_bundle = \(certificates.path("ca.pem"))\n" : ""))
+            let exporter = try await Exporter.start(
+                ["--aws.endpoint-url", "https://127.0.0.1:\(port)", "--aws.account-id", Exporter.defaultAccount, "--no-collector.bundles"],
+                environment: ["AWS_CONFIG_FILE": config, "AWS_ACCESS_KEY_ID": "AKIDCA", "AWS_SECRET_ACCESS_KEY": "s"])
+            defer { exporter.stop() }
+            #expect(try await exporter.scrape().1.value("aws_workspaces_up") == 0)
+            if withBundle {
+                // TLS held; the (gzip-encoded) answer is what failed.
+                #expect(exporter.log.contains("code=InvalidResponse") && !exporter.log.contains("not trusted"), "\(exporter.log)")
+            } else {
+                #expect(exporter.log.contains("not trusted"), "\(exporter.log)")
+            }
+        }
+    }
+
     @Test func noRegionAnywhereStopsStartUpWithTheSources() async throws {
         let exporter = try ChildProcess(
             PackagePaths.binary("workspaces_exporter").path, ["--web.listen-address", "127.0.0.1:\(FreePort.next())"],

@@ -109,7 +109,13 @@ public struct SharedConfiguration: Sendable {
 
     /// The selected profile's `region`, if any; unreadable files count as none.
     public func region() -> String? {
-        (try? load())?[profile]?["region"].flatMap { $0.isEmpty ? nil : $0 }
+        setting("region")
+    }
+
+    /// A setting of the selected profile (`region`, `ca_bundle`, …), if set and
+    /// not empty; unreadable files count as none (the credential chain reports them).
+    public func setting(_ key: String) -> String? {
+        (try? load())?[profile]?[key].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     static func read(_ path: String, isConfigFile: Bool) throws(AWSClientError) -> [String: [String: String]] {
