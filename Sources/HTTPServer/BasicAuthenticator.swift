@@ -13,8 +13,9 @@ import Glibc
 /// against a dummy hash of the same cost, so the time taken does not reveal
 /// which users exist. A verified user and password is remembered (as a SHA-256
 /// digest, never the password) so that a scrape every few seconds does not pay
-/// for bcrypt each time; wrong passwords are never remembered. Checks wait in
-/// a ``BcryptQueue`` that takes turns between users and clients.
+/// for bcrypt each time, and is checked before anything waits; wrong passwords
+/// are never remembered. Checks wait in a ``BcryptQueue`` that takes turns
+/// between client addresses, then between users and passwords.
 public final class BasicAuthenticator: Sendable {
     /// The outcome of a check.
     public enum Decision: Sendable {
@@ -51,9 +52,12 @@ public final class BasicAuthenticator: Sendable {
         let key = Self.sha256(Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8))
         if hash != nil, verified.withLock({ $0.contains(key) }) { return .allowed }
         let setting = hash ?? dummyHash
-        // Unknown users share one lane per client, so inventing names does not add lanes.
-        let lane = "\(hash == nil ? "\u{0}unknown" : user)\u{0}\(client)"
-        guard let matches = await queue.run(lane: lane, { Self.verify(password: password, hash: setting) }) else { return .overloaded }
+        // Within the client's turns, a lane per user and password (by digest):
+        // a repeated wrong password waits behind itself, not in front of the
+        // right one. Unknown users share one lane per client, so inventing
+        // names does not add lanes.
+        let lane = hash == nil ? "\u{0}unknown" : "\(user)\u{0}\(Self.sha256(Array(password.utf8)).prefix(8).map { String($0, radix: 16) }.joined())"
+        guard let matches = await queue.run(address: client, lane: lane, { Self.verify(password: password, hash: setting) }) else { return .overloaded }
         guard matches, hash != nil else { return .denied }
         verified.withLock { set in
             if set.count >= Self.maxRemembered { set.removeAll() }

@@ -9,6 +9,8 @@
                                 RATE wrong-password requests a second from SOURCE (an
                                 address in 127.0.0.0/8), cycling through USER names;
                                 prints the statuses it got as JSON
+  authflood-same PORT RATE SECONDS SOURCE USER...
+                                the same, repeating one wrong password
 
 Prints one JSON line when done; never runs past SECONDS (+1).
 """
@@ -105,7 +107,7 @@ def reopen(port, n, seconds):
     print(json.dumps(counts))
 
 
-def authflood(port, rate, seconds, source, users):
+def authflood(port, rate, seconds, source, users, same=False):
     statuses = {}
     lock = threading.Lock()
     end = time.time() + seconds
@@ -117,7 +119,8 @@ def authflood(port, rate, seconds, source, users):
             s.bind((source, 0))
             s.settimeout(5)
             s.connect(("127.0.0.1", port))
-            token = base64.b64encode(f"{user}:wrong-{index}".encode()).decode()
+            password = "always-the-same-wrong-one" if same else f"wrong-{index}"
+            token = base64.b64encode(f"{user}:{password}".encode()).decode()
             s.sendall(f"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {token}\r\nConnection: close\r\n\r\n".encode())
             data = s.recv(4096)
             s.close()
@@ -150,7 +153,7 @@ if __name__ == "__main__":
         slowbody(port, int(sys.argv[3]), float(sys.argv[4]))
     elif mode == "reopen":
         reopen(port, int(sys.argv[3]), float(sys.argv[4]))
-    elif mode == "authflood":
-        authflood(port, float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6:])
+    elif mode in ("authflood", "authflood-same"):
+        authflood(port, float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6:], same=mode == "authflood-same")
     else:
         sys.exit(__doc__)

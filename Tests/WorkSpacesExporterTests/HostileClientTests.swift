@@ -106,6 +106,36 @@ struct HostileClientTests {
         try await expectRecovered(exporter, from: before, authorized: true)
     }
 
+    /// Issue 20: 100 wrong passwords a second for the right user's own name,
+    /// (a) from another address, each password different, and (b) from the
+    /// right user's own address, one wrong password again and again. The right
+    /// password, never checked before (nothing cached), gets 200 within 2 s,
+    /// and every time after.
+    @Test(arguments: [("127.0.0.2", "authflood"), ("127.0.0.1", "authflood-same")])
+    func theRightPasswordGetsThroughAFloodForTheSameUser(source: String, mode: String) async throws {
+        let htpasswd = try #require(PackagePaths.which("htpasswd"))
+        let output = try await runCommand(htpasswd, ["-nbBC", "10", "alice", "s3cret"]).output
+        let hash = String(output.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let config = try PackagePaths.temporaryDirectory("auth").appendingPathComponent("web.yml")
+        try "basic_auth_users:\n  alice: \(hash)\n".write(to: config, atomically: true, encoding: .utf8)
+        let (emulator, exporter) = try await start(["--web.config.file", config.path])
+        defer { exporter.stop(); emulator.stop() }
+        let attacker = try attack([mode, String(exporter.port), "100", "6", source, "alice"])
+        defer { attacker.stop() }
+        try await Task.sleep(for: .seconds(1))
+        let right = [("Authorization", "Basic " + Data("alice:s3cret".utf8).base64EncodedString())]
+        let latencies = try await legitimateLatencies(exporter, for: .seconds(4), headers: right)
+        _ = await attacker.waitForExit(timeout: .seconds(15))
+        let first = latencies.first?.seconds ?? .infinity
+        let worst = latencies.map(\.seconds).max() ?? .infinity
+        print("\(mode) from \(source): the right password first answered in \(first) s, worst \(worst) s over \(latencies.count); attacker \(attacker.stdout)")
+        #expect(latencies.allSatisfy { $0.status == 200 }, "the right user got \(latencies.map(\.status))")
+        #expect(worst < 2, "the right password waited \(worst) s")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(attacker.stdout.utf8)) as? [String: Any])
+        let statuses = try #require(report["statuses"] as? [String: Int])
+        #expect(statuses.keys.allSatisfy { ["401", "503+retry"].contains($0) }, "\(statuses)")
+    }
+
     func footprint(_ exporter: Exporter, authorized: Bool) async throws -> (rss: Double, fds: Double) {
         let (_, metrics) = try await exporter.scrape(headers: [("Authorization", "Basic " + Data("alice:s3cret".utf8).base64EncodedString())])
         return (metrics.value("process_resident_memory_bytes") ?? .nan, metrics.value("process_open_fds") ?? .nan)
