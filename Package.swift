@@ -38,7 +38,7 @@ let package = Package(
         .plugin(name: "VersionStamp", capability: .buildTool()),
 
         // Threads for blocking work, text bounding and trimming, small file reads.
-        .target(name: "Support", dependencies: ["CMalloc"], swiftSettings: strict),
+        .target(name: "Support", dependencies: ["CMalloc", "CGnuTLS"], swiftSettings: strict),
 
         // YAML documents with line numbers, on libyaml.
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strict),
@@ -161,10 +161,10 @@ let package = Package(
             dependencies: ["HTTPServer", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Support", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "AWSWorkSpacesTests",
-            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "TestSupport", "WorkSpacesEmulator", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "Support", "TestSupport", "WorkSpacesEmulator", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Support
 
 /// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms), as
@@ -107,7 +112,7 @@ public struct ProxySettings: Sendable, Hashable {
             let colon = userinfo.firstIndex(of: ":") ?? userinfo.endIndex
             guard let user = PercentDecoding.decode(userinfo[..<colon]),
                   let password = PercentDecoding.decode(colon < userinfo.endIndex ? userinfo[userinfo.index(after: colon)...] : "") else { return nil }
-            authorization = "Basic " + Base64.encode(user + [UInt8(ascii: ":")] + password)
+            authorization = "Basic " + Data(user + [UInt8(ascii: ":")] + password).base64EncodedString()
             rest = rest[rest.index(after: at)...]
         }
         guard let address = URLParts("http://" + rest) else { return nil }

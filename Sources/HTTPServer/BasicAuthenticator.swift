@@ -1,5 +1,9 @@
 import CCrypt
-import CGnuTLS
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import Support
 import Synchronization
 #if canImport(Glibc)
@@ -49,14 +53,14 @@ public final class BasicAuthenticator: Sendable {
     public func authorize(_ header: String?, from client: String = "") async -> Decision {
         guard let (user, password) = Self.credentials(from: header) else { return .denied }
         let hash = users[user]
-        let key = Self.sha256(Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8))
+        let key = Digest.sha256(Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8))
         if hash != nil, verified.withLock({ $0.contains(key) }) { return .allowed }
         let setting = hash ?? dummyHash
         // Within the client's turns, a lane per user and password (by digest):
         // a repeated wrong password waits behind itself, not in front of the
         // right one. Unknown users share one lane per client, so inventing
         // names does not add lanes.
-        let lane = hash == nil ? "\u{0}unknown" : "\(user)\u{0}\(Self.sha256(Array(password.utf8)).prefix(8).map { String($0, radix: 16) }.joined())"
+        let lane = hash == nil ? "\u{0}unknown" : "\(user)\u{0}\(Digest.hex(Digest.sha256(password.utf8).prefix(8)))"
         guard let matches = await queue.run(address: client, lane: lane, { Self.verify(password: password, hash: setting) }) else { return .overloaded }
         guard matches, hash != nil else { return .denied }
         verified.withLock { set in
@@ -73,8 +77,8 @@ public final class BasicAuthenticator: Sendable {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let data = Base64.decode(parts[1].trimmingWhitespace()),
-              let decoded = String(validating: data, as: UTF8.self),
+              let data = Data(base64Encoded: String(parts[1].trimmingWhitespace())),
+              let decoded = String(validating: Array(data), as: UTF8.self),
               !decoded.utf8.contains(0),
               let colon = decoded.firstIndex(of: ":") else { return nil }
         return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
@@ -117,15 +121,5 @@ public final class BasicAuthenticator: Sendable {
         guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { return nil }
         let length = setting.firstIndex(of: 0) ?? setting.count
         return crypt(password, setting: String(decoding: setting[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
-    }
-
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        bytes.withUnsafeBytes { input in
-            out.withUnsafeMutableBytes { digest in
-                _ = gnutls_hash_fast(GNUTLS_DIG_SHA256, input.baseAddress, input.count, digest.baseAddress)
-            }
-        }
-        return out
     }
 }

@@ -44,9 +44,6 @@ public struct GzipChunk: Sendable {
         self.length = input.count
     }
 
-    /// Compressed size in bytes.
-    public var compressedCount: Int { deflated.count }
-
     /// One gzip member holding the chunks' bytes in order.
     public static func join(_ chunks: [GzipChunk]) -> [UInt8] {
         var out: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]

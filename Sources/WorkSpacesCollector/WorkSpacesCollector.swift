@@ -39,7 +39,6 @@ public final class WorkSpacesCollector: Sendable {
     }
 
     /// The targets being collected.
-    public var currentTargets: [Target] { targets.withLock { $0.map(\.target) } }
 
     /// Replaces the target set. A target equal to a current one keeps its
     /// collector (its in-flight collection and last success); identities are

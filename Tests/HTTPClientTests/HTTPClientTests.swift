@@ -4,6 +4,7 @@ import Synchronization
 import TestSupport
 import Testing
 @testable import HTTPClient
+import Support
 
 /// The HTTP client against the project's own server on loopback, and against TLS and proxy servers made by the tests.
 @Suite(.timeLimit(.minutes(1)))

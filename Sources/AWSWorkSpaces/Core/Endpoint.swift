@@ -16,20 +16,12 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an absolute `http(s)://host[:port][/path]` URL.
     public init(url text: String) throws(AWSClientError) {
-        guard let components = URLComponents(string: text),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty else {
-            throw .invalidEndpoint("endpoint URL \"\(text)\" is not an absolute http:// or https:// URL")
+        guard let parts = URLParts(text) else {
+            throw .invalidEndpoint("endpoint URL \"\(text.bounded(maxBytes: 200))\" is not an absolute http:// or https:// URL")
         }
-        let defaultPort = scheme == "https" ? 443 : 80
-        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        if let port = components.port, port != defaultPort {
-            hostHeader = "\(bracketed):\(port)"
-        } else {
-            hostHeader = bracketed
-        }
-        path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
-        url = "\(scheme)://\(hostHeader)\(path)"
+        hostHeader = parts.hostHeader
+        path = parts.path
+        url = "\(parts.scheme)://\(hostHeader)\(path)"
     }
 
     /// The endpoint for `service` in `region`, honouring the override order of the

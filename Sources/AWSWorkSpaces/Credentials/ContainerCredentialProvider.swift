@@ -90,13 +90,11 @@ public struct ContainerCredentialProvider: CredentialProvider {
     /// Refuses a URI that is not `https`, or `http` to an allowed host.
     static func check(_ url: String) async throws(AWSClientError) {
         let source = "container credentials"
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let rawHost = components.host, !rawHost.isEmpty else {
+        guard let parts = URLParts(url) else {
             throw .credentials(source: source, reason: "AWS_CONTAINER_CREDENTIALS_FULL_URI \"\(url.bounded(maxBytes: 200))\" is not an http(s) URL")
         }
-        if scheme == "https" { return }
-        let lowered = rawHost.lowercased()
-        let host = lowered.hasPrefix("[") && lowered.hasSuffix("]") ? String(lowered.dropFirst().dropLast()) : lowered
+        if parts.secure { return }
+        let host = parts.host
         let addresses: [String]
         if let literal = IPAddress(host) {
             addresses = [literal.text]

@@ -35,13 +35,14 @@ enum HelperProcess {
     static func runBlocking(_ command: String, timeout: Duration) -> Result<Outcome, Failure> {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0 else { return .failure(Failure(reason: "cannot create a pipe: \(String(cString: strerror(errno)))")) }
-        guard pipe(&errPipe) == 0 else {
+        // Close-on-exec from the start (pipe2): a helper spawned by another
+        // thread in between never inherits these. Only the child's copies
+        // (dup2'd to 1 and 2) outlive its exec.
+        guard pipe2(&outPipe, O_CLOEXEC) == 0 else { return .failure(Failure(reason: "cannot create a pipe: \(String(cString: strerror(errno)))")) }
+        guard pipe2(&errPipe, O_CLOEXEC) == 0 else {
             close(outPipe[0]); close(outPipe[1])
             return .failure(Failure(reason: "cannot create a pipe: \(String(cString: strerror(errno)))"))
         }
-        // Only the child's copies (dup2'd to 1 and 2) may outlive exec.
-        for descriptor in outPipe + errPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -1,23 +1,32 @@
-/// An absolute `http://` or `https://` URL taken apart, as the client needs it.
-struct URLParts: Sendable, Hashable {
-    let secure: Bool
+/// An absolute `http://` or `https://` URL taken apart: the one URL parser of
+/// the project (the HTTP client's requests and proxies, AWS endpoints, the
+/// container credentials URI). No user information, no control characters or
+/// spaces, a port of digits from 1 to 65535; the host lower-cased.
+public struct URLParts: Sendable, Hashable {
+    public let secure: Bool
     /// Without brackets for IPv6.
-    let host: String
-    let port: Int
+    public let host: String
+    public let port: Int
     /// Path and query, starting with `/`.
-    let target: String
+    public let target: String
+
+    /// `http` or `https`.
+    public var scheme: String { secure ? "https" : "http" }
+
+    /// The path alone, without the query.
+    public var path: String { String(target.prefix { $0 != "?" }) }
 
     /// `Host` header value: the port only when not the scheme's default.
-    var hostHeader: String {
+    public var hostHeader: String {
         port == (secure ? 443 : 80) ? bracketedHost : authority
     }
 
     /// `host:port`, as a `CONNECT` request names its target.
-    var authority: String { "\(bracketedHost):\(port)" }
+    public var authority: String { "\(bracketedHost):\(port)" }
 
     private var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
 
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let lowered = text.lowercased()
         let rest: Substring
         if lowered.hasPrefix("https://") {
@@ -40,14 +49,14 @@ struct URLParts: Sendable, Hashable {
             guard let close = authority.firstIndex(of: "]") else { return nil }
             let after = authority[authority.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let value = Int(after.dropFirst()), (1...65535).contains(value) else { return nil }
+                guard let value = Self.port(after.dropFirst()) else { return nil }
                 port = value
             } else if !after.isEmpty {
                 return nil
             }
             authority = authority[authority.index(after: authority.startIndex)..<close]
         } else if let colon = authority.lastIndex(of: ":") {
-            guard let value = Int(authority[authority.index(after: colon)...]), (1...65535).contains(value) else { return nil }
+            guard let value = Self.port(authority[authority.index(after: colon)...]) else { return nil }
             port = value
             authority = authority[..<colon]
         }
@@ -55,5 +64,12 @@ struct URLParts: Sendable, Hashable {
         self.host = String(authority).lowercased()
         self.port = port
         self.target = target
+    }
+
+    /// One to five digits from 1 to 65535 (no sign, no spaces).
+    static func port(_ text: Substring) -> Int? {
+        guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(text),
+              (1...65535).contains(value) else { return nil }
+        return value
     }
 }

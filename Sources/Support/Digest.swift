@@ -1,7 +1,8 @@
 import CGnuTLS
 
 /// SHA-256 and HMAC-SHA-256 through GnuTLS, the TLS library already linked
-/// for HTTPS, rather than a second crypto library in the binary.
+/// for HTTPS, rather than a second crypto library in the binary: the one
+/// digest wrapper of the project (SigV4, remembered basic-auth passwords).
 public enum Digest {
     /// SHA-256 of `data`.
     public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] {
