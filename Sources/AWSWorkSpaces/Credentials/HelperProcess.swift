@@ -35,11 +35,15 @@ enum HelperProcess {
     static func runBlocking(_ command: String, timeout: Duration) -> Result<Outcome, Failure> {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        // Close-on-exec from the start (pipe2): a helper spawned by another
-        // thread in between never inherits these. Only the child's copies
-        // (dup2'd to 1 and 2) outlive its exec.
-        guard pipe2(&outPipe, O_CLOEXEC) == 0 else { return .failure(Failure(reason: "cannot create a pipe: \(String(cString: strerror(errno)))")) }
-        guard pipe2(&errPipe, O_CLOEXEC) == 0 else {
+        // Close-on-exec from the start, in one call (a socket pair: Swift's
+        // Glibc module has no pipe2): a helper spawned by another thread in
+        // between never inherits these. Only the child's copies (dup2'd to 1
+        // and 2) outlive its exec.
+        func channel(_ ends: inout [Int32]) -> Bool {
+            socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0
+        }
+        guard channel(&outPipe) else { return .failure(Failure(reason: "cannot create a pipe: \(String(cString: strerror(errno)))")) }
+        guard channel(&errPipe) else {
             close(outPipe[0]); close(outPipe[1])
             return .failure(Failure(reason: "cannot create a pipe: \(String(cString: strerror(errno)))"))
         }
