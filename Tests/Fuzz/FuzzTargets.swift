@@ -25,6 +25,7 @@ enum FuzzTargets {
         ("metadata-credentials", metadataCredentials),
         ("process-credentials", processCredentials),
         ("sts-answer", stsAnswer),
+        ("xml", xml),
         ("dates", dates),
         ("response-reader", responseReader),
         ("shared-config", sharedConfig),
@@ -92,6 +93,14 @@ enum FuzzTargets {
         let answer = text(bytes)
         _ = try? STSClient.credentials(fromAnswer: answer, source: "fuzz")
         _ = STSClient.account(fromAnswer: answer)
+    }
+
+    /// The bounded XML reader: a tree within its bounds, or nothing.
+    @Sendable static func xml(_ bytes: [UInt8]) {
+        guard let root = XMLReader.parse(bytes) else { return }
+        func depth(_ element: XMLElement) -> Int { 1 + (element.children.map(depth).max() ?? 0) }
+        check(depth(root) <= XMLReader.maxDepth, "depth \(depth(root))")
+        _ = root.first(named: "Error")
     }
 
     @Sendable static func dates(_ bytes: [UInt8]) {

@@ -119,9 +119,10 @@ struct Signer {
         #expect(identity.status == 200 && identity.text.contains("<Account>123456789012</Account>"))
         let assumed = try sts(api, "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Freader&RoleSessionName=t")
         #expect(assumed.status == 200)
-        let key = try #require(AWSErrorParser.element("AccessKeyId", in: assumed.text))
-        let secret = try #require(AWSErrorParser.element("SecretAccessKey", in: assumed.text))
-        let token = try #require(AWSErrorParser.element("SessionToken", in: assumed.text))
+        let credentials = XMLReader.parse(Array(assumed.text.utf8))?.find("AssumeRoleResult", "Credentials")
+        let key = try #require(credentials?.child("AccessKeyId")?.text)
+        let secret = try #require(credentials?.child("SecretAccessKey")?.text)
+        let token = try #require(credentials?.child("SessionToken")?.text)
         let member = Signer(key: key, secret: secret, token: token, region: "eu-west-1")
         let page = try call(api, [:], signer: member)
         #expect(page.status == 200)
@@ -222,6 +223,9 @@ struct Signer {
              (.accessDenied, .respond(403, _, _)), (.reset, .reset), (.malformed, .respond(200, _, _)), (.truncated, .truncated),
              (.xmlError, .respond(403, _, _)), (.stall, .stall), (.repeatToken, .respond(200, _, _)), (.endlessToken, .respond(200, _, _)),
              (.randomCode, .respond(400, _, _)), (.crlfMessage, .respond(400, _, _)):
+            break
+        case (.expiredToken, .respond(200, _, _)):
+            // Not an operation's fault: it refuses the first session at signature check (tested with the binary).
             break
         case let (.oversized, .respond(200, _, body)):
             #expect(body.count > 20 << 20)

@@ -12,9 +12,10 @@ public enum AWSErrorParser {
         if let (jsonCode, jsonMessage) = json(body) {
             code = jsonCode
             message = jsonMessage
-        } else if let text = String(validating: body.prefix(64 * 1024), as: UTF8.self), text.contains("<") {
-            code = element("Code", in: text)
-            message = element("Message", in: text)
+        } else if body.count <= 64 * 1024, let error = XMLReader.parse(body)?.first(named: "Error") {
+            // <ErrorResponse><Error><Code>… (query protocol), <Response><Errors><Error>… (EC2, moto).
+            code = error.child("Code")?.text
+            message = error.child("Message")?.text
         }
         if code == nil, let header = errorTypeHeader, !header.isEmpty {
             code = normalize(header)
@@ -56,10 +57,4 @@ public enum AWSErrorParser {
         return value.trimmingWhitespace()
     }
 
-    /// The text of the first `<name>…</name>`, trimmed.
-    public static func element(_ name: String, in text: String) -> String? {
-        guard let open = text.firstRange(of: "<\(name)>"),
-              let close = text[open.upperBound...].firstRange(of: "</\(name)>") else { return nil }
-        return String(text[open.upperBound..<close.lowerBound]).trimmingWhitespaceAndNewlines()
-    }
 }

@@ -69,7 +69,8 @@ public struct STSClient: Sendable {
 
     /// The `Account` of a `GetCallerIdentity` answer, when it is 12 digits.
     static func account(fromAnswer text: String) -> String? {
-        guard let account = AWSErrorParser.element("Account", in: text), AccountID.isValid(account) else { return nil }
+        guard let account = XMLReader.parse(Array(text.utf8))?.find("GetCallerIdentityResult", "Account")?.text,
+              AccountID.isValid(account) else { return nil }
         return account
     }
 
@@ -90,12 +91,18 @@ public struct STSClient: Sendable {
 
     /// The `Credentials` of an `AssumeRole` or `AssumeRoleWithWebIdentity` answer.
     static func credentials(fromAnswer text: String, source: String) throws(AWSClientError) -> AWSCredentials {
-        guard let key = AWSErrorParser.element("AccessKeyId", in: text).map(Self.unescape),
-              let secret = AWSErrorParser.element("SecretAccessKey", in: text).map(Self.unescape),
-              let token = AWSErrorParser.element("SessionToken", in: text).map(Self.unescape) else {
+        // <AssumeRoleResponse><AssumeRoleResult><Credentials>…, or the same for AssumeRoleWithWebIdentity.
+        guard let root = XMLReader.parse(Array(text.utf8)) else {
+            throw .credentials(source: source, reason: "the STS answer is not well-formed XML")
+        }
+        let result = root.children.first { $0.name.hasSuffix("Result") }
+        guard let credentials = result?.child("Credentials"),
+              let key = credentials.child("AccessKeyId")?.text, !key.isEmpty,
+              let secret = credentials.child("SecretAccessKey")?.text, !secret.isEmpty,
+              let token = credentials.child("SessionToken")?.text, !token.isEmpty else {
             throw .credentials(source: source, reason: "STS answer has no Credentials element")
         }
-        let expiration = AWSErrorParser.element("Expiration", in: text).flatMap(ISO8601.parse)
+        let expiration = credentials.child("Expiration").flatMap { ISO8601.parse($0.text) }
         return AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, expiration: expiration)
     }
 
@@ -109,12 +116,5 @@ public struct STSClient: Sendable {
             requestTimeout: timeout, maxBodyBytes: 1 << 20, logger: logger)
         return try await sender.send(
             operation: operation, headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body, deadline: deadline)
-    }
-
-    /// XML's five predefined entities.
-    static func unescape(_ text: String) -> String {
-        guard text.contains("&") else { return text }
-        return text.replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"")
-            .replacing("&apos;", with: "'").replacing("&amp;", with: "&")
     }
 }
