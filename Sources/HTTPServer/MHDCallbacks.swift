@@ -22,7 +22,8 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
             refusal = .shuttingDown
         } else {
             refusal = RequestChecks.refusal(
-                connection: connection, version: version.map { String(cString: $0) } ?? "", maxHeaderBytes: server.maxHeaderBytes, maxBodyBytes: server.maxBodyBytes)
+                connection: connection, method: method.map { String(cString: $0) } ?? "", target: url.map { String(cString: $0) } ?? "",
+                version: version.map { String(cString: $0) } ?? "", maxHeaderBytes: server.maxHeaderBytes, maxBodyBytes: server.maxBodyBytes)
         }
         if let refusal {
             context.state.withLock { $0 = .sent }
@@ -102,16 +103,17 @@ let connectionNotifyCallback: MHD_NotifyConnectionCallback = { cls, connection, 
 
 typealias UnescapeCallback = @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafeMutablePointer<CChar>?) -> Int
 
-/// Decodes `%HH` in place, except `%00`, which stays as it is: a NUL in the
-/// path would otherwise cut the C string short, and `/metrics%00foo` would
-/// be served as `/metrics`.
+/// Decodes `%HH` in place, except escapes of control characters (`%00`,
+/// `%0D`, `%0A`, … `%1F`, `%7F`), which stay as they are: a NUL in the path
+/// would otherwise cut the C string short (`/metrics%00foo` served as
+/// `/metrics`), and a CR or LF would reach handlers and logs.
 let unescapeCallback: UnescapeCallback = { _, _, text in
     guard let text else { return 0 }
     func hex(_ byte: CChar) -> UInt8? { UInt8(bitPattern: byte).hexDigitValue }
     var read = 0, write = 0
     while text[read] != 0 {
         if text[read] == CChar(UInt8(ascii: "%")), text[read + 1] != 0, text[read + 2] != 0,
-           let high = hex(text[read + 1]), let low = hex(text[read + 2]), high | low != 0 {
+           let high = hex(text[read + 1]), let low = hex(text[read + 2]), high << 4 | low >= 0x20, high << 4 | low != 0x7F {
             text[write] = CChar(bitPattern: high << 4 | low)
             read += 3
         } else {

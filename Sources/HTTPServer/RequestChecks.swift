@@ -6,7 +6,7 @@ import Support
 /// framing ambiguities that request smuggling relies on, and no body.
 enum RequestChecks {
     /// The answer refusing the request, or nil when it may be served.
-    static func refusal(connection: OpaquePointer, version: String, maxHeaderBytes: Int, maxBodyBytes: Int) -> HTTPResponse? {
+    static func refusal(connection: OpaquePointer, method: String, target: String, version: String, maxHeaderBytes: Int, maxBodyBytes: Int) -> HTTPResponse? {
         let collected = collect(connection)
         let size = cmhd_request_header_size(connection)
         if size > maxHeaderBytes {
@@ -15,6 +15,13 @@ enum RequestChecks {
             return lineTooLong
                 ? close(414, "request URI too long (--web.max-header-bytes is \(maxHeaderBytes))")
                 : close(431, "request headers too large (--web.max-header-bytes is \(maxHeaderBytes))")
+        }
+        // A bare CR or another control byte inside the request line (found by
+        // fuzzing: libmicrohttpd passes it on) is refused, as RFC 9112 allows;
+        // it would otherwise reach handlers and logs as part of the path.
+        guard !method.isEmpty, method.utf8.allSatisfy(Self.isTokenByte),
+              !target.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            return close(400, "a control character in the request line")
         }
         let lengths = Set(collected.values("content-length").map { $0.trimmingWhitespace() })
         if lengths.count > 1 { return close(400, "conflicting Content-Length headers") }
@@ -37,6 +44,14 @@ enum RequestChecks {
             return close(413, maxBodyBytes == 0 ? "request bodies are not accepted" : "request body over \(maxBodyBytes) bytes")
         }
         return nil
+    }
+
+    /// RFC 9110's token characters, for the method.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        default: return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 
     /// Header values by lower-cased name, repeated ones joined with ", ".

@@ -28,6 +28,7 @@ enum FuzzTargets {
         ("xml", xml),
         ("dates", dates),
         ("response-reader", responseReader),
+        ("http-request", httpRequest),
         ("shared-config", sharedConfig),
         ("config-file", configFile),
         ("web-config", webConfig),
@@ -139,6 +140,57 @@ enum FuzzTargets {
             if !outcome.reusable { break }
         }
         close(ends[1])
+    }
+
+    /// What answers every request: the exporter's handler is not the point
+    /// here, the server's checks and libmicrohttpd's parsing in front of it are.
+    final class Answer: HTTPHandler {
+        func handle(_ request: HTTPRequest) async -> HTTPResponse {
+            // Whatever reached a handler passed the checks: no line break or NUL in the path.
+            FuzzTargets.check(!request.path.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }), "a control byte in the path")
+            return .text(200, "ok")
+        }
+    }
+
+    /// The exporter's HTTP server, started once, on loopback, with the
+    /// exporter's limits (bodies refused, small header limit).
+    static let server: HTTPServer? = {
+        guard let server = try? HTTPServer(
+            configuration: .init(
+                listeners: [.address(ListenAddress(host: "127.0.0.1", port: 0))], readHeaderTimeout: .seconds(2), maxHeaderBytes: 4096),
+            handler: Answer()) else { return nil }
+        Task { await server.run() }
+        return server
+    }()
+
+    /// Raw bytes from a client, as one TCP connection's request stream, then
+    /// the end of it; the answer (or the close) is read with a deadline.
+    @Sendable static func httpRequest(_ bytes: [UInt8]) {
+        guard let server else { check(false, "the server did not start"); return }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return }
+        _ = bytes.prefix(64 << 10).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(fd, Int32(SHUT_WR))
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        while answer.count < 1 << 20 {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            answer += buffer[0..<count]
+        }
+        // Whatever came back is HTTP, or nothing (a connection closed unanswered).
+        check(answer.isEmpty || answer.starts(with: Array("HTTP/1.".utf8)), "an answer that is not HTTP: \(String(decoding: answer.prefix(40), as: UTF8.self))")
     }
 
     @Sendable static func proxyURL(_ bytes: [UInt8]) {

@@ -183,6 +183,13 @@ struct HostileClientTests {
             ("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
             ("GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", 400),
             ("GET /metrics%00foo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
+            // Found by fuzzing (Tests/Fuzz/Corpus/http-request/crash-bare-cr-in-request-line): a bare CR
+            // inside the request line reached the handler as part of the path.
+            ("GET /-\r]\r\u{8}GE)ET / HTTP/1.0\r\nAuthorization:nnection: close\r\n\r\n", 400),
+            ("GET /metrics\rX HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400),
+            // An escaped CR LF stays escaped: not the telemetry path, and never a line break.
+            ("GET /metrics%0D%0Afoo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
+            ("G\u{1}T /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400),
             // Control: the same request, well formed, is served.
             ("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200),
         ]
