@@ -157,7 +157,7 @@ enum FuzzTargets {
     static let server: HTTPServer? = {
         guard let server = try? HTTPServer(
             configuration: .init(
-                listeners: [.address(ListenAddress(host: "127.0.0.1", port: 0))], readHeaderTimeout: .seconds(2), maxHeaderBytes: 4096),
+                listeners: [.address(ListenAddress(host: "127.0.0.1", port: 0))], readHeaderTimeout: .milliseconds(100), maxHeaderBytes: 4096),
             handler: Answer()) else { return nil }
         Task { await server.run() }
         return server
