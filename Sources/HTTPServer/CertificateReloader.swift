@@ -8,9 +8,11 @@ import Synchronization
 /// exporter-toolkit does: a renewed certificate (cert-manager, certbot) is
 /// served without a restart.
 ///
-/// The files are looked at no more than once a second; a pair that does not
-/// load (half written, certificate and key not matching yet) leaves the
-/// previous one in service, with one log line per change of the files.
+/// The files are looked at no more than once a second, by the server's
+/// sweeper thread (never on libmicrohttpd's thread during a handshake); a
+/// pair that does not load (half written, certificate and key not matching
+/// yet) leaves the previous one in service, with one log line per change of
+/// the files.
 final class CertificateReloader: Sendable {
     /// Nil for a pair given in memory: it never changes.
     let files: (certificate: String, key: String)?
@@ -44,34 +46,52 @@ final class CertificateReloader: Sendable {
         let description: String
     }
 
-    /// The pair to present, read again first when the files changed.
+    /// The pair to present: no file is read here (this runs on libmicrohttpd's
+    /// thread, at each handshake), only the pair in service is taken.
     func credential() -> UnsafeMutablePointer<cmhd_credential>? {
-        let (current, message): (UInt, (String, Bool)?) = state.withLock { state in
-            let now = ContinuousClock.now
-            guard let files, now - state.checked >= .seconds(1) else { return (state.current, nil) }
+        UnsafeMutablePointer(bitPattern: state.withLock { $0.current })
+    }
+
+    /// Reads the files again when they changed, at most once a second, and
+    /// puts a pair that loads in service. Called from the server's sweeper
+    /// thread, never libmicrohttpd's; the files are read outside the lock.
+    func refresh() {
+        guard let files else { return }
+        let now = ContinuousClock.now
+        let previous: (stamp: FileStamp, texts: [String])? = state.withLock { state in
+            guard now - state.checked >= .seconds(1) else { return nil }
             state.checked = now
-            let stamp = FileStamp.of([files.certificate, files.key])
-            guard stamp != state.stamp else { return (state.current, nil) }
-            state.stamp = stamp
-            let texts: [String]
-            switch Self.read(files) {
-            case let .success(read): texts = read
-            case let .failure(failure):
-                return (state.current, ("the changed TLS certificate and key \(files.certificate) and \(files.key) do not load; the previous ones stay in service: \(failure.description)", true))
-            }
-            guard texts != state.texts else { return (state.current, nil) }
-            switch Self.load(texts) {
-            case let .success(loaded):
+            return (state.stamp, state.texts)
+        }
+        guard let previous else { return }
+        let stamp = FileStamp.of([files.certificate, files.key])
+        guard stamp != previous.stamp else { return }
+        let refused = "the changed TLS certificate and key \(files.certificate) and \(files.key) do not load; the previous ones stay in service"
+        let texts: [String]
+        switch Self.read(files) {
+        case let .success(read): texts = read
+        case let .failure(failure):
+            state.withLock { $0.stamp = stamp }
+            report("\(refused): \(failure.description)", true)
+            return
+        }
+        guard texts != previous.texts else {
+            state.withLock { $0.stamp = stamp }
+            return
+        }
+        switch Self.load(texts) {
+        case let .success(loaded):
+            state.withLock { state in
+                state.stamp = stamp
                 state.current = loaded
                 state.texts = texts
                 state.loaded.append(loaded)
-                return (loaded, ("serving the TLS certificate read again from \(files.certificate)", false))
-            case let .failure(failure):
-                return (state.current, ("the changed TLS certificate and key \(files.certificate) and \(files.key) do not load; the previous ones stay in service: \(failure.description)", true))
             }
+            report("serving the TLS certificate read again from \(files.certificate)", false)
+        case let .failure(failure):
+            state.withLock { $0.stamp = stamp }
+            report("\(refused): \(failure.description)", true)
         }
-        if let message { report(message.0, message.1) }
-        return UnsafeMutablePointer(bitPattern: current)
     }
 
     private static func read(_ files: (certificate: String, key: String)) -> Result<[String], Failure> {

@@ -193,10 +193,13 @@ public final class HTTPServer: Sendable {
         }
         startupMessages.withLock { $0 = nil }
         let sweepEvery = min(configuration.readHeaderTimeout, configuration.idleTimeout, .seconds(1)) / 4
-        DedicatedThread.start(name: "http-sweeper") { [connections, sweeper] in
+        // Closes slow connections, and reads renewed certificates (at most once
+        // a second), off libmicrohttpd's thread.
+        DedicatedThread.start(name: "http-sweeper") { [connections, sweeper, certificates] in
             while sweeper.running.load(ordering: .relaxed) {
                 usleep(UInt32(max(10_000, sweepEvery / .microseconds(1))))
                 connections.sweep()
+                certificates?.refresh()
             }
         }
     }
