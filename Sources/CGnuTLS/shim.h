@@ -31,6 +31,44 @@ static inline int cgnutls_client_session(gnutls_session_t *session, gnutls_certi
     return 0;
 }
 
+/* The transport of a session tunnelled inside another (TLS to the target
+   through a CONNECT tunnel in TLS to an https:// proxy): its records are
+   written and read through the outer session. GnuTLS reads errno when these
+   return -1; "would block" is EAGAIN, the end of the outer stream is 0. */
+#include <errno.h>
+#include <poll.h>
+static ssize_t cgnutls_tunnel_push(gnutls_transport_ptr_t outer, const void *data, size_t size) {
+    ssize_t sent = gnutls_record_send((gnutls_session_t)outer, data, size);
+    if (sent >= 0) return sent;
+    errno = (sent == GNUTLS_E_AGAIN || sent == GNUTLS_E_INTERRUPTED) ? EAGAIN : EIO;
+    return -1;
+}
+static ssize_t cgnutls_tunnel_pull(gnutls_transport_ptr_t outer, void *data, size_t size) {
+    ssize_t got = gnutls_record_recv((gnutls_session_t)outer, data, size);
+    if (got >= 0) return got;
+    if (got == GNUTLS_E_PREMATURE_TERMINATION) return 0;
+    errno = (got == GNUTLS_E_AGAIN || got == GNUTLS_E_INTERRUPTED) ? EAGAIN : EIO;
+    return -1;
+}
+static int cgnutls_tunnel_pull_timeout(gnutls_transport_ptr_t outer, unsigned int ms) {
+    if (gnutls_record_check_pending((gnutls_session_t)outer) > 0) return 1;
+    struct pollfd entry = { gnutls_transport_get_int((gnutls_session_t)outer), POLLIN, 0 };
+    int ready = poll(&entry, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+    return ready < 0 ? -1 : ready;
+}
+
+/* Like cgnutls_client_session, on top of `outer` instead of a socket. */
+static inline int cgnutls_client_session_tunnelled(gnutls_session_t *session, gnutls_certificate_credentials_t credentials,
+                                                   const char *host, int is_ip_literal, gnutls_session_t outer) {
+    int result = cgnutls_client_session(session, credentials, host, is_ip_literal, -1);
+    if (result < 0) return result;
+    gnutls_transport_set_ptr(*session, outer);
+    gnutls_transport_set_push_function(*session, cgnutls_tunnel_push);
+    gnutls_transport_set_pull_function(*session, cgnutls_tunnel_pull);
+    gnutls_transport_set_pull_timeout_function(*session, cgnutls_tunnel_pull_timeout);
+    return 0;
+}
+
 /* Why the certificate was refused, in GnuTLS's words, into `buffer`. */
 static inline void cgnutls_verify_problem(gnutls_session_t session, char *buffer, size_t size) {
     buffer[0] = 0;

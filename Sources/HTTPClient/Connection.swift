@@ -16,6 +16,10 @@ final class Connection: @unchecked Sendable {
     /// The name the certificate is checked against: GnuTLS keeps the pointer
     /// for the session's lifetime, so it lives as long as the session.
     private var verifiedName: UnsafeMutablePointer<CChar>?
+    /// With an https:// proxy: the TLS session to the proxy, inside which
+    /// `session` (TLS to the target, through the CONNECT tunnel) runs.
+    private var outer: gnutls_session_t?
+    private var outerName: UnsafeMutablePointer<CChar>?
     /// When it went back to the pool.
     var idleSince = ContinuousClock.now
     /// The TLS peer closed the connection without close_notify: what came
@@ -29,7 +33,9 @@ final class Connection: @unchecked Sendable {
 
     deinit {
         if let session { gnutls_deinit(session) }
+        if let outer { gnutls_deinit(outer) }
         free(verifiedName)
+        free(outerName)
         Glibc.close(descriptor)
     }
 
@@ -92,7 +98,29 @@ final class Connection: @unchecked Sendable {
         let result = cgnutls_client_session(&created, credentials, name, literal ? 1 : 0, descriptor)
         guard result == 0, let created else { throw .transport("TLS set-up failed: \(String(cString: gnutls_strerror(result)))") }
         session = created
+        try handshake(created, host: host, deadline: deadline, cancel: cancel)
+    }
+
+    /// TLS to the target inside the TLS session to an https:// proxy (after
+    /// its CONNECT answered 200): the proxy's session becomes the transport.
+    func startTunnelledTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+        guard let proxySession = session, outer == nil else { throw .transport("no TLS session to the proxy to tunnel through") }
+        outer = proxySession
+        outerName = verifiedName
+        session = nil
+        verifiedName = nil
+        var created: gnutls_session_t?
+        guard let name = strdup(host) else { throw .transport("TLS set-up failed: out of memory") }
+        verifiedName = name
+        let result = cgnutls_client_session_tunnelled(&created, credentials, name, IPAddress(host) != nil ? 1 : 0, proxySession)
+        guard result == 0, let created else { throw .transport("TLS set-up failed: \(String(cString: gnutls_strerror(result)))") }
+        session = created
+        try handshake(created, host: host, deadline: deadline, cancel: cancel)
+    }
+
+    private func handshake(_ created: gnutls_session_t, host: String, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
         while true {
+            guard ContinuousClock.now < deadline else { throw .timedOut("the TLS handshake with \(host.bounded(maxBytes: 100))") }
             let code = gnutls_handshake(created)
             if code == GNUTLS_E_SUCCESS { return }
             if code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED {
@@ -180,12 +208,15 @@ final class Connection: @unchecked Sendable {
     /// server closed it, or sent something it should not have) and no error.
     var isReusable: Bool {
         if let session, gnutls_record_check_pending(session) > 0 { return false }
+        if let outer, gnutls_record_check_pending(outer) > 0 { return false }
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, 0) == 0
     }
 
     private func waitForSession(deadline: ContinuousClock.Instant, cancel: Int32, doing what: String) throws(HTTPClientError) {
         guard let session else { return }
+        // Bytes the proxy's session already decrypted are not on the socket: no wait.
+        if let outer, gnutls_record_check_pending(outer) > 0 { return }
         // 0: GnuTLS was reading; 1: writing.
         let events = gnutls_record_get_direction(session) == 1 ? Int16(POLLOUT) : Int16(POLLIN)
         try waitMapped(events, deadline: deadline, cancel: cancel, doing: what)

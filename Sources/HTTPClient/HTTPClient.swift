@@ -180,9 +180,17 @@ public final class HTTPClient: Sendable {
         let first = proxy?.address ?? url
         let connection = try Connection.open(host: first.host, port: first.port, deadline: connectDeadline, cancel: cancel)
         openedConnections.wrappingAdd(1, ordering: .relaxed)
+        // An https:// proxy: TLS to the proxy first, verified like any server.
+        if let proxy, proxy.address.secure {
+            try connection.startTLS(host: proxy.address.host, credentials: try credentials().handle, deadline: connectDeadline, cancel: cancel)
+        }
         guard url.secure else { return connection }
         if let proxy {
             try tunnel(connection, to: url, through: proxy, deadline: connectDeadline, cancel: cancel)
+            if proxy.address.secure {
+                try connection.startTunnelledTLS(host: url.host, credentials: try credentials().handle, deadline: connectDeadline, cancel: cancel)
+                return connection
+            }
         }
         try connection.startTLS(host: url.host, credentials: try credentials().handle, deadline: connectDeadline, cancel: cancel)
         return connection

@@ -97,12 +97,15 @@ public struct ProxySettings: Sendable, Hashable {
             || host == "fd00:ec2::254" || host == "fd00:ec2::23"
     }
 
-    /// `[http://][user:password@]host[:port][/]`; only `http` proxies (TLS
-    /// to the proxy itself is not spoken). Nil when unusable.
+    /// `[http[s]://][user:password@]host[:port][/]`: an `https://` proxy is
+    /// reached over TLS (verified as any server), as curl does, and HTTPS
+    /// requests then run TLS inside that TLS. Nil when unusable.
     static func parse(_ text: String) -> Proxy? {
         var rest = Substring(text.trimmingWhitespace())
+        var scheme = "http"
         if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
-            guard rest[..<colon].lowercased() == "http" else { return nil }
+            scheme = rest[..<colon].lowercased()
+            guard scheme == "http" || scheme == "https" else { return nil }
             rest = rest[rest.index(colon, offsetBy: 3)...]
         }
         var authorization: String?
@@ -115,7 +118,7 @@ public struct ProxySettings: Sendable, Hashable {
             authorization = "Basic " + Data(user + [UInt8(ascii: ":")] + password).base64EncodedString()
             rest = rest[rest.index(after: at)...]
         }
-        guard let address = URLParts("http://" + rest) else { return nil }
+        guard let address = URLParts(scheme + "://" + rest) else { return nil }
         return Proxy(address: address, authorization: authorization)
     }
 }

@@ -329,7 +329,7 @@ struct ExporterCommand: AsyncParsableCommand {
             // Fail closed: going direct would reach what only the proxy may. The
             // value itself may hold a password: only the variable is named.
             throw StartupError(
-                "\(name) (or its lower-case form) names a proxy this exporter cannot use: only http:// proxy URLs, [http://][user:password@]host[:port], are supported (not https://); fix or unset it")
+                "\(name) (or its lower-case form) names a proxy this exporter cannot use: only http:// and https:// proxy URLs, [http[s]://][user:password@]host[:port], are supported; fix or unset it")
         }
         // As botocore: AWS_CA_BUNDLE, else the profile's ca_bundle.
         let caBundle = environment["AWS_CA_BUNDLE"] ?? SharedConfiguration(environment: environment).setting("ca_bundle")

@@ -11,12 +11,16 @@ Proxy-Authorization get 407. Every request is logged on stdout, one line:
 --resolve NAME=ADDRESS makes the proxy connect to ADDRESS for NAME, so that
 a test can name an origin that is not loopback to the client.
 
-Usage: http_proxy.py --port PORT [--credentials USER:PASSWORD] [--resolve NAME=ADDRESS]...
+--tls CERT KEY serves TLS to the client (an https:// proxy): the tunnel then
+carries the client's TLS to the origin inside it.
+
+Usage: http_proxy.py --port PORT [--credentials USER:PASSWORD] [--resolve NAME=ADDRESS]... [--tls CERT KEY]
 """
 import argparse
 import base64
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 
@@ -96,6 +100,15 @@ class Handler(socketserver.StreamRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    tls = None
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock.settimeout(5)
+            sock = self.tls.wrap_socket(sock, server_side=True)
+            sock.settimeout(None)
+        return sock, address
 
 
 def main():
@@ -103,10 +116,14 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--credentials")
     parser.add_argument("--resolve", action="append", default=[])
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = parser.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
     server.names = dict(entry.split("=", 1) for entry in args.resolve)
     server.authorization = ("Basic " + base64.b64encode(args.credentials.encode()).decode()) if args.credentials else None
+    if args.tls:
+        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.tls.load_cert_chain(*args.tls)
     server.serve_forever()
 
 

@@ -19,6 +19,7 @@ Modes (the answer to every request on every connection):
   bad-status          a status line that is not HTTP
   short-body          a Content-Length larger than what is sent, then close
   two-lengths         two different Content-Length fields
+  empty-images        every request answered 200 with an empty DescribeWorkspaceImages page
   skewed-date         every request refused as AWS refuses a skewed signature
                       (400 InvalidSignatureException), with a Date header whose
                       year has twelve digits (it crashed the exporter once)
@@ -190,6 +191,9 @@ class Handler(socketserver.StreamRequestHandler):
             elif mode == "short-body":
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
                 return
+            elif mode == "empty-images":
+                body = b'{"Images":[]}'
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
             elif mode == "skewed-date":
                 body = b'{"__type":"InvalidSignatureException","message":"Signature expired"}'
                 self.wfile.write(b"HTTP/1.1 400 Bad Request\r\nDate: Sun, 06 Nov 999999999999 08:49:37 GMT\r\n"

@@ -363,12 +363,48 @@ struct HTTPClientTests {
 
     // MARK: Proxies
 
-    func proxy(credentials: String? = nil) async throws -> (ChildProcess, Int) {
+    func proxy(credentials: String? = nil, tls: TestCertificates? = nil) async throws -> (ChildProcess, Int) {
         let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/http_proxy.py").path
         let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
+        let tlsArguments = tls.map { ["--tls", $0.path("server.pem"), $0.path("server.key")] } ?? []
         return try await ChildProcess.startServer { port in
-            try ChildProcess(python, [script, "--port", String(port), "--resolve", "origin.test=127.0.0.1"] + (credentials.map { ["--credentials", $0] } ?? []))
+            try ChildProcess(python, [script, "--port", String(port), "--resolve", "origin.test=127.0.0.1"] + (credentials.map { ["--credentials", $0] } ?? []) + tlsArguments)
         }
+    }
+
+    /// Issue 20: an https:// proxy was ignored and requests went direct. Now
+    /// as curl: TLS to the proxy (verified), CONNECT inside it, and the
+    /// origin's TLS inside that; plain HTTP goes in absolute form over the
+    /// proxy's TLS. Several requests reuse the one connection.
+    @Test func anHTTPSProxyCarriesTLSInsideTLS() async throws {
+        let certificates = try await TestCertificates.make()
+        let server = try tlsServer(certificates)
+        let plain = try self.server()
+        let (proxy, proxyPort) = try await proxy(credentials: "user:secret", tls: certificates)
+        defer { proxy.stop() }
+        let settings = ProxySettings(environment: [
+            "HTTPS_PROXY": "https://user:secret@localhost:\(proxyPort)", "HTTP_PROXY": "https://user:secret@localhost:\(proxyPort)"])
+        #expect(settings.unusable.isEmpty && settings.https?.address.secure == true)
+        let client = HTTPClient(configuration: .init(caBundle: certificates.path("ca.pem"), proxies: settings))
+        for round in 0..<3 {
+            let tunnelled = try await client.execute(HTTPClientRequest(url: "https://origin.test:\(server.port)/tls-in-tls-\(round)"))
+            #expect(tunnelled.status == 200)
+            #expect(String(decoding: tunnelled.body, as: UTF8.self).hasPrefix("GET /tls-in-tls-\(round)"))
+        }
+        #expect(client.openedConnections.load(ordering: .relaxed) == 1, "one connection to the proxy, reused")
+        let absolute = try await client.execute(HTTPClientRequest(url: "http://origin.test:\(plain.port)/absolute"))
+        #expect(String(decoding: absolute.body, as: UTF8.self).hasPrefix("GET /absolute"))
+        #expect(proxy.stdout.contains("CONNECT origin.test:\(server.port) auth=yes"), "\(proxy.stdout)")
+        #expect(proxy.stdout.contains("GET http://origin.test:\(plain.port)/absolute auth=yes"), "\(proxy.stdout)")
+        // A proxy whose certificate is not trusted is refused, nothing sent through it.
+        let untrusting = HTTPClient(configuration: .init(proxies: settings))
+        await #expect { try await untrusting.execute(HTTPClientRequest(url: "https://origin.test:\(server.port)/")) } throws: {
+            "\($0)".contains("not trusted")
+        }
+        await client.shutdown()
+        await untrusting.shutdown()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+        await plain.shutdown(gracePeriod: .milliseconds(100))
     }
 
     @Test func httpsGoesThroughAConnectTunnelWithProxyCredentials() async throws {
@@ -424,8 +460,8 @@ struct HTTPClientTests {
         ] {
             #expect(ProxySettings.matches(entry, host: host) == direct, "NO_PROXY=\(entry) for \(host)")
         }
-        // An https:// proxy (TLS to the proxy) or a malformed URL is named, not used.
-        let odd = ProxySettings(environment: ["HTTPS_PROXY": "https://proxy.example:3128", "HTTP_PROXY": "http://[::1"])
+        // A proxy of another scheme or a malformed URL is named, not used.
+        let odd = ProxySettings(environment: ["HTTPS_PROXY": "socks5://proxy.example:1080", "HTTP_PROXY": "http://[::1"])
         #expect(odd.unusable == ["HTTPS_PROXY", "HTTP_PROXY"] && odd.isEmpty)
         await client.shutdown()
         await server.shutdown()

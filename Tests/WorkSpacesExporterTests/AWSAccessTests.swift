@@ -254,7 +254,7 @@ struct AWSAccessTests {
     @Test(arguments: ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY"])
     func anUnusableProxyStopsStartUp(variable: String) async throws {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && !$0.key.lowercased().hasSuffix("_proxy") }
-        environment[variable] = "https://proxy-user:hunter2-secret@proxy.example:3128"
+        environment[variable] = "socks5://proxy-user:hunter2-secret@proxy.example:1080"
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         let exporter = try ChildProcess(
             PackagePaths.binary("workspaces_exporter").path,
@@ -263,6 +263,32 @@ struct AWSAccessTests {
         #expect(await exporter.waitForExit(timeout: .seconds(10)) == 1)
         #expect(exporter.stderr.contains(variable.uppercased()), "\(exporter.stderr)")
         #expect(!exporter.stderr.contains("hunter2") && !exporter.stderr.contains("proxy-user"), "\(exporter.stderr)")
+    }
+
+    /// Issue 20: an https:// proxy was ignored and requests went direct. Now
+    /// the binary reaches the endpoint through it: TLS to the proxy, CONNECT,
+    /// the endpoint's TLS inside.
+    @Test func theBinaryGoesThroughAnHTTPSProxy() async throws {
+        let certificates = try await TestCertificates.make()
+        let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
+        let fixtures = PackagePaths.root.appendingPathComponent("Tests/Fixtures")
+        let (endpoint, endpointPort) = try await ChildProcess.startServer { port in
+            try ChildProcess(python, [fixtures.appendingPathComponent("raw_http_server.py").path, "--port", String(port), "--mode", "empty-images",
+                                      "--tls", certificates.path("server.pem"), certificates.path("server.key")])
+        }
+        defer { endpoint.stop() }
+        let (proxy, proxyPort) = try await ChildProcess.startServer { port in
+            try ChildProcess(python, [fixtures.appendingPathComponent("http_proxy.py").path, "--port", String(port), "--resolve", "origin.test=127.0.0.1",
+                                      "--tls", certificates.path("server.pem"), certificates.path("server.key")])
+        }
+        defer { proxy.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", "https://origin.test:\(endpointPort)", "--no-collector.bundles"],
+            environment: ["HTTPS_PROXY": "https://localhost:\(proxyPort)", "AWS_CA_BUNDLE": certificates.path("ca.pem"),
+                          "AWS_ACCESS_KEY_ID": "AKIDPROXY", "AWS_SECRET_ACCESS_KEY": "s"])
+        defer { exporter.stop() }
+        #expect(try await exporter.scrape().1.value("aws_workspaces_up") == 1, "\(exporter.log)")
+        #expect(proxy.stdout.contains("CONNECT origin.test:\(endpointPort)"), "\(proxy.stdout)")
     }
 
     /// Issue 20: a profile's `ca_bundle` was ignored (only AWS_CA_BUNDLE counted).
