@@ -65,12 +65,15 @@ public final class HTTPClient: Sendable {
     /// Cancelling the calling task ends the request at once.
     public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
         guard let url = URLParts(request.url) else {
-            throw .transport("not an absolute http:// or https:// URL: \(request.url.bounded(maxBytes: 100))")
+            throw .transport("not an absolute http:// or https:// URL: \(URLParts.redacted(request.url))")
         }
         // Decided once: plain HTTP through a proxy also changes the request line.
         let proxy = configuration.proxies.proxy(for: url)
         let head = try RequestHead(request, url: url, proxy: url.secure ? nil : proxy, userAgent: configuration.userAgent)
         let exchange = try Exchange()
+        // From now, not from when a worker takes it: a request that waited
+        // for a thread (at the cap) has no more time than one that did not.
+        let deadline = ContinuousClock.now.advanced(by: request.timeout)
         let id = ObjectIdentifier(exchange)
         let registered = state.withLock { state -> Bool in
             guard !state.shutDown else { return false }
@@ -85,7 +88,7 @@ public final class HTTPClient: Sendable {
                 // Cancelled before it started: nothing is sent.
                 guard !exchange.isFinished else { return }
                 let submitted = workers.submit { [self] in
-                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, exchange: exchange))
+                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, exchange: exchange, deadline: deadline))
                 }
                 if !submitted {
                     exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
@@ -116,9 +119,14 @@ public final class HTTPClient: Sendable {
 
     // MARK: On a worker thread
 
-    private func perform(_ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead, exchange: Exchange) -> Exchange.Outcome {
+    private func perform(
+        _ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead, exchange: Exchange,
+        deadline: ContinuousClock.Instant
+    ) -> Exchange.Outcome {
+        // Its caller gave up (cancelled, shut down) while it waited for a thread: do nothing.
+        if exchange.isFinished { return .failure(.cancelled) }
+        guard ContinuousClock.now < deadline else { return .failure(.timedOut("waiting for a thread")) }
         let cancel = exchange.cancelDescriptor
-        let deadline = ContinuousClock.now.advanced(by: request.timeout)
         let key = ConnectionPool.Key(secure: url.secure, host: url.host, port: url.port, proxy: proxy)
         var message = head.bytes
         message += request.body

@@ -56,11 +56,11 @@ public final class BasicAuthenticator: Sendable {
         let key = Digest.sha256(Array("\(user)\u{0}\(password)\u{0}\(hash ?? dummyHash)".utf8))
         if hash != nil, verified.withLock({ $0.contains(key) }) { return .allowed }
         let setting = hash ?? dummyHash
-        // Within the client's turns, a lane per user and password (by digest):
-        // a repeated wrong password waits behind itself, not in front of the
-        // right one. Unknown users share one lane per client, so inventing
-        // names does not add lanes.
-        let lane = hash == nil ? "\u{0}unknown" : "\(user)\u{0}\(Digest.hex(Digest.sha256(password.utf8).prefix(8)))"
+        // Within the client's turns, a lane per user and password (by digest),
+        // known user or not (else how the lanes fill would tell which names
+        // exist): a repeated wrong password waits behind itself, not in front
+        // of the right one. The per-address bound caps the lanes.
+        let lane = "\(user)\u{0}\(Digest.hex(Digest.sha256(password.utf8).prefix(8)))"
         guard let matches = await queue.run(address: client, lane: lane, { Self.verify(password: password, hash: setting) }) else { return .overloaded }
         guard matches, hash != nil else { return .denied }
         verified.withLock { set in

@@ -66,6 +66,20 @@ public struct URLParts: Sendable, Hashable {
         self.target = target
     }
 
+    /// `text` fit for a log line or an error: user information
+    /// (`user:password@`) replaced by `***@`, and bounded.
+    public static func redacted(_ text: String) -> String {
+        var out = Substring(text)
+        if let scheme = out.firstRange(of: "://") {
+            let rest = out[scheme.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+                out = out[..<scheme.upperBound] + "***" + rest[at...]
+            }
+        }
+        return String(out).bounded(maxBytes: 200)
+    }
+
     /// One to five digits from 1 to 65535 (no sign, no spaces).
     static func port(_ text: Substring) -> Int? {
         guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(text),

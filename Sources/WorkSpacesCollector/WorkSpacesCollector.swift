@@ -81,7 +81,8 @@ public final class WorkSpacesCollector: Sendable {
             if let existing = identities[target.identityKey] { return existing }
             let credentials: any CredentialProvider
             if let role = target.role {
-                credentials = DefaultCredentialChain.assuming(role, from: baseCredentials, sts: sts, logger: settings.logger)
+                credentials = DefaultCredentialChain.assuming(
+                    role, from: baseCredentials, sts: sts, refreshTimeout: settings.collectionTimeout + .seconds(30), logger: settings.logger)
             } else {
                 credentials = baseCredentials
             }

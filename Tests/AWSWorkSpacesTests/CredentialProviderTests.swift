@@ -157,10 +157,19 @@ struct CredentialProviderTests {
         offset.withLock { $0 = 3600 - 400 } // about 400 s before expiry: still fresh
         let first = try await cached.resolve()
         #expect(metadata.count("/latest/api/token") == 1)
-        offset.withLock { $0 = 3600 - 200 } // about 200 s before expiry: refresh
-        let second = try await cached.resolve()
-        #expect(metadata.count("/latest/api/token") == 2)
+        offset.withLock { $0 = 3600 - 200 } // about 200 s before expiry: refreshed in the background
+        let stillValid = try await cached.resolve()
+        #expect(stillValid?.accessKeyId == first?.accessKeyId, "answered at once with what is cached")
+        var second = stillValid
+        for _ in 0..<300 where second?.accessKeyId == first?.accessKeyId {
+            try await Task.sleep(for: .milliseconds(10))
+            second = try await cached.resolve()
+        }
+        #expect(metadata.count("/latest/api/token") == 2, "one background refresh")
         #expect(first?.accessKeyId != second?.accessKeyId)
+        offset.withLock { $0 = 2 * 3600 - 30 } // 30 s before the second's expiry: callers wait for the refresh
+        let third = try await cached.resolve()
+        #expect(metadata.count("/latest/api/token") == 3 && third?.accessKeyId != second?.accessKeyId)
     }
 
     /// A source whose first refresh never ends, then answers; counts its starts.
@@ -405,6 +414,46 @@ struct CredentialProviderTests {
         #expect(configuration.credentialsPath == "/home/u/x//etc/aws$NOPE")
         #expect(SharedConfiguration.expand("~", environment: environment) == "/home/u")
         #expect(SharedConfiguration.expand("a~/b${}c$", environment: environment) == "a~/b${}c$")
+    }
+
+    /// As botocore: a path that is not a regular file (a folder, a FIFO) is a
+    /// missing file, never read and never blocking; sso_* settings without a
+    /// role name or account id do not make an SSO profile.
+    @Test func sharedFilesThatAreNotRegularFilesCountAsMissing() async throws {
+        let folder = try PackagePaths.temporaryDirectory("not-a-file").path
+        let fifo = folder + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for path in [folder, fifo] {
+            let chain = DefaultCredentialChain.make(
+                environment: Environment(["AWS_CONFIG_FILE": path, "AWS_SHARED_CREDENTIALS_FILE": path, "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s",
+                                          "AWS_EC2_METADATA_DISABLED": "true"]),
+                httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient))
+            #expect(try await chain.resolve()?.method == "env", "\(path)")
+        }
+        let config = try temporaryFile("[default]\nsso_session = corp\nsso_region = us-east-1\n[sso-session corp]\nsso_start_url = https://x\n")
+        let keys = try temporaryFile("[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n")
+        let profile = ProfileCredentialProvider(
+            environment: Environment(["AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": keys]),
+            sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient), httpClient: httpClient)
+        #expect(try await profile.resolve()?.method == "shared-credentials-file")
+    }
+
+    /// Only the key AWS refused is dropped, and only while it is still cached.
+    @Test func onlyTheRefusedKeyIsDropped() async throws {
+        final class Counting: CredentialProvider, Sendable {
+            let count = Mutex(0)
+            var name: String { "counting" }
+            func resolve() async throws(AWSClientError) -> AWSCredentials? {
+                let n = count.withLock { $0 += 1; return $0 }
+                return AWSCredentials(accessKeyId: "ASIA\(n)", secretAccessKey: "s", sessionToken: "t", expiration: 4_000_000_000, method: "assume-role")
+            }
+        }
+        let cached = CachingCredentialProvider(Counting())
+        #expect(try await cached.resolve()?.accessKeyId == "ASIA1")
+        #expect(await cached.invalidate(accessKeyId: "ASIA0", minimumAge: 0) == false, "another key: kept")
+        #expect(await cached.invalidate(accessKeyId: "ASIA1", minimumAge: 60) == false, "too fresh for this code: kept")
+        #expect(await cached.invalidate(accessKeyId: "ASIA1", minimumAge: 0))
+        #expect(try await cached.resolve()?.accessKeyId == "ASIA2")
     }
 
     @Test func garbageConfigFileIsAClearError() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import TestSupport
 import Testing
 @testable import AWSWorkSpaces
@@ -89,6 +90,24 @@ import Testing
         let compare = try ChildProcess(python, [script, "--compare", file.path])
         #expect(await compare.waitForExit(timeout: .seconds(120)) == 0, "\(compare.stdout)\(compare.stderr)")
         #expect(compare.stdout.contains(", 0 differences"), "\(compare.stdout)")
+    }
+
+    /// A region becomes part of a host name: anything but a DNS label is refused,
+    /// as botocore does, and never sends a signed request to another host.
+    @Test(arguments: ["evil.example#", "eu-west-1/x", "a b", "", "-eu", "eu-", String(repeating: "a", count: 64), "eu-west-1.evil.example"])
+    func regionsThatAreNotLabelsAreRefused(region: String) {
+        #expect(throws: AWSClientError.self) { try Endpoint.resolve(service: "workspaces", region: region, override: nil, environment: Environment([:])) }
+    }
+
+    @Test func userInformationNeverReachesAMessage() {
+        #expect(URLParts.redacted("https://user:secret@vpce.example/path@x") == "https://***@vpce.example/path@x")
+        #expect(URLParts.redacted("http://plain.example:80/") == "http://plain.example:80/")
+        #expect(throws: AWSClientError.self) { try Endpoint(url: "https://u:secret@vpce.example") }
+        do {
+            _ = try Endpoint(url: "https://u:secret@vpce.example")
+        } catch {
+            #expect(!"\(error)".contains("secret"))
+        }
     }
 
     @Test func dualStackFromTheEnvironment() throws {

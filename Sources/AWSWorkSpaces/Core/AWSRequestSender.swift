@@ -8,7 +8,11 @@ public struct AWSRequestSender: Sendable {
     public let service: String
     public let region: String
     /// Codes by which AWS refuses credentials that expired or no longer exist.
-    static let staleCredentialCodes: Set<String> = ["ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException"]
+    /// Codes by which AWS refuses credentials that expired or no longer exist,
+    /// with the age (seconds) cached credentials must have to be dropped for it.
+    static let staleCredentialCodes: [String: Double] = [
+        "ExpiredToken": 0, "ExpiredTokenException": 0, "InvalidClientTokenId": 60, "UnrecognizedClientException": 60,
+    ]
     public let endpoint: Endpoint
     /// Who the requests are for, in the API metrics.
     public let context: APIContext
@@ -60,6 +64,8 @@ public struct AWSRequestSender: Sendable {
         var attempt = 0
         var skewRetried = false
         var credentialsRetried = false
+        // The access key id the last attempt was signed with.
+        var signedWith: String?
         while true {
             attempt += 1
             let start = clock.now
@@ -67,7 +73,7 @@ public struct AWSRequestSender: Sendable {
             let failure: AWSClientError
             var dateHeader: String?
             do {
-                let response = try await sendOnce(operation: operation, headers: headers, body: body, deadline: deadline)
+                let response = try await sendOnce(operation: operation, headers: headers, body: body, deadline: deadline, signedWith: &signedWith)
                 let seconds = start.duration(to: clock.now) / .seconds(1)
                 if (200..<300).contains(response.status) {
                     observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(status: response.status), seconds: seconds)
@@ -98,9 +104,13 @@ public struct AWSRequestSender: Sendable {
             }
             // Credentials AWS calls expired or unknown (revoked early, rotated):
             // forget the cached ones and try once more with fresh ones.
-            if !credentialsRetried, let credentials, case let .service(code, _, _) = failure, Self.staleCredentialCodes.contains(code) {
+            // Only the key that was refused, and only if still cached; codes that
+            // also mean "a region not enabled" only for keys cached a minute or
+            // more, so a fresh key refused is not fetched again on every call.
+            if !credentialsRetried, let credentials, let signedWith, case let .service(code, _, _) = failure,
+               let minimumAge = Self.staleCredentialCodes[code],
+               await credentials.invalidate(accessKeyId: signedWith, minimumAge: minimumAge) {
                 credentialsRetried = true
-                await credentials.invalidate()
                 logger.warning("AWS refused the cached credentials; fetching new ones and trying again", metadata: [
                     "operation": "\(operation)", "region": "\(region)", "code": "\(code)",
                 ])
@@ -128,7 +138,10 @@ public struct AWSRequestSender: Sendable {
     static let deadlineGrace: Duration = .milliseconds(250)
 
     /// One attempt: the answer whatever its status, or a failure to get one.
-    func sendOnce(operation: String, headers: [(name: String, value: String)], body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> HTTPClientResponse {
+    func sendOnce(
+        operation: String, headers: [(name: String, value: String)], body: [UInt8], deadline: ContinuousClock.Instant?,
+        signedWith: inout String?
+    ) async throws(AWSClientError) -> HTTPClientResponse {
         var timeout = requestTimeout
         var deadlineBinds = false
         if let deadline {
@@ -146,6 +159,7 @@ public struct AWSRequestSender: Sendable {
         var all = [(name: "Host", value: endpoint.hostHeader)] + headers
         if let credentials {
             let resolved = try await credentials.credentials()
+            signedWith = resolved.accessKeyId
             all = SigV4Signer(region: endpoint.signingRegion ?? region, service: service).sign(
                 SigV4Signer.Request(method: "POST", path: endpoint.path, headers: all, body: body),
                 credentials: resolved, date: clock.signingTime)

@@ -17,7 +17,7 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// Parses an absolute `http(s)://host[:port][/path]` URL.
     public init(url text: String) throws(AWSClientError) {
         guard let parts = URLParts(text) else {
-            throw .invalidEndpoint("endpoint URL \"\(text.bounded(maxBytes: 200))\" is not an absolute http:// or https:// URL")
+            throw .invalidEndpoint("endpoint URL \"\(URLParts.redacted(text))\" is not an absolute http:// or https:// URL without user:password@")
         }
         hostHeader = parts.hostHeader
         path = parts.path
@@ -39,12 +39,26 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         for candidate in [override, environment[serviceVariable], environment["AWS_ENDPOINT_URL"]] {
             if let candidate, !candidate.isEmpty { return try Endpoint(url: candidate) }
         }
+        // A region becomes part of a host name: as botocore, only a DNS label.
+        guard isValidRegion(region) else {
+            throw .invalidEndpoint("region \"\(region.bounded(maxBytes: 64))\" is not a valid region name (letters, digits and hyphens)")
+        }
         let fips = useFIPS || environment.flag("AWS_USE_FIPS_ENDPOINT")
         let dualStack = useDualStack || environment.flag("AWS_USE_DUALSTACK_ENDPOINT")
         let (host, signingRegion) = try modeled(service: service, region: region, fips: fips, dualStack: dualStack)
         var endpoint = try Endpoint(url: "https://\(host)/")
         endpoint.signingRegion = signingRegion == region ? nil : signingRegion
         return endpoint
+    }
+
+    /// botocore's check of a region name: `^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`.
+    public static func isValidRegion(_ region: String) -> Bool {
+        let bytes = Array(region.utf8)
+        func alphanumeric(_ byte: UInt8) -> Bool {
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+        }
+        guard (1...63).contains(bytes.count), let first = bytes.first, let last = bytes.last, alphanumeric(first), alphanumeric(last) else { return false }
+        return bytes.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "-") }
     }
 
     /// The host and signing region botocore's rules give `service` in

@@ -17,8 +17,4 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
         let base = try await source.credentials()
         return try await sts.assumeRole(role, using: base).from(CredentialMethod.assumeRole)
     }
-
-    public func invalidate() async {
-        await source.invalidate()
-    }
 }

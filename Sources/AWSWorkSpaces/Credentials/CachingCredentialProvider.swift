@@ -10,7 +10,10 @@ import Support
 /// `refreshBefore` before they expire, and long-term keys read from files when
 /// the files change. One refresh runs at a time: callers arriving during a
 /// refresh wait for it instead of starting their own, so a burst of scrapes
-/// makes one STS or IMDS call, not one each.
+/// makes one STS or IMDS call, not one each. While the cached credentials
+/// still have more than ``mandatoryMargin`` to live, the refresh runs in the
+/// background and callers get them at once (botocore's advisory refresh), so
+/// a slow STS near expiry slows no scrape.
 ///
 /// Bounds: a caller waits for a refresh at most `refreshTimeout` from its
 /// start, and a refresh still running past that is cancelled and started
@@ -28,6 +31,10 @@ public actor CachingCredentialProvider: CredentialProvider {
     /// When `cached` must be fetched again although it has no expiry of its own.
     private var cachedUntil: Double?
     private var refreshing: (task: Task<AWSCredentials?, any Error>, started: ContinuousClock.Instant)?
+    /// When `cached` was fetched, in Unix seconds.
+    private var fetchedAt: Double = 0
+    /// Under this much life left, callers wait for the refresh.
+    static let mandatoryMargin: Double = 60
 
     /// `now` gives the current Unix time; the system clock by default.
     public init(
@@ -52,6 +59,23 @@ public actor CachingCredentialProvider: CredentialProvider {
 
     public func resolve() async throws(AWSClientError) -> AWSCredentials? {
         if let cached, !needsRefresh(cached) { return cached }
+        if let cached, advisoryOnly(cached) {
+            if refreshing == nil { Task { _ = try? await self.refreshed() } }
+            return cached
+        }
+        return try await refreshed()
+    }
+
+    /// Whether `credentials` may still be handed out while a refresh runs.
+    func advisoryOnly(_ credentials: AWSCredentials) -> Bool {
+        if let stamp = credentials.fileStamp, !stamp.isCurrent { return false }
+        if let cachedUntil, cachedUntil <= now() { return false }
+        guard let expiration = credentials.expiration else { return false }
+        return expiration - now() > Self.mandatoryMargin
+    }
+
+    /// Starts a refresh, or joins the one running, and waits for it (up to its deadline).
+    private func refreshed() async throws(AWSClientError) -> AWSCredentials? {
         let clock = ContinuousClock()
         if let running = refreshing, running.started.duration(to: clock.now) >= refreshTimeout {
             running.task.cancel()
@@ -89,6 +113,7 @@ public actor CachingCredentialProvider: CredentialProvider {
             // A source that vanished (IMDS unreachable) keeps unexpired credentials too.
             if fresh == nil, let cached, let expiration = cached.expiration, expiration > now() { return cached }
             cached = fresh
+            fetchedAt = now()
             cachedUntil = fresh.flatMap { $0.expiration == nil && Self.temporaryMethods.contains($0.method) ? now() + unknownExpiryLifetime : nil }
             return fresh
         } catch {
@@ -103,12 +128,15 @@ public actor CachingCredentialProvider: CredentialProvider {
         }
     }
 
-    /// Drops the cached credentials (and those of the sources below), so that
-    /// the next resolve fetches new ones: AWS called them expired or invalid.
-    public func invalidate() async {
-        cached = nil
+    /// Drops the cached credentials when AWS refused exactly them (and they
+    /// are old enough), so that the next resolve fetches new ones. The
+    /// sources below are shared with other targets and keep theirs.
+    public func invalidate(accessKeyId: String, minimumAge: Double) async -> Bool {
+        guard let cached, cached.accessKeyId == accessKeyId, now() - fetchedAt >= minimumAge else { return false }
+        self.cached = nil
         cachedUntil = nil
-        await base.invalidate()
+        logger.debug("dropped cached credentials AWS refused", metadata: ["source": "\(base.name)", "access_key_id": "\(cached.maskedAccessKeyId)"])
+        return true
     }
 
     func needsRefresh(_ credentials: AWSCredentials) -> Bool {

@@ -38,7 +38,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
         return ContainerCredentialProvider(url: full, environment: environment, httpClient: httpClient, timeout: timeout)
     }
 
-    public var name: String { "container credentials (\(url.bounded(maxBytes: 200)))" }
+    public var name: String { "container credentials (\(URLParts.redacted(url)))" }
 
     public func resolve() async throws(AWSClientError) -> AWSCredentials? {
         try await Self.check(url)
@@ -91,7 +91,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
     static func check(_ url: String) async throws(AWSClientError) {
         let source = "container credentials"
         guard let parts = URLParts(url) else {
-            throw .credentials(source: source, reason: "AWS_CONTAINER_CREDENTIALS_FULL_URI \"\(url.bounded(maxBytes: 200))\" is not an http(s) URL")
+            throw .credentials(source: source, reason: "AWS_CONTAINER_CREDENTIALS_FULL_URI \"\(URLParts.redacted(url))\" is not an http(s) URL")
         }
         if parts.secure { return }
         let host = parts.host

@@ -7,14 +7,16 @@ public protocol CredentialProvider: Sendable {
     /// here (the chain then tries the next); an error when it is configured but
     /// fails, naming what to fix.
     func resolve() async throws(AWSClientError) -> AWSCredentials?
-    /// Forgets cached credentials, here and in the sources below, after AWS
-    /// called them expired or invalid (`ExpiredToken`, `InvalidClientTokenId`).
-    func invalidate() async
+    /// Forgets cached credentials that AWS called expired or invalid
+    /// (`ExpiredToken`, `InvalidClientTokenId`): only when `accessKeyId` is
+    /// still the cached one and was fetched at least `minimumAge` seconds ago.
+    /// True when they were dropped (then a retry has a chance).
+    func invalidate(accessKeyId: String, minimumAge: Double) async -> Bool
 }
 
 extension CredentialProvider {
     /// Nothing cached: nothing to forget.
-    public func invalidate() async {}
+    public func invalidate(accessKeyId: String, minimumAge: Double) async -> Bool { false }
 }
 
 extension CredentialProvider {

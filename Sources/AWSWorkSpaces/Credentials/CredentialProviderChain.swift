@@ -18,10 +18,6 @@ public final class CredentialProviderChain: CredentialProvider {
 
     public var name: String { "credential chain" }
 
-    public func invalidate() async {
-        for provider in providers { await provider.invalidate() }
-    }
-
     public func resolve() async throws(AWSClientError) -> AWSCredentials? {
         try check?()
         if let index = preferred.withLock({ $0 }), let credentials = try await providers[index].resolve() {

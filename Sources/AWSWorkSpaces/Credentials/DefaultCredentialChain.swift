@@ -34,14 +34,18 @@ public enum DefaultCredentialChain {
         }
         providers.append(InstanceMetadataCredentialProvider(client: InstanceMetadataClient(environment: environment, httpClient: httpClient)))
         let configuration = profiles.configuration
+        // A refresh may take as long as a credential helper may, and STS after it.
         return CachingCredentialProvider(
             CredentialProviderChain(providers, check: { () throws(AWSClientError) in try configuration.checkSelectedProfile() }),
-            logger: logger)
+            refreshTimeout: processTimeout + .seconds(15), logger: logger)
     }
 
     /// `role` assumed with `source`'s credentials, cached and refreshed on its own.
-    public static func assuming(_ role: Role, from source: any CredentialProvider, sts: STSClient, logger: Logger = Logger(label: "aws")) -> any CredentialProvider {
+    /// - Parameter refreshTimeout: how long one refresh may take: the source's own refresh, then STS.
+    public static func assuming(
+        _ role: Role, from source: any CredentialProvider, sts: STSClient, refreshTimeout: Duration = .seconds(60), logger: Logger = Logger(label: "aws")
+    ) -> any CredentialProvider {
         let request = STSClient.RoleRequest(roleArn: role.arn, sessionName: role.sessionName ?? RoleSessionName.generated(), externalId: role.externalId)
-        return CachingCredentialProvider(AssumeRoleCredentialProvider(role: request, source: source, sts: sts), logger: logger)
+        return CachingCredentialProvider(AssumeRoleCredentialProvider(role: request, source: source, sts: sts), refreshTimeout: refreshTimeout, logger: logger)
     }
 }

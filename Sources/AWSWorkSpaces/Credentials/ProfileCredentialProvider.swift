@@ -80,7 +80,9 @@ public struct ProfileCredentialProvider: CredentialProvider {
             return WebIdentityCredentialProvider(
                 tokenFile: tokenFile, roleArn: roleArn, sessionName: setting("role_session_name", "AWS_ROLE_SESSION_NAME"), sts: sts)
         }
-        let sso = ["sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"].filter { settings[$0] != nil }
+        // As botocore: a role name or account id makes it an SSO profile; the
+        // other sso_* settings alone do not.
+        let sso = ["sso_account_id", "sso_role_name"].filter { settings[$0] != nil }
         if !sso.isEmpty {
             throw .credentials(
                 source: source,

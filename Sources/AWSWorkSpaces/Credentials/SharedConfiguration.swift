@@ -119,10 +119,13 @@ public struct SharedConfiguration: Sendable {
     }
 
     static func read(_ path: String, isConfigFile: Bool) throws(AWSClientError) -> [String: [String: String]] {
-        guard FileContents.exists(path) else { return [:] }
+        // As botocore: what is not a regular file counts as missing, and a
+        // file that cannot be opened (permissions) as empty.
+        guard FileContents.isRegularFile(path) else { return [:] }
+        guard FileContents.isReadable(path) else { return [:] }
         let text: String
         do {
-            text = try FileContents.text(path)
+            text = try FileContents.text(path, maxBytes: 1 << 20)
         } catch {
             throw .configuration("\(error)")
         }
