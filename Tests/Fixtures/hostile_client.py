@@ -17,15 +17,21 @@ Prints one JSON line when done; never runs past SECONDS (+1).
 import base64, json, socket, sys, threading, time
 
 
-def slowloris(port, n, seconds):
+def open_connections(port, n, first):
+    """Up to N connections, each having sent `first`; fewer if the server stops accepting."""
     conns = []
     for _ in range(n):
         try:
             s = socket.create_connection(("127.0.0.1", port), timeout=2)
-            s.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+            s.sendall(first)
             conns.append(s)
         except OSError:
             break
+    return conns
+
+
+def slowloris(port, n, seconds):
+    conns = open_connections(port, n, b"GET / HTTP/1.1\r\nX-Slow: ")
     opened, cut = len(conns), 0
     end = time.time() + seconds
     while time.time() < end:
@@ -42,14 +48,7 @@ def slowloris(port, n, seconds):
 
 
 def slowbody(port, n, seconds):
-    conns = []
-    for _ in range(n):
-        try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=2)
-            s.sendall(b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
-            conns.append(s)
-        except OSError:
-            break
+    conns = open_connections(port, n, b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
     opened, cut, statuses = len(conns), 0, {}
     end = time.time() + seconds
     while time.time() < end and conns:

@@ -20,9 +20,10 @@ import argparse
 import base64
 import socket
 import socketserver
-import ssl
 import sys
 import threading
+
+from tls_server import TLSServer
 
 
 def relay(source, target):
@@ -97,18 +98,8 @@ class Handler(socketserver.StreamRequestHandler):
         relay(upstream, self.connection)
 
 
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    tls = None
-
-    def get_request(self):
-        sock, address = super().get_request()
-        if self.tls is not None:
-            sock.settimeout(5)
-            sock = self.tls.wrap_socket(sock, server_side=True)
-            sock.settimeout(None)
-        return sock, address
+class Server(TLSServer):
+    pass
 
 
 def main():
@@ -122,8 +113,7 @@ def main():
     server.names = dict(entry.split("=", 1) for entry in args.resolve)
     server.authorization = ("Basic " + base64.b64encode(args.credentials.encode()).decode()) if args.credentials else None
     if args.tls:
-        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        server.tls.load_cert_chain(*args.tls)
+        server.serve_tls(*args.tls)
     server.serve_forever()
 
 

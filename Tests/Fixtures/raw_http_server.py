@@ -49,10 +49,11 @@ import gzip
 import itertools
 import socket
 import socketserver
-import ssl
 import struct
 import sys
 import time
+
+from tls_server import TLSServer
 
 COUNTER = itertools.count(1)
 
@@ -208,18 +209,8 @@ HOSTILE = {"crlf-flood", "interim-flood", "chunk-ext-flood", "drip", "huge-body"
            "reset-mid-body", "gzip-unasked", "tls-no-close-notify", "proxy-garbage"}
 
 
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    tls = None
-
-    def get_request(self):
-        sock, address = super().get_request()
-        if self.tls is not None:
-            sock.settimeout(5)
-            sock = self.tls.wrap_socket(sock, server_side=True)
-            sock.settimeout(None)
-        return sock, address
+class Server(TLSServer):
+    pass
 
 
 def main():
@@ -233,8 +224,7 @@ def main():
     server.mode = args.mode
     server.seconds = args.seconds
     if args.tls:
-        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        server.tls.load_cert_chain(*args.tls)
+        server.serve_tls(*args.tls)
     server.serve_forever()
 
 
