@@ -48,8 +48,11 @@ public final class HTTPClient: Sendable {
     /// Loaded on a worker, on the first `https` request; a failure is not
     /// kept, so a CA bundle fixed later is picked up.
     private let tlsCredentials = Mutex<TLSCredentials?>(nil)
-    /// Connections opened so far, for tests of reuse.
+    /// Connections opened so far (`aws_workspaces_http_client_connections_opened_total`).
     let openedConnections = Atomic<Int>(0)
+
+    /// Connections opened so far: how well pooling works.
+    public var connectionsOpened: Int { openedConnections.load(ordering: .relaxed) }
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -114,7 +117,7 @@ public final class HTTPClient: Sendable {
         _ = await DedicatedThread.run(name: "http-client-stop") { workers.waitForThreads(timeout: .seconds(2)) }
     }
 
-    /// Worker threads alive (busy or idle), for tests and diagnostics.
+    /// Worker threads alive, busy or idle (`aws_workspaces_http_client_threads`).
     public var threadCount: Int { workers.threadCount }
 
     // MARK: On a worker thread

@@ -279,7 +279,7 @@ struct ExporterCommand: AsyncParsableCommand {
                 maxPages: maxPages, minInterval: minInterval.duration, collectionTimeout: collectorTimeout.duration,
                 maxConcurrency: maxConcurrency, logger: logger),
             baseCredentials: base, sts: sts, targets: targets, apiMetrics: apiMetrics,
-            liveSources: [{ ProcessMetrics.families() }, { reloader.families() }])
+            liveSources: [{ ProcessMetrics.families() }, { reloader.families() }, { HTTPClientMetrics.families(http) }])
         reloader.attach(collector)
 
         let handler = ExporterHandler(

@@ -76,6 +76,13 @@ struct ExporterEndpointsTests {
         let open = try #require(metrics.value("process_open_fds"))
         #expect(open >= 3)
         #expect((metrics.value("process_max_fds") ?? 0) > open)
+        // The HTTP client's own health: pooled connections are reused, so more
+        // scrapes (each several pages and operations) open no new connection.
+        let opened = try #require(metrics.value("aws_workspaces_http_client_connections_opened_total"))
+        #expect(opened >= 1)
+        #expect((metrics.value("aws_workspaces_http_client_threads") ?? 0) >= 1)
+        for _ in 0..<3 { _ = try await exporter.scrape() }
+        #expect(try await exporter.scrape().1.value("aws_workspaces_http_client_connections_opened_total") == opened)
         // The same, as the kernel tells it.
         let status = try String(contentsOfFile: "/proc/\(exporter.process.process.processIdentifier)/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })

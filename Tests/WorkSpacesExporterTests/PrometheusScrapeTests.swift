@@ -50,8 +50,8 @@ struct PrometheusScrapeTests {
         #expect(multiline.first?.labels["name"] == "multi\nline name")
         // Every aws_workspaces_* series but build_info carries region.
         // Every per-target series carries account_id and region; only the
-        // process-wide ones (build info, configuration reload) carry neither.
-        let processWide = #"__name__!~"aws_workspaces_exporter_build_info|aws_workspaces_config_last_reload_.+""#
+        // process-wide ones (build info, configuration reload, the HTTP client) carry neither.
+        let processWide = #"__name__!~"aws_workspaces_exporter_build_info|aws_workspaces_config_last_reload_.+|aws_workspaces_http_client_.+""#
         #expect(try await prometheus.value(#"count({__name__=~"aws_workspaces_.+",\#(processWide),region=""})"#) == nil)
         #expect(try await prometheus.value(#"count({__name__=~"aws_workspaces_.+",\#(processWide),account_id=""})"#) == nil)
 
