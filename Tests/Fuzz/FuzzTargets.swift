@@ -202,6 +202,19 @@ enum FuzzTargets {
         }
         let settings = ProxySettings { name in name == "HTTPS_PROXY" ? value : name == "NO_PROXY" ? value : nil }
         if let url = URLParts("https://workspaces.eu-west-1.amazonaws.com/") { _ = settings.proxy(for: url) }
+        // What is said of a URL in an error never holds its user information.
+        let redacted = URLParts.redacted(value)
+        if let at = value.firstIndex(of: "@"), let scheme = value.firstRange(of: "://"), scheme.upperBound < at,
+           !value[scheme.upperBound..<at].contains(where: { "/?#".contains($0) }), at > scheme.upperBound {
+            // (Short values only: longer ones are cut, perhaps inside the mark.)
+            check(value.utf8.count > 150 || redacted.contains("://***@"), "user information kept: \(redacted)")
+        }
+        // Paths from the environment, and regions as host-name parts.
+        _ = SharedConfiguration.expand(value, environment: Environment(["HOME": "/home/u", "X": value]))
+        if Endpoint.isValidRegion(value) {
+            check(!value.contains(".") && !value.contains("/"), "region \(value) accepted")
+            _ = try? Endpoint.resolve(service: "workspaces", region: value, override: nil, useFIPS: value.count % 2 == 0, environment: Environment([:]))
+        }
     }
 
     // MARK: Files
