@@ -16,6 +16,11 @@ struct CredentialProviderTests {
         STSClient(region: "us-east-1", endpoint: try Endpoint(url: moto.url), httpClient: httpClient)
     }
 
+    /// STS that nothing answers, for providers that must not need it.
+    func unreachableSTS() throws -> STSClient {
+        STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient)
+    }
+
     func temporaryFile(_ text: String, mode: Int? = nil) throws -> String {
         let url = try PackagePaths.temporaryDirectory("cred").appendingPathComponent("file")
         try text.write(to: url, atomically: true, encoding: .utf8)
@@ -382,7 +387,7 @@ struct CredentialProviderTests {
         let file = try temporaryFile("[default]\naws_access_key_id = AKIDOLD\naws_secret_access_key = old\n")
         let cached = CachingCredentialProvider(ProfileCredentialProvider(
             environment: Environment(["AWS_SHARED_CREDENTIALS_FILE": file, "AWS_CONFIG_FILE": "/nonexistent"]),
-            sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient), httpClient: httpClient))
+            sts: try unreachableSTS(), httpClient: httpClient))
         #expect(try await cached.resolve()?.accessKeyId == "AKIDOLD")
         #expect(try await cached.resolve()?.accessKeyId == "AKIDOLD")
         try "[default]\naws_access_key_id = AKIDNEWER\naws_secret_access_key = new\n".write(toFile: file, atomically: true, encoding: .utf8)
@@ -427,14 +432,14 @@ struct CredentialProviderTests {
             let chain = DefaultCredentialChain.make(
                 environment: Environment(["AWS_CONFIG_FILE": path, "AWS_SHARED_CREDENTIALS_FILE": path, "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s",
                                           "AWS_EC2_METADATA_DISABLED": "true"]),
-                httpClient: httpClient, sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient))
+                httpClient: httpClient, sts: try unreachableSTS())
             #expect(try await chain.resolve()?.method == "env", "\(path)")
         }
         let config = try temporaryFile("[default]\nsso_session = corp\nsso_region = us-east-1\n[sso-session corp]\nsso_start_url = https://x\n")
         let keys = try temporaryFile("[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n")
         let profile = ProfileCredentialProvider(
             environment: Environment(["AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": keys]),
-            sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient), httpClient: httpClient)
+            sts: try unreachableSTS(), httpClient: httpClient)
         #expect(try await profile.resolve()?.method == "shared-credentials-file")
     }
 
@@ -460,7 +465,7 @@ struct CredentialProviderTests {
         let configFile = try temporaryFile("[profile ok]\nregion = us-east-1\nthis line is garbage\n")
         let provider = ProfileCredentialProvider(
             environment: Environment(["AWS_CONFIG_FILE": configFile, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_PROFILE": "ok"]),
-            sts: STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: httpClient), httpClient: httpClient)
+            sts: try unreachableSTS(), httpClient: httpClient)
         await #expect { try await provider.resolve() } throws: { error in
             "\(error)".contains("\(configFile):3: expected 'key = value'")
         }
