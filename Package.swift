@@ -91,11 +91,23 @@ let package = Package(
             plugins: ["VersionStamp"]
         ),
 
+        // Targets from AWS Organizations, merged with the static ones and
+        // refreshed in the background (a swift-service-lifecycle service).
+        .target(
+            name: "Discovery",
+            dependencies: [
+                "AWSWorkSpaces", "WorkSpacesCollector", "Exposition", "Support",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // The exporter binary: flags, configuration, services, wiring.
         .executableTarget(
             name: "WorkSpacesExporter",
             dependencies: [
-                "WorkSpacesCollector", "HTTPServer", "HTTPClient", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
+                "WorkSpacesCollector", "Discovery", "HTTPServer", "HTTPClient", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
                 "ProcessMetrics", "Support", "YAML", "StructuredLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

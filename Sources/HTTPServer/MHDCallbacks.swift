@@ -52,7 +52,8 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
                 method: method.map { String(cString: $0) } ?? "",
                 path: url.map { String(cString: $0) } ?? "/",
                 headers: RequestChecks.headers(connection),
-                clientAddress: clientAddress(connection))
+                clientAddress: clientAddress(connection),
+                query: RequestChecks.query(connection))
             let queued = server.suspendAndQueue(connection, request: request, context: context) {
                 state = .pending(ConnectionHandle(raw: connection))
             }

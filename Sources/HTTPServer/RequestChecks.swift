@@ -84,11 +84,17 @@ enum RequestChecks {
         var collected = Collected()
     }
 
-    private static func collect(_ connection: OpaquePointer) -> Collected {
+    /// The query string's arguments in order, percent-decoded (escaped
+    /// control characters stay escaped); a name without `=` has an empty value.
+    static func query(_ connection: OpaquePointer) -> [(name: String, value: String)] {
+        collect(connection, kind: .GET_ARGUMENT_KIND, iterator: argumentIterator).pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    private static func collect(_ connection: OpaquePointer, kind: MHD_ValueKind = .HEADER_KIND, iterator: MHD_KeyValueIterator = headerIterator) -> Collected {
         let collector = Collector()
         let unmanaged = Unmanaged.passRetained(collector)
         defer { unmanaged.release() }
-        _ = MHD_get_connection_values(connection, .HEADER_KIND, headerIterator, unmanaged.toOpaque())
+        _ = MHD_get_connection_values(connection, kind, iterator, unmanaged.toOpaque())
         return collector.collected
     }
 
@@ -96,6 +102,13 @@ enum RequestChecks {
         guard let cls, let key else { return .YES }
         let collector = Unmanaged<Collector>.fromOpaque(cls).takeUnretainedValue()
         collector.collected.pairs.append((String(cString: key).lowercased(), value.map { String(cString: $0) } ?? ""))
+        return .YES
+    }
+
+    private static let argumentIterator: MHD_KeyValueIterator = { cls, _, key, value in
+        guard let cls, let key else { return .YES }
+        let collector = Unmanaged<Collector>.fromOpaque(cls).takeUnretainedValue()
+        collector.collected.pairs.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
         return .YES
     }
 }

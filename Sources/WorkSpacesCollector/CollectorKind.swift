@@ -7,6 +7,10 @@ public enum CollectorKind: String, Sendable, Hashable, CaseIterable, Comparable 
     case bundles
     /// `DescribeWorkspaces`: WorkSpaces counted by bundle, state and running mode.
     case workspaces
+    /// `DescribeWorkspaceImagePermissions`: the accounts each owned image is
+    /// shared with; one call per owned image, each refreshed at most once
+    /// per `--collector.image-permissions.interval`.
+    case imagePermissions = "image_permissions"
 
     /// The API operation it calls.
     public var operation: String {
@@ -14,6 +18,7 @@ public enum CollectorKind: String, Sendable, Hashable, CaseIterable, Comparable 
         case .images: return "DescribeWorkspaceImages"
         case .bundles: return "DescribeWorkspaceBundles"
         case .workspaces: return "DescribeWorkspaces"
+        case .imagePermissions: return "DescribeWorkspaceImagePermissions"
         }
     }
 

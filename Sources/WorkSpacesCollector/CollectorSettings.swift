@@ -18,13 +18,16 @@ public struct CollectorSettings: Sendable {
     public var collectionTimeout: Duration
     /// Targets collected at once (`--collector.max-concurrency`).
     public var maxConcurrency: Int
+    /// How long an image's shared accounts are reused (`--collector.image-permissions.interval`).
+    public var imagePermissionsInterval: Duration
     public var logger: Logger
 
     public init(
         http: HTTPClient, environment: Environment = .process, endpointOverride: String? = nil, useFIPS: Bool = false,
         retryPolicy: RetryPolicy = RetryPolicy(), maxPages: Int = 1000, minInterval: Duration = .zero,
-        collectionTimeout: Duration = .seconds(30), maxConcurrency: Int = 10, logger: Logger
+        collectionTimeout: Duration = .seconds(30), maxConcurrency: Int = 10, imagePermissionsInterval: Duration = .seconds(3600), logger: Logger
     ) {
+        self.imagePermissionsInterval = imagePermissionsInterval
         self.http = http
         self.environment = environment
         self.endpointOverride = endpointOverride

@@ -14,6 +14,9 @@ import YAML
 ///     regions: [eu-west-1]
 ///     image_type: OWNED                          # optional
 ///     image_ids: [wsi-0123456789]                # optional
+/// organizations:                                 # accounts found while running
+///   - role_name: WorkSpacesReader                # see OrganizationsSource
+///     regions: [eu-west-1]
 /// ```
 ///
 /// Every problem names the file and the line, as `--web.config.file` does.
@@ -42,6 +45,8 @@ public struct ConfigFile: Sendable {
 
     public let path: String
     public let entries: [Entry]
+    /// The `organizations` list: accounts discovered while running.
+    public let organizations: [OrganizationsSource]
 
     static let entryKeys = ["regions", "role_arn", "external_id", "session_name", "account_id", "image_type", "image_ids"]
 
@@ -64,92 +69,29 @@ public struct ConfigFile: Sendable {
         } catch {
             throw Failure(file: path, line: error.line, problem: "not valid YAML: \(error.problem)")
         }
-        func fail(_ node: YAMLNode?, _ problem: String) -> Failure {
-            Failure(file: path, line: node?.line, problem: problem)
-        }
-        guard let root, let mapping = root.mapping else { throw fail(root, "the file must be a mapping with a targets list") }
-        var targetsNode: YAMLNode?
+        let fields = Fields(path: path)
+        guard let root, let mapping = root.mapping else { throw fields.fail(root, "the file must be a mapping with a targets or organizations list") }
+        var targetsNode: YAMLNode?, organizationsNode: YAMLNode?
         for pair in mapping {
-            guard pair.key.scalar == "targets" else {
-                throw fail(pair.key, "unknown key \"\((pair.key.scalar ?? "?").bounded(maxBytes: 64))\"; expected targets")
+            switch pair.key.scalar {
+            case "targets": targetsNode = pair.value
+            case "organizations": organizationsNode = pair.value
+            default:
+                throw fields.fail(pair.key, "unknown key \"\((pair.key.scalar ?? "?").bounded(maxBytes: 64))\"; expected targets or organizations")
             }
-            targetsNode = pair.value
         }
-        guard let targetsNode, let items = targetsNode.sequence, !items.isEmpty else {
-            throw fail(targetsNode ?? root, "targets must be a non-empty list")
-        }
+        if targetsNode == nil, organizationsNode == nil { throw fields.fail(root, "the file needs a targets or an organizations list") }
         var entries: [Entry] = []
-        for item in items {
-            guard let fields = item.mapping else { throw fail(item, "each target must be a mapping") }
-            var entry = Entry(role: nil, accountId: nil, regions: [], imageType: nil, imageIds: [], line: item.line)
-            var roleArn: String?, externalId: String?, sessionName: String?
-            var externalNode: YAMLNode?
-            var regionsNode: YAMLNode?
-            for pair in fields {
-                let key = pair.key.scalar ?? ""
-                let value = pair.value
-                func string() throws(Failure) -> String {
-                    guard let text = value.scalar, !value.isNull, !text.isEmpty else { throw fail(value, "\(key) must be a non-empty string") }
-                    return text
-                }
-                func strings() throws(Failure) -> [String] {
-                    guard let list = value.sequence else { throw fail(value, "\(key) must be a list") }
-                    var out: [String] = []
-                    for element in list {
-                        guard let text = element.scalar, !element.isNull, !text.isEmpty else { throw fail(element, "\(key) must hold non-empty strings") }
-                        out.append(text)
-                    }
-                    return out
-                }
-                switch key {
-                case "regions":
-                    regionsNode = value
-                    entry.regions = try strings()
-                    for (region, node) in zip(entry.regions, value.sequence ?? []) where !Self.isRegion(region) {
-                        throw fail(node, "\"\(region.bounded(maxBytes: 64))\" is not an AWS region name such as eu-west-1")
-                    }
-                    if let repeated = Self.firstRepeated(entry.regions) { throw fail(value, "region \(repeated) is listed twice") }
-                case "role_arn":
-                    let arn = try string()
-                    guard AccountID.isRoleARN(arn) else {
-                        throw fail(value, "\"\(arn.bounded(maxBytes: 200))\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
-                    }
-                    roleArn = arn
-                case "external_id":
-                    externalId = try string()
-                    externalNode = value
-                case "session_name":
-                    let name = try string()
-                    guard (2...64).contains(name.utf8.count), name.utf8.allSatisfy(Self.isSessionNameByte) else {
-                        throw fail(value, "session_name must be 2 to 64 characters of letters, digits and =,.@-_")
-                    }
-                    sessionName = name
-                case "account_id":
-                    let account = try string()
-                    guard AccountID.isValid(account) else { throw fail(value, "account_id must be 12 digits (quote it: \"012345678901\")") }
-                    entry.accountId = account
-                case "image_type":
-                    let text = try string()
-                    guard let type = ImageType(rawValue: text) else { throw fail(value, "image_type must be OWNED or SHARED") }
-                    entry.imageType = type
-                case "image_ids":
-                    entry.imageIds = try strings()
-                default:
-                    throw fail(pair.key, "unknown key \"\(key.bounded(maxBytes: 64))\" in a target; expected \(Self.entryKeys.joined(separator: ", "))")
-                }
+        if let targetsNode {
+            guard let items = targetsNode.sequence, !items.isEmpty else { throw fields.fail(targetsNode, "targets must be a non-empty list") }
+            for item in items { entries.append(try target(item, fields)) }
+        }
+        var organizations: [OrganizationsSource] = []
+        if let organizationsNode {
+            guard let items = organizationsNode.sequence, !items.isEmpty else {
+                throw fields.fail(organizationsNode, "organizations must be a non-empty list")
             }
-            guard regionsNode != nil, !entry.regions.isEmpty else {
-                throw fail(regionsNode ?? item, "a target needs a non-empty regions list")
-            }
-            if let roleArn {
-                entry.role = DefaultCredentialChain.Role(arn: roleArn, externalId: externalId, sessionName: sessionName)
-                if let accountId = entry.accountId, let fromARN = AccountID.fromARN(roleArn), accountId != fromARN {
-                    throw fail(item, "account_id \(accountId) differs from the account of role_arn (\(fromARN))")
-                }
-            } else if externalId != nil || sessionName != nil {
-                throw fail(externalNode ?? item, "external_id and session_name need role_arn")
-            }
-            entries.append(entry)
+            for item in items { organizations.append(try organization(item, index: organizations.count, fields)) }
         }
         // The same account and region twice would export the same series twice.
         var seen: [String: Int] = [:]
@@ -161,7 +103,174 @@ public struct ConfigFile: Sendable {
                 seen[key] = entry.line
             }
         }
-        return ConfigFile(path: path, entries: entries)
+        return ConfigFile(path: path, entries: entries, organizations: organizations)
+    }
+
+    /// Reads the values of one mapping's fields, each problem at its line.
+    struct Fields {
+        let path: String
+
+        func fail(_ node: YAMLNode?, _ problem: String) -> Failure {
+            Failure(file: path, line: node?.line, problem: problem)
+        }
+
+        func string(_ key: String, _ value: YAMLNode) throws(Failure) -> String {
+            guard let text = value.scalar, !value.isNull, !text.isEmpty else { throw fail(value, "\(key) must be a non-empty string") }
+            return text
+        }
+
+        func strings(_ key: String, _ value: YAMLNode) throws(Failure) -> [String] {
+            guard let list = value.sequence else { throw fail(value, "\(key) must be a list") }
+            var out: [String] = []
+            for element in list {
+                guard let text = element.scalar, !element.isNull, !text.isEmpty else { throw fail(element, "\(key) must hold non-empty strings") }
+                out.append(text)
+            }
+            return out
+        }
+
+        func regions(_ key: String, _ value: YAMLNode) throws(Failure) -> [String] {
+            let regions = try strings(key, value)
+            for (region, node) in zip(regions, value.sequence ?? []) where !ConfigFile.isRegion(region) {
+                throw fail(node, "\"\(region.bounded(maxBytes: 64))\" is not an AWS region name such as eu-west-1")
+            }
+            if let repeated = ConfigFile.firstRepeated(regions) { throw fail(value, "region \(repeated) is listed twice") }
+            return regions
+        }
+
+        func roleARN(_ key: String, _ value: YAMLNode) throws(Failure) -> String {
+            let arn = try string(key, value)
+            guard AccountID.isRoleARN(arn) else {
+                throw fail(value, "\"\(arn.bounded(maxBytes: 200))\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
+            }
+            return arn
+        }
+
+        func sessionName(_ key: String, _ value: YAMLNode) throws(Failure) -> String {
+            let name = try string(key, value)
+            guard (2...64).contains(name.utf8.count), name.utf8.allSatisfy(ConfigFile.isSessionNameByte) else {
+                throw fail(value, "session_name must be 2 to 64 characters of letters, digits and =,.@-_")
+            }
+            return name
+        }
+
+        func accounts(_ key: String, _ value: YAMLNode) throws(Failure) -> [String] {
+            let accounts = try strings(key, value)
+            for (account, node) in zip(accounts, value.sequence ?? []) where !AccountID.isValid(account) {
+                throw fail(node, "\(key) must hold 12-digit account ids (quote them: \"012345678901\"), not \"\(account.bounded(maxBytes: 64))\"")
+            }
+            return accounts
+        }
+
+        func imageType(_ key: String, _ value: YAMLNode) throws(Failure) -> ImageType {
+            let text = try string(key, value)
+            guard let type = ImageType(rawValue: text) else { throw fail(value, "image_type must be OWNED or SHARED") }
+            return type
+        }
+    }
+
+    private static func target(_ item: YAMLNode, _ fields: Fields) throws(Failure) -> Entry {
+        guard let mapping = item.mapping else { throw fields.fail(item, "each target must be a mapping") }
+        var entry = Entry(role: nil, accountId: nil, regions: [], imageType: nil, imageIds: [], line: item.line)
+        var roleArn: String?, externalId: String?, sessionName: String?
+        var externalNode: YAMLNode?
+        var regionsNode: YAMLNode?
+        for pair in mapping {
+            let key = pair.key.scalar ?? ""
+            let value = pair.value
+            switch key {
+            case "regions":
+                regionsNode = value
+                entry.regions = try fields.regions(key, value)
+            case "role_arn": roleArn = try fields.roleARN(key, value)
+            case "external_id":
+                externalId = try fields.string(key, value)
+                externalNode = value
+            case "session_name": sessionName = try fields.sessionName(key, value)
+            case "account_id":
+                let account = try fields.string(key, value)
+                guard AccountID.isValid(account) else { throw fields.fail(value, "account_id must be 12 digits (quote it: \"012345678901\")") }
+                entry.accountId = account
+            case "image_type": entry.imageType = try fields.imageType(key, value)
+            case "image_ids": entry.imageIds = try fields.strings(key, value)
+            default:
+                throw fields.fail(pair.key, "unknown key \"\(key.bounded(maxBytes: 64))\" in a target; expected \(Self.entryKeys.joined(separator: ", "))")
+            }
+        }
+        guard regionsNode != nil, !entry.regions.isEmpty else {
+            throw fields.fail(regionsNode ?? item, "a target needs a non-empty regions list")
+        }
+        if let roleArn {
+            entry.role = DefaultCredentialChain.Role(arn: roleArn, externalId: externalId, sessionName: sessionName)
+            if let accountId = entry.accountId, let fromARN = AccountID.fromARN(roleArn), accountId != fromARN {
+                throw fields.fail(item, "account_id \(accountId) differs from the account of role_arn (\(fromARN))")
+            }
+        } else if externalId != nil || sessionName != nil {
+            throw fields.fail(externalNode ?? item, "external_id and session_name need role_arn")
+        }
+        return entry
+    }
+
+    private static func organization(_ item: YAMLNode, index: Int, _ fields: Fields) throws(Failure) -> OrganizationsSource {
+        guard let mapping = item.mapping else { throw fields.fail(item, "each organizations entry must be a mapping") }
+        var roleName: String?, regions: [String] = [], lister: String?
+        var source = OrganizationsSource(
+            roleName: "", regions: [], lister: nil, externalId: nil, sessionName: nil, includeAccounts: [], excludeAccounts: [],
+            organizationalUnits: [], tags: [:], refreshInterval: OrganizationsSource.defaultRefreshInterval, query: ImageQuery(),
+            index: index, line: item.line)
+        var imageType: ImageType?, imageIds: [String] = []
+        for pair in mapping {
+            let key = pair.key.scalar ?? ""
+            let value = pair.value
+            switch key {
+            case "role_name":
+                let name = try fields.string(key, value)
+                guard AccountID.isRoleName(name) else {
+                    throw fields.fail(value, "role_name must be an IAM role name (letters, digits and +=,.@_-, optionally after a path/), not \"\(name.bounded(maxBytes: 64))\"")
+                }
+                roleName = name
+            case "regions": regions = try fields.regions(key, value)
+            case "role_arn": lister = try fields.roleARN(key, value)
+            case "external_id": source.externalId = try fields.string(key, value)
+            case "session_name": source.sessionName = try fields.sessionName(key, value)
+            case "include_accounts": source.includeAccounts = try fields.accounts(key, value)
+            case "exclude_accounts": source.excludeAccounts = try fields.accounts(key, value)
+            case "organizational_units":
+                source.organizationalUnits = try fields.strings(key, value)
+                for (unit, node) in zip(source.organizationalUnits, value.sequence ?? []) where !OrganizationsSource.isParentId(unit) {
+                    throw fields.fail(node, "organizational_units must hold unit ids (ou-…) or root ids (r-…), not \"\(unit.bounded(maxBytes: 64))\"")
+                }
+            case "tags":
+                guard let pairs = value.mapping, !pairs.isEmpty else { throw fields.fail(value, "tags must be a non-empty mapping of tag keys to values") }
+                for tag in pairs {
+                    guard let name = tag.key.scalar, !name.isEmpty, name.utf8.count <= 128 else { throw fields.fail(tag.key, "a tag key must be 1 to 128 bytes") }
+                    guard let text = tag.value.scalar, !tag.value.isNull, text.utf8.count <= 256 else {
+                        throw fields.fail(tag.value, "the value of tag \(name.bounded(maxBytes: 64)) must be a string of at most 256 bytes")
+                    }
+                    source.tags[name] = text
+                }
+            case "refresh_interval":
+                let text = try fields.string(key, value)
+                guard let interval = PrometheusDuration.parse(text), interval >= .seconds(1), interval <= .seconds(86_400) else {
+                    throw fields.fail(value, "refresh_interval must be a duration from 1s to 24h (e.g. 10m), not \"\(text.bounded(maxBytes: 32))\"")
+                }
+                source.refreshInterval = interval
+            case "image_type": imageType = try fields.imageType(key, value)
+            case "image_ids": imageIds = try fields.strings(key, value)
+            default:
+                throw fields.fail(pair.key, "unknown key \"\(key.bounded(maxBytes: 64))\" in an organizations entry; expected \(OrganizationsSource.keys.joined(separator: ", "))")
+            }
+        }
+        guard let roleName else { throw fields.fail(item, "an organizations entry needs role_name, the role to assume in each member account") }
+        guard !regions.isEmpty else { throw fields.fail(item, "an organizations entry needs a non-empty regions list") }
+        if let overlap = source.includeAccounts.first(where: source.excludeAccounts.contains) {
+            throw fields.fail(item, "account \(overlap) is both included and excluded")
+        }
+        source.roleName = roleName
+        source.regions = regions
+        source.lister = lister.map { DefaultCredentialChain.Role(arn: $0, externalId: nil, sessionName: nil) }
+        source.query = ImageQuery(imageType: imageType, imageIds: imageIds)
+        return source
     }
 
     /// One target per entry and region, with the collectors given.

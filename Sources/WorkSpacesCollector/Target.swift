@@ -11,8 +11,16 @@ public struct Target: Sendable, Hashable {
     public var region: String
     public var query: ImageQuery
     public var collectors: Set<CollectorKind>
+    /// The account's name, from Organizations discovery: the
+    /// `aws_workspaces_account_info` series and `/sd`'s label. Untrusted
+    /// (the account's owner chooses it), so bounded as a label value.
+    public var accountName: String?
 
-    public init(role: DefaultCredentialChain.Role? = nil, accountId: String? = nil, region: String, query: ImageQuery = ImageQuery(), collectors: Set<CollectorKind> = [.images, .bundles]) {
+    public init(
+        role: DefaultCredentialChain.Role? = nil, accountId: String? = nil, region: String, query: ImageQuery = ImageQuery(),
+        collectors: Set<CollectorKind> = [.images, .bundles], accountName: String? = nil
+    ) {
+        self.accountName = accountName
         self.role = role
         self.accountId = accountId
         self.region = region

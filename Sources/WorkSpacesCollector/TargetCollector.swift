@@ -64,9 +64,16 @@ final class TargetCollector: Sendable {
     let settings: CollectorSettings
     let observer: any APIObserver
     let limit: ConcurrencyLimit
+    /// The organisation's accounts when discovery listed all of them.
+    let organization: @Sendable () -> Set<String>?
+    let permissionsCache = ImagePermissionsCache()
     private let state: Mutex<State>
 
-    init(target: Target, identity: Identity, endpoint: Endpoint, settings: CollectorSettings, observer: any APIObserver, limit: ConcurrencyLimit) {
+    init(
+        target: Target, identity: Identity, endpoint: Endpoint, settings: CollectorSettings, observer: any APIObserver, limit: ConcurrencyLimit,
+        organization: @escaping @Sendable () -> Set<String>? = { nil }
+    ) {
+        self.organization = organization
         self.target = target
         self.identity = identity
         self.endpoint = endpoint
@@ -78,6 +85,9 @@ final class TargetCollector: Sendable {
     }
 
     var labels: TargetLabels { state.withLock { $0.lastLabels } }
+
+    /// The account, when known: configured, from the role ARN, or learned.
+    var account: String? { identity.knownAccount ?? target.knownAccount }
 
     /// The target's result for a scrape that must answer by `deadline`.
     func collect(budget: CollectionBudget, deadline: ContinuousClock.Instant) async -> Answer {
@@ -146,6 +156,8 @@ final class TargetCollector: Sendable {
         var images: Call<[WorkspaceImage]>?
         var bundles: Call<[WorkspaceBundle]>?
         var workspaces: Call<[Workspace]>?
+        /// Owned image id to the accounts it is shared with.
+        var permissions: Call<[String: [String]]>?
 
         init(failure: AWSClientError?, account: String?) {
             self.failure = failure
@@ -178,6 +190,18 @@ final class TargetCollector: Sendable {
         async let workspaces = collectors.contains(.workspaces) ? Self.timed { () async throws(AWSClientError) in try await client.allWorkspaces(deadline: deadline) } : nil
         var gathered = Gathered(failure: nil, account: account)
         gathered.images = await images
+        if collectors.contains(.imagePermissions), case let .success(found)? = gathered.images?.result {
+            // Owned images only: another account's shared image has no
+            // permissions of ours. AWS always sends OwnerAccountId; without it, assume owned.
+            let owned = ImageMetrics.ids(of: found.filter { $0.ownerAccountId == nil || $0.ownerAccountId == account })
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = await permissionsCache.permissions(owned: owned, interval: settings.imagePermissionsInterval, deadline: deadline) {
+                (id: String) async throws(AWSClientError) -> [String] in
+                try await client.imagePermissions(imageId: id, deadline: deadline)
+            }
+            gathered.permissions = (result, start.duration(to: clock.now) / .seconds(1))
+        }
         gathered.bundles = await bundles
         gathered.workspaces = await workspaces
         return gathered
@@ -221,6 +245,9 @@ final class TargetCollector: Sendable {
         let images = record(.images, gathered.images)
         let bundles = record(.bundles, gathered.bundles)
         let workspaces = record(.workspaces, gathered.workspaces)
+        if let permissions = record(.imagePermissions, gathered.permissions) {
+            families += ImagePermissionsMetrics.families(permissions, organization: organization(), target: labels)
+        }
         var imageIds: [String]?
         if let images {
             let mapped = ImageMetrics.families(for: images, target: labels, now: now)

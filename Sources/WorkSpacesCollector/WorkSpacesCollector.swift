@@ -1,6 +1,7 @@
 public import AWSWorkSpaces
 public import Exposition
 import Logging
+import Support
 import Synchronization
 
 /// Collects every target on each scrape, concurrently (at most
@@ -23,6 +24,7 @@ public final class WorkSpacesCollector: Sendable {
     private let targets = Mutex<[TargetCollector]>([])
     private let identities = Mutex<[IdentityKey: Identity]>([:])
     private let reportedCollisions = Mutex<Set<TargetLabels>>([])
+    private let organizationAccounts = Mutex<Set<String>?>(nil)
 
     public init(
         settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient, targets: [Target],
@@ -47,8 +49,9 @@ public final class WorkSpacesCollector: Sendable {
     public func apply(_ newTargets: [Target]) throws(AWSClientError) {
         let current = targets.withLock { $0 }
         var kept: [TargetCollector] = []
+        let byTarget = Dictionary(current.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
         for target in newTargets {
-            if let existing = current.first(where: { $0.target == target }) {
+            if let existing = byTarget[target] {
                 kept.append(existing)
                 continue
             }
@@ -56,9 +59,11 @@ public final class WorkSpacesCollector: Sendable {
                 service: "workspaces", region: target.region, override: settings.endpointOverride, useFIPS: settings.useFIPS,
                 environment: settings.environment)
             kept.append(TargetCollector(
-                target: target, identity: identity(for: target), endpoint: endpoint, settings: settings, observer: apiMetrics, limit: limit))
+                target: target, identity: identity(for: target), endpoint: endpoint, settings: settings, observer: apiMetrics, limit: limit,
+                organization: { [weak self] in self?.organization }))
         }
-        let removed = current.filter { old in !kept.contains { $0 === old } }
+        let keptIds = Set(kept.map(ObjectIdentifier.init))
+        let removed = current.filter { !keptIds.contains(ObjectIdentifier($0)) }
         targets.withLock { $0 = kept }
         // A removed target's API series go with it; an account no target uses
         // any more loses its STS series (in the STS region) too.
@@ -67,13 +72,34 @@ public final class WorkSpacesCollector: Sendable {
         let removedPairs = Set(removed.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) }).subtracting(keptPairs)
         let removedAccounts = Set(removed.map(\.labels.accountId)).subtracting(keptAccounts)
         apiMetrics.remove { removedPairs.contains($0) || removedAccounts.contains($0.accountId) }
-        for collector in kept {
-            settings.logger.info("collecting", metadata: [
+        // One line per target added or removed while few change (a start,
+        // a reload); a discovery of hundreds of accounts says it in one line.
+        let currentIds = Set(current.map(ObjectIdentifier.init))
+        let added = kept.filter { !currentIds.contains(ObjectIdentifier($0)) }
+        let verbose = added.count + removed.count <= 20
+        for collector in added {
+            settings.logger.log(level: verbose ? .info : .debug, "collecting", metadata: [
                 "account_id": "\(collector.labels.accountId)", "region": "\(collector.target.region)", "endpoint": "\(collector.endpoint)",
                 "role": "\(collector.target.role?.arn ?? "none")",
                 "collectors": "\(collector.target.collectors.sorted().map(\.rawValue).joined(separator: ","))",
             ])
         }
+        for collector in removed {
+            settings.logger.log(level: verbose ? .info : .debug, "no longer collecting", metadata: [
+                "account_id": "\(collector.labels.accountId)", "region": "\(collector.target.region)",
+            ])
+        }
+        if !verbose {
+            settings.logger.info("targets changed", metadata: ["added": "\(added.count)", "removed": "\(removed.count)", "targets": "\(kept.count)"])
+        }
+    }
+
+    /// Every account of the organisation, when discovery listed the whole of
+    /// it (nil otherwise): images shared with any other account count as
+    /// shared outside it.
+    public var organization: Set<String>? {
+        get { organizationAccounts.withLock { $0 } }
+        set { organizationAccounts.withLock { $0 = newValue } }
     }
 
     private func identity(for target: Target) -> Identity {
@@ -92,13 +118,79 @@ public final class WorkSpacesCollector: Sendable {
         }
     }
 
-    /// The families for one scrape. Each target's answer comes within
-    /// `budget`: a collection that has not finished by then reports up 0.
-    public func collect(budget: CollectionBudget) async -> Scrape {
+    /// The families for one `/metrics` scrape: every target (unless
+    /// `includeTargets` is false, for `--no-web.metrics-targets`) and the
+    /// exporter's own families. Each target's answer comes within `budget`:
+    /// a collection that has not finished by then reports up 0.
+    public func collect(budget: CollectionBudget, includeTargets: Bool = true) async -> Scrape {
+        let collectors = includeTargets ? targets.withLock { $0 } : []
+        let (snapshots, targetFamilies) = await collect(collectors, budget: budget)
+        var live = targetFamilies
+        live.append(buildInfo.family)
+        live += apiMetrics.families()
+        for source in liveSources { live += source() }
+        return Scrape(snapshots: snapshots, live: live.map { $0.sorted() })
+    }
+
+    /// The families for one `/probe` scrape of the target collecting
+    /// `accountId` in `region`: its collection and its `aws_workspaces_up`,
+    /// nothing of the exporter's own. Nil when no configured or discovered
+    /// target is that account and region; nothing is called then, except
+    /// `GetCallerIdentity` for targets whose account is not yet known.
+    public func probe(accountId: String, region: String, budget: CollectionBudget) async -> Scrape? {
+        let deadline = ContinuousClock.now.advanced(by: budget.duration)
+        guard let collector = await find(accountId: accountId, region: region, deadline: deadline) else { return nil }
+        let (snapshots, families) = await collect([collector], budget: budget)
+        return Scrape(snapshots: snapshots, live: families.map { $0.sorted() })
+    }
+
+    /// One entry per target for `/sd`: its account (learned from STS for the
+    /// exporter's own identity, skipped while unknown), region and account name.
+    public func targetList(deadline: ContinuousClock.Instant) async -> [(labels: TargetLabels, accountName: String?)] {
+        let collectors = targets.withLock { $0 }
+        await learnAccounts(of: collectors, deadline: deadline)
+        var seen: Set<TargetLabels> = []
+        var list: [(labels: TargetLabels, accountName: String?)] = []
+        for collector in collectors {
+            guard let account = collector.account else { continue }
+            let labels = TargetLabels(accountId: account, region: collector.target.region)
+            guard seen.insert(labels).inserted else { continue }
+            list.append((labels, collector.target.accountName.map(LabelValues.text)))
+        }
+        return list
+    }
+
+    /// The target for `accountId` and `region`, learning unknown accounts first if needed.
+    private func find(accountId: String, region: String, deadline: ContinuousClock.Instant) async -> TargetCollector? {
+        let collectors = targets.withLock { $0 }.filter { $0.target.region == region }
+        if let found = collectors.first(where: { $0.account == accountId }) { return found }
+        let unknown = collectors.filter { $0.account == nil }
+        guard !unknown.isEmpty else { return nil }
+        await learnAccounts(of: unknown, deadline: deadline)
+        return unknown.first { $0.account == accountId }
+    }
+
+    /// Asks STS for the accounts not known yet (one call per identity), within `deadline`.
+    private func learnAccounts(of collectors: [TargetCollector], deadline: ContinuousClock.Instant) async {
+        let unknown = collectors.filter { $0.account == nil }
+        guard !unknown.isEmpty else { return }
+        var identities: [ObjectIdentifier: Identity] = [:]
+        for collector in unknown { identities[ObjectIdentifier(collector.identity)] = collector.identity }
+        await withTaskGroup(of: Void.self) { group in
+            for identity in identities.values {
+                group.addTask {
+                    _ = await DeadlineRace.run(until: deadline) { try? await identity.accountId(deadline: deadline) }
+                }
+            }
+        }
+    }
+
+    /// Collects `collectors` concurrently; their snapshots and the per-target families.
+    private func collect(_ collectors: [TargetCollector], budget: CollectionBudget) async -> ([Snapshot], [MetricFamily]) {
+        guard !collectors.isEmpty else { return ([], []) }
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: budget.duration)
-        let collectors = targets.withLock { $0 }
         let answers = await withTaskGroup(of: (Int, TargetCollector.Answer).self) { group in
             for (index, collector) in collectors.enumerated() {
                 group.addTask { (index, await collector.collect(budget: budget, deadline: deadline)) }
@@ -111,9 +203,10 @@ public final class WorkSpacesCollector: Sendable {
         let budgetSeconds = budget.duration / .seconds(1)
 
         var up: [Sample] = [], durations: [Sample] = [], timeouts: [Sample] = [], lastSuccess: [Sample] = []
-        var collectorSuccess: [Sample] = [], collectorDurations: [Sample] = []
+        var collectorSuccess: [Sample] = [], collectorDurations: [Sample] = [], accountInfo: [Sample] = []
         var snapshots: [Snapshot] = []
         var seen: Set<TargetLabels> = []
+        var named: Set<String> = []
         for (collector, answer) in zip(collectors, answers) {
             // Two targets that turn out to be the same account and region
             // would write the same series twice: the first one wins.
@@ -134,12 +227,15 @@ public final class WorkSpacesCollector: Sendable {
                 collectorSuccess.append(Sample(labels: kindLabels, value: outcome?.success == true ? 1 : 0))
                 collectorDurations.append(Sample(labels: kindLabels, value: outcome?.seconds ?? elapsed))
             }
+            if let name = collector.target.accountName, named.insert(answer.labels.accountId).inserted {
+                accountInfo.append(Sample(labels: [Label("account_id", answer.labels.accountId), Label("account_name", LabelValues.text(name))], value: 1))
+            }
             snapshots.append(answer.result?.snapshot ?? .empty)
         }
         func gauge(_ name: String, _ help: String, _ samples: [Sample]) -> MetricFamily {
             MetricFamily(name: name, help: help, type: .gauge, samples: samples)
         }
-        var live = [
+        var families = [
             gauge("aws_workspaces_up",
                   "Whether the collection of WorkSpaces images for the account and region that this scrape reports succeeded (1) or not (0).", up),
             gauge("aws_workspaces_scrape_duration_seconds",
@@ -155,11 +251,12 @@ public final class WorkSpacesCollector: Sendable {
                   collectorSuccess),
             gauge("aws_workspaces_collector_duration_seconds",
                   "Seconds the collector's API calls took for the account and region in the collection this scrape reports.", collectorDurations),
-            buildInfo.family,
         ]
-        live += apiMetrics.families()
-        for source in liveSources { live += source() }
-        return Scrape(snapshots: snapshots, live: live.map { $0.sorted() })
+        if !accountInfo.isEmpty {
+            families.append(gauge("aws_workspaces_account_info",
+                                  "The name of each account discovered from AWS Organizations, always 1: join on account_id for names.", accountInfo))
+        }
+        return (snapshots, families)
     }
 
     private func reportCollision(_ labels: TargetLabels) {

@@ -40,4 +40,17 @@ public struct EmulatedAccount: Sendable {
     public func workspaces(region: String) -> [EmulatedWorkspace] {
         SeedBundles.workspaces(count: workspaceCount, bundles: bundles(region: region), account: id, region: region)
     }
+
+    /// An account outside every emulated organisation, for shared images.
+    public static let outsideAccount = "999999999999"
+
+    /// The accounts the owned image at `imageIndex` is shared with: every
+    /// third image with the organisation's next account, every fifth (from
+    /// the second) also with ``outsideAccount``.
+    public func sharedAccounts(imageIndex: Int, organization: [String]) -> [String] {
+        var shared: [String] = []
+        if imageIndex % 3 == 0, let next = organization.first(where: { $0 != id }) { shared.append(next) }
+        if imageIndex % 5 == 1 { shared.append(Self.outsideAccount) }
+        return shared
+    }
 }

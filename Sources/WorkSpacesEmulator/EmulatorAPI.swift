@@ -51,6 +51,14 @@ public final class EmulatorAPI: Sendable {
         guard method == "POST" else {
             return .respond(status: 405, headers: [("Content-Type", "text/plain")], body: Array("only POST\n".utf8))
         }
+        if let target = headers["x-amz-target"], target.hasPrefix("AWSOrganizationsV20161128.") {
+            let operation = String(target.dropFirst("AWSOrganizationsV20161128.".count))
+            count(operation)
+            switch verify(headers: headers, body: body, service: "organizations") {
+            case let .success(caller): return OrganizationsOperations(api: self).handle(operation: operation, caller: caller, body: body)
+            case let .failure(refusal): return refusal.json
+            }
+        }
         if let target = headers["x-amz-target"] {
             let prefix = "WorkspacesService."
             let operation = target.hasPrefix(prefix) ? String(target.dropFirst(prefix.count)) : target

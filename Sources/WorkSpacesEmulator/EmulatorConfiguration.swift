@@ -26,6 +26,8 @@ public struct EmulatorConfiguration: Sendable {
     /// credentials come from (moto's STS, a helper, a metadata endpoint),
     /// whose keys the emulator cannot know.
     public var acceptUnknownKeys = false
+    /// Accounts Organizations lists as SUSPENDED.
+    public var suspendedAccounts: Set<String> = []
 
     public init(
         accounts: [EmulatedAccount], latency: Duration = .zero, fault: Fault? = nil, faultEvery: Int = 1,

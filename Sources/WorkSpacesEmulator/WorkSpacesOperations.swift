@@ -7,7 +7,7 @@ struct WorkSpacesOperations {
     let api: EmulatorAPI
     var configuration: EmulatorConfiguration { api.configuration }
 
-    static let operations: Set<String> = ["DescribeWorkspaceImages", "DescribeWorkspaceBundles", "DescribeWorkspaces"]
+    static let operations: Set<String> = ["DescribeWorkspaceImages", "DescribeWorkspaceBundles", "DescribeWorkspaces", "DescribeWorkspaceImagePermissions"]
 
     func handle(operation: String, caller: EmulatorAPI.Caller, body: [UInt8]) -> EmulatorReply {
         guard Self.operations.contains(operation) else {
@@ -32,6 +32,8 @@ struct WorkSpacesOperations {
         switch operation {
         case "DescribeWorkspaceImages":
             return describeImages(input, account: account, region: caller.region, repeatToken: repeatToken)
+        case "DescribeWorkspaceImagePermissions":
+            return imagePermissions(input, account: account, region: caller.region)
         case "DescribeWorkspaceBundles":
             var bundles = account.bundles(region: caller.region)
             if let owner = input["Owner"] as? String {
@@ -81,6 +83,20 @@ struct WorkSpacesOperations {
             pageSize = maxResults
         }
         return page(images, key: "Images", input: input, pageSize: pageSize, repeatToken: repeatToken) { $0.writeJSON(to: &$1) }
+    }
+
+    /// Who each owned image is shared with: ``EmulatedAccount/sharedAccounts(imageIndex:)``.
+    func imagePermissions(_ input: [String: Any], account: EmulatedAccount, region: String) -> EmulatorReply {
+        let images = account.images(region: region)
+        guard let id = input["ImageId"] as? String, let index = images.firstIndex(where: { $0.imageId == id }), images[index].ownerAccountId == account.id else {
+            return .awsError(400, code: "ResourceNotFoundException", message: "The image was not found or is not owned by this account")
+        }
+        let shared = account.sharedAccounts(imageIndex: index, organization: configuration.accounts.map(\.id))
+        return page(shared, key: "ImagePermissions", input: input, pageSize: (input["MaxResults"] as? Int) ?? 25, repeatToken: false) { account, writer in
+            writer.beginObject()
+            writer.member("SharedAccountId", account)
+            writer.endObject()
+        }
     }
 
     /// One page of `items` from `NextToken` (`page-<offset>`) on.

@@ -23,6 +23,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("account"), help: "Another account, as ID:IMAGES:WORKSPACES (e.g. 111111111111:12:10), reachable with AssumeRole into arn:aws:iam::ID:role/ANY; repeat for several.")
     var extraAccounts: [String] = []
 
+    @Option(name: .customLong("generated-accounts"), help: "COUNT:IMAGES: COUNT more accounts (ids 200000000000 upwards) with IMAGES images and no WorkSpaces each, for scale tests of Organizations discovery.")
+    var generatedAccounts: String?
+
+    @Option(name: .customLong("suspended-account"), help: "An account Organizations lists as SUSPENDED; repeat for several.")
+    var suspendedAccounts: [String] = []
+
     @Option(name: .customLong("deny-role"), help: "A role ARN whose AssumeRole is refused with AccessDenied; repeat for several.")
     var deniedRoles: [String] = []
 
@@ -64,6 +70,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         for entry in externalIds where Self.parseExternalId(entry) == nil {
             throw ValidationError("--external-id must be ROLE_ARN=ID, not \(entry)")
         }
+        if let generatedAccounts, Self.parseGenerated(generatedAccounts) == nil {
+            throw ValidationError("--generated-accounts must be COUNT:IMAGES with COUNT from 1 to 100000, not \(generatedAccounts)")
+        }
         for account in extraAccounts where Self.parseAccount(account) == nil {
             throw ValidationError("--account must be ID:IMAGES:WORKSPACES with a 12-digit ID, not \(account)")
         }
@@ -82,6 +91,12 @@ struct EmulatorCommand: AsyncParsableCommand {
         return EmulatedAccount(id: parts[0], images: images, workspaces: workspaces)
     }
 
+    static func parseGenerated(_ text: String) -> [EmulatedAccount]? {
+        let parts = text.split(separator: ":").map(String.init)
+        guard parts.count == 2, let count = Int(parts[0]), let images = Int(parts[1]), (1...100_000).contains(count), images >= 0 else { return nil }
+        return (0..<count).map { EmulatedAccount(id: String(200_000_000_000 + $0), images: images, workspaces: 0) }
+    }
+
     func run() async throws {
         guard let colon = listenAddress.lastIndex(of: ":"), let port = Int(listenAddress[listenAddress.index(after: colon)...]) else {
             throw ValidationError("--listen-address must be host:port")
@@ -90,12 +105,13 @@ struct EmulatorCommand: AsyncParsableCommand {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let seed = SeedImages.images(count: images)
         let accounts = [EmulatedAccount(id: SeedImages.ownerAccountId, images: seed + seed.prefix(max(0, duplicateImages)), workspaces: workspaces)]
-            + extraAccounts.compactMap(Self.parseAccount)
+            + extraAccounts.compactMap(Self.parseAccount) + (generatedAccounts.flatMap(Self.parseGenerated) ?? [])
         var configuration = EmulatorConfiguration(
             accounts: accounts, latency: .milliseconds(latencyMilliseconds),
             fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion,
             faultOperation: faultOperation, deniedRoles: Set(deniedRoles), clockOffset: clockOffset)
         configuration.acceptUnknownKeys = acceptUnknownKeys
+        configuration.suspendedAccounts = Set(suspendedAccounts)
         for (role, id) in externalIds.compactMap(Self.parseExternalId) { configuration.externalIds[role] = id }
         let server = try await EmulatorServer.start(host: host.isEmpty ? "0.0.0.0" : host, port: port, configuration: configuration)
         let banner = "workspaces_emulator listening on \(host.isEmpty ? "0.0.0.0" : host):\(server.port) with \(accounts.count) account(s), \(images) images\n"

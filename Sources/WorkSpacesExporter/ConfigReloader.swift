@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Discovery
 import Exposition
 import Logging
 import Synchronization
@@ -21,7 +22,7 @@ final class ConfigReloader: Sendable {
     let collectors: Set<CollectorKind>
     let pageSize: Int
     let logger: Logger
-    private let collector = Mutex<WorkSpacesCollector?>(nil)
+    private let registry = Mutex<TargetRegistry?>(nil)
     private let status: Mutex<Status>
     /// One reload at a time.
     private let reloading = Mutex(())
@@ -34,9 +35,9 @@ final class ConfigReloader: Sendable {
         self.status = Mutex(Status(lastSuccess: Date().timeIntervalSince1970))
     }
 
-    /// The collector whose targets a reload replaces.
-    func attach(_ collector: WorkSpacesCollector) {
-        self.collector.withLock { $0 = collector }
+    /// The registry whose static targets and organizations entries a reload replaces.
+    func attach(_ registry: TargetRegistry) {
+        self.registry.withLock { $0 = registry }
     }
 
     /// Reads the file again and applies it; the error in words when it was refused.
@@ -49,16 +50,19 @@ final class ConfigReloader: Sendable {
                 return nil
             }
             let targets: [Target]
+            let sources: [OrganizationsSource]
             do {
-                targets = try ConfigFile.load(path).targets(collectors: collectors, pageSize: pageSize)
-                try collector.withLock { $0 }?.apply(targets)
+                let file = try ConfigFile.load(path)
+                targets = file.targets(collectors: collectors, pageSize: pageSize)
+                sources = file.organizations
+                try registry.withLock { $0 }?.configure(staticTargets: targets, sources: sources)
             } catch {
                 status.withLock { $0.successful = false }
                 logger.error("reloading the configuration failed; the running configuration stays", metadata: ["file": "\(path)", "err": "\(error)"])
                 return "\(error)"
             }
             markSuccess()
-            logger.info("configuration reloaded", metadata: ["file": "\(path)", "targets": "\(targets.count)"])
+            logger.info("configuration reloaded", metadata: ["file": "\(path)", "targets": "\(targets.count)", "organizations": "\(sources.count)"])
             return nil
         }
     }

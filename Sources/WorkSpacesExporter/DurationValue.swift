@@ -1,7 +1,7 @@
 import ArgumentParser
+import Support
 
-/// A duration as people type them, in Prometheus's syntax (`500ms`, `30s`,
-/// `5m`, `1h30m`, `2d`, `1w`) or, for compatibility, a bare number of seconds.
+/// A duration flag, in Prometheus's syntax (``PrometheusDuration``).
 struct DurationValue: ExpressibleByArgument, Sendable, Hashable, CustomStringConvertible {
     let duration: Duration
 
@@ -10,54 +10,15 @@ struct DurationValue: ExpressibleByArgument, Sendable, Hashable, CustomStringCon
     }
 
     init?(argument: String) {
-        guard let duration = Self.parse(argument) else { return nil }
+        guard let duration = PrometheusDuration.parse(argument) else { return nil }
         self.duration = duration
     }
 
     var seconds: Double { duration / .seconds(1) }
 
-    var description: String { Self.format(duration) }
+    var description: String { PrometheusDuration.format(duration) }
 
     var defaultValueDescription: String { description }
 
-    /// Prometheus's units, largest first; each may appear once, in this order.
-    static let units: [(suffix: String, milliseconds: Int64)] = [
-        ("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
-    ]
-
-    static func parse(_ text: String) -> Duration? {
-        if let seconds = Double(text) {
-            guard seconds.isFinite, seconds >= 0, seconds < 1e10 else { return nil }
-            return .milliseconds(Int64((seconds * 1000).rounded()))
-        }
-        guard !text.isEmpty else { return nil }
-        var rest = Substring(text)
-        var total: Int64 = 0
-        var nextUnit = 0
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let value = Int64(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            let letters = rest.prefix { $0.isASCII && $0.isLetter }
-            rest = rest.dropFirst(letters.count)
-            guard let index = units[nextUnit...].firstIndex(where: { $0.suffix == letters }) else { return nil }
-            let (product, overflow) = value.multipliedReportingOverflow(by: units[index].milliseconds)
-            guard !overflow, total <= Int64.max - product else { return nil }
-            total += product
-            nextUnit = index + 1
-        }
-        return .milliseconds(total)
-    }
-
-    /// The shortest Prometheus form (`1m30s`, `500ms`, `0s`).
-    static func format(_ duration: Duration) -> String {
-        var milliseconds = Int64((duration / .milliseconds(1)).rounded())
-        guard milliseconds > 0 else { return "0s" }
-        var out = ""
-        for (suffix, size) in units where milliseconds >= size {
-            out += "\(milliseconds / size)\(suffix)"
-            milliseconds %= size
-        }
-        return out
-    }
+    static func format(_ duration: Duration) -> String { PrometheusDuration.format(duration) }
 }

@@ -1,5 +1,6 @@
 import AWSWorkSpaces
 import ArgumentParser
+import Discovery
 import HTTPClient
 import HTTPServer
 import Logging
@@ -36,6 +37,9 @@ struct ExporterCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("web.config.file"), help: "Path to a web config file (exporter-toolkit format) for TLS, basic authentication and response headers.")
     var webConfigFile: String?
+
+    @Flag(name: .customLong("web.metrics-targets"), inversion: .prefixedNo, help: "Collect every target on each scrape of the telemetry path. With --no-web.metrics-targets it serves only the exporter's own metrics, and Prometheus scrapes each target through /probe?target=ACCOUNT_ID/REGION (targets listed at /sd).")
+    var metricsTargets = true
 
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable reloading the configuration via HTTP POST to /-/reload.")
     var enableLifecycle = false
@@ -121,6 +125,12 @@ struct ExporterCommand: AsyncParsableCommand {
     @Flag(name: .customLong("collector.workspaces"), inversion: .prefixedNo, help: "The workspaces collector (DescribeWorkspaces): WorkSpaces per bundle and image. Costs ceil(N/25) API calls per collection for N WorkSpaces.")
     var workspacesCollector = false
 
+    @Flag(name: .customLong("collector.image-permissions"), inversion: .prefixedNo, help: "The image-permissions collector (DescribeWorkspaceImagePermissions): the accounts each owned image is shared with, and how many are outside the organisation when Organizations discovery lists it. One API call per owned image per --collector.image-permissions.interval.")
+    var imagePermissionsCollector = false
+
+    @Option(name: .customLong("collector.image-permissions.interval"), help: "How long an image's shared accounts are reused before DescribeWorkspaceImagePermissions is called again for it (e.g. 1h).")
+    var imagePermissionsInterval = DurationValue(.seconds(3600))
+
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
 
@@ -144,6 +154,7 @@ struct ExporterCommand: AsyncParsableCommand {
         var kinds: Set<CollectorKind> = [.images]
         if bundlesCollector { kinds.insert(.bundles) }
         if workspacesCollector { kinds.insert(.workspaces) }
+        if imagePermissionsCollector { kinds.insert(.imagePermissions) }
         return kinds
     }
 
@@ -165,6 +176,7 @@ struct ExporterCommand: AsyncParsableCommand {
         guard timeoutOffset.duration <= .seconds(3600) else { throw ValidationError("--collector.timeout-offset must be at most 1h") }
         guard minInterval.duration <= .seconds(86_400) else { throw ValidationError("--collector.min-interval must be at most 24h") }
         guard (1...1000).contains(maxConcurrency) else { throw ValidationError("--collector.max-concurrency must be from 1 to 1000") }
+        guard imagePermissionsInterval.duration <= .seconds(7 * 86_400) else { throw ValidationError("--collector.image-permissions.interval must be at most 1w") }
         guard maxPages >= 1 else { throw ValidationError("--workspaces.max-pages must be 1 or more") }
         guard maxRequests >= 0 else { throw ValidationError("--web.max-requests must be 0 (no limit) or more") }
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--web.max-connections must be from 1 to 1000000") }
@@ -197,7 +209,11 @@ struct ExporterCommand: AsyncParsableCommand {
             do {
                 let file = try ConfigFile.load(configFile)
                 let targets = file.targets(collectors: enabledCollectors, pageSize: pageSize)
-                print("config file \(configFile) is valid: \(targets.count) target\(targets.count == 1 ? "" : "s") (account and region pairs)")
+                var summary = "config file \(configFile) is valid: \(targets.count) target\(targets.count == 1 ? "" : "s") (account and region pairs)"
+                if !file.organizations.isEmpty {
+                    summary += " and \(file.organizations.count) organizations entr\(file.organizations.count == 1 ? "y" : "ies") (accounts discovered while running)"
+                }
+                print(summary)
                 return
             } catch {
                 print("\(error)")
@@ -251,8 +267,11 @@ struct ExporterCommand: AsyncParsableCommand {
 
         let collectors = enabledCollectors
         let targets: [Target]
+        var sources: [OrganizationsSource] = []
         if let configFile {
-            targets = try ConfigFile.load(configFile).targets(collectors: collectors, pageSize: pageSize)
+            let file = try ConfigFile.load(configFile)
+            targets = file.targets(collectors: collectors, pageSize: pageSize)
+            sources = file.organizations
         } else {
             let resolved = try await RegionResolver.resolve(
                 flag: regions, environment: environment, instanceMetadata: InstanceMetadataClient(environment: environment, httpClient: http))
@@ -263,7 +282,7 @@ struct ExporterCommand: AsyncParsableCommand {
             }
         }
         let apiMetrics = APIMetrics()
-        let stsRegion = targets.first?.region ?? "us-east-1"
+        let stsRegion = targets.first?.region ?? sources.first?.regions.first ?? "us-east-1"
         let sts = STSClient(
             region: stsRegion,
             endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: environment),
@@ -273,19 +292,29 @@ struct ExporterCommand: AsyncParsableCommand {
         let processTimeout = collectorTimeout.duration - min(collectorTimeout.duration / 4, .seconds(1))
         let base = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, logger: logger)
         let reloader = ConfigReloader(path: configFile, collectors: collectors, pageSize: pageSize, logger: logger)
+        let settings = CollectorSettings(
+            http: http, environment: environment, endpointOverride: endpointURL, useFIPS: useFIPS, retryPolicy: retryPolicy,
+            maxPages: maxPages, minInterval: minInterval.duration, collectionTimeout: collectorTimeout.duration,
+            maxConcurrency: maxConcurrency, imagePermissionsInterval: imagePermissionsInterval.duration, logger: logger)
+        // The registry is made after the collector it feeds; the collector
+        // reads the registry's families through this box, set just below.
+        let registryBox = RegistryBox()
         let collector = try WorkSpacesCollector(
-            settings: CollectorSettings(
-                http: http, environment: environment, endpointOverride: endpointURL, useFIPS: useFIPS, retryPolicy: retryPolicy,
-                maxPages: maxPages, minInterval: minInterval.duration, collectionTimeout: collectorTimeout.duration,
-                maxConcurrency: maxConcurrency, logger: logger),
-            baseCredentials: base, sts: sts, targets: targets, apiMetrics: apiMetrics,
-            liveSources: [{ ProcessMetrics.families() }, { reloader.families() }, { HTTPClientMetrics.families(http) }])
-        reloader.attach(collector)
+            settings: settings, baseCredentials: base, sts: sts, targets: [], apiMetrics: apiMetrics,
+            liveSources: [
+                { ProcessMetrics.families() }, { reloader.families() }, { HTTPClientMetrics.families(http) },
+                { registryBox.registry?.families() ?? [] },
+            ])
+        let registry = TargetRegistry(
+            collector: collector, settings: settings, baseCredentials: base, sts: sts, collectors: collectors, pageSize: pageSize)
+        registryBox.registry = registry
+        try registry.configure(staticTargets: targets, sources: sources)
+        reloader.attach(registry)
 
         let handler = ExporterHandler(
             telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
             defaultTimeout: collectorTimeout.duration, timeoutOffset: timeoutOffset.duration, maxRequests: maxRequests,
-            reloader: enableLifecycle ? reloader : nil)
+            reloader: enableLifecycle ? reloader : nil, metricsTargets: metricsTargets)
         let server = try HTTPServer(
             configuration: .init(
                 listeners: listeners, idleTimeout: idleTimeout.duration, readHeaderTimeout: readHeaderTimeout.duration,
@@ -296,6 +325,7 @@ struct ExporterCommand: AsyncParsableCommand {
             "address": "\(zip(listeners, server.ports).map { listener, port in Self.describe(listener, port: port) }.joined(separator: ","))",
             "version": "\(BuildInfo.current.version)", "revision": "\(BuildInfo.current.revision)", "telemetry_path": "\(telemetryPath)",
             "tls": "\(web.tls != nil)", "basic_auth": "\(web.basicAuth != nil)", "targets": "\(targets.count)",
+            "organizations": "\(sources.count)", "metrics_targets": "\(metricsTargets)",
         ])
 
         // Stopped in reverse order: the server drains first, the HTTP client last.
@@ -303,6 +333,7 @@ struct ExporterCommand: AsyncParsableCommand {
             services: [
                 .init(service: HTTPClientService(client: http)),
                 .init(service: SignalService(signals: signals, reloader: reloader, logger: logger)),
+                .init(service: DiscoveryService(registry: registry)),
                 .init(service: HTTPServerService(server: server, gracePeriod: .seconds(5), logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -5,17 +5,19 @@ import Support
 import Synchronization
 import WorkSpacesCollector
 
-/// Routes requests: the telemetry path, the landing page, `/-/healthy`,
-/// `/-/ready`, `/-/reload` (with `--web.enable-lifecycle`), 404 and 405.
+/// Routes requests: the telemetry path, `/probe`, `/sd`, the landing page,
+/// `/-/healthy`, `/-/ready`, `/-/reload` (with `--web.enable-lifecycle`),
+/// 404 and 405.
 final class ExporterHandler: HTTPHandler {
     let telemetryPath: String
     let collector: WorkSpacesCollector
     let landingPage: [UInt8]
-    /// Budget when the scraper sends no `X-Prometheus-Scrape-Timeout-Seconds`.
-    let defaultTimeout: Duration
-    /// Taken off the scraper's timeout, to leave time to render and send.
-    let timeoutOffset: Duration
-    /// Scrapes served at once before answering 503; 0 for no limit.
+    let scrapeBudget: ScrapeBudget
+    /// Whether `/metrics` collects the targets (`--[no-]web.metrics-targets`).
+    let metricsTargets: Bool
+    let probe: ProbeHandler
+    let serviceDiscovery: ServiceDiscoveryHandler
+    /// Scrapes (`/metrics` and `/probe` together) served at once before answering 503; 0 for no limit.
     let maxRequests: Int
     /// Set with `--web.enable-lifecycle`: `POST /-/reload` reloads.
     let reloader: ConfigReloader?
@@ -26,12 +28,14 @@ final class ExporterHandler: HTTPHandler {
 
     init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),
-        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil
+        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil, metricsTargets: Bool = true
     ) {
         self.telemetryPath = telemetryPath
         self.collector = collector
-        self.defaultTimeout = defaultTimeout
-        self.timeoutOffset = timeoutOffset
+        self.scrapeBudget = ScrapeBudget(defaultTimeout: defaultTimeout, timeoutOffset: timeoutOffset)
+        self.metricsTargets = metricsTargets
+        self.probe = ProbeHandler(collector: collector, budget: scrapeBudget)
+        self.serviceDiscovery = ServiceDiscoveryHandler(collector: collector, timeout: min(defaultTimeout, .seconds(10)))
         self.maxRequests = maxRequests
         self.reloader = reloader
         self.landingPage = Array(LandingPage.html(telemetryPath: telemetryPath, version: version).utf8)
@@ -39,13 +43,15 @@ final class ExporterHandler: HTTPHandler {
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         if request.path == "/-/reload" { return reload(request) }
-        let known = [telemetryPath, "/", "/-/healthy", "/-/ready"].contains(request.path)
+        let known = [telemetryPath, "/probe", "/sd", "/", "/-/healthy", "/-/ready"].contains(request.path)
         guard known else { return .text(404, "404 page not found") }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .text(405, "method not allowed", headers: [("Allow", "GET, HEAD")])
         }
         switch request.path {
-        case telemetryPath: return await metrics(request)
+        case telemetryPath: return await limited(request) { await self.metrics(request) }
+        case "/probe": return await limited(request) { await self.probe.handle(request) }
+        case "/sd": return await serviceDiscovery.handle(request)
         // Both answer as soon as the server is up: the exporter needs nothing
         // else to serve, and tying readiness to AWS would hide `up 0` from
         // Prometheus. While shutting down the server answers 503 itself.
@@ -64,10 +70,11 @@ final class ExporterHandler: HTTPHandler {
         return .text(200, "Reloaded.")
     }
 
-    private func metrics(_ request: HTTPRequest) async -> HTTPResponse {
-        let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
-        // HEAD says what GET would answer with, without the AWS calls.
+    /// Runs a scrape within `--web.max-requests`; HEAD says what GET would
+    /// answer with, without the AWS calls.
+    private func limited(_ request: HTTPRequest, _ scrape: () async -> HTTPResponse) async -> HTTPResponse {
         if request.method == "HEAD" {
+            let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
             return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Vary", "Accept-Encoding")])
         }
         let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
@@ -75,7 +82,11 @@ final class ExporterHandler: HTTPHandler {
         if maxRequests > 0, running > maxRequests {
             return .text(503, "limit of concurrent scrapes (--web.max-requests=\(maxRequests)) reached; try again", headers: [("Retry-After", "1")])
         }
-        let scrape = await collector.collect(budget: budget(for: request))
+        return await scrape()
+    }
+
+    private func metrics(_ request: HTTPRequest) async -> HTTPResponse {
+        let scrape = await collector.collect(budget: scrapeBudget.budget(for: request), includeTargets: metricsTargets)
         let answer = renderer.respond(scrape, accept: request.header("Accept"), acceptEncoding: request.header("Accept-Encoding"))
         // A new collection has replaced the previous one's pages, images and
         // families, now free: give their pages back (cached scrapes skip this).
@@ -84,16 +95,5 @@ final class ExporterHandler: HTTPHandler {
         var headers: [(name: String, value: String)] = [("Content-Type", answer.contentType), ("Vary", "Accept-Encoding")]
         if answer.gzipped { headers.append(("Content-Encoding", "gzip")) }
         return HTTPResponse(status: 200, headers: headers, body: answer.body)
-    }
-
-    /// The scrape's budget: Prometheus's timeout header less the offset, else
-    /// `--collector.timeout`. Never below 100 ms, so a tiny timeout still gets an answer.
-    func budget(for request: HTTPRequest) -> CollectionBudget {
-        if let header = request.header("X-Prometheus-Scrape-Timeout-Seconds"),
-           let seconds = Double(header.trimmingWhitespace()), seconds.isFinite, seconds > 0 {
-            let budget = max(Duration.seconds(min(seconds, 86_400)) - timeoutOffset, .milliseconds(100))
-            return CollectionBudget(duration: budget, source: "X-Prometheus-Scrape-Timeout-Seconds \(header.bounded(maxBytes: 32)) less \(timeoutOffset)")
-        }
-        return CollectionBudget(duration: defaultTimeout, source: "--collector.timeout")
     }
 }

@@ -11,6 +11,17 @@ public final class Prometheus: @unchecked Sendable {
         scraping target: String, job: String = "workspaces", interval: String = "1s", timeout: String = "1s",
         extraConfig: String = "", files: [String: String] = [:]
     ) async throws -> Prometheus {
+        try await start(scrapeConfigs: """
+              - job_name: \(job)
+                static_configs:
+                  - targets: ["\(target)"]
+            """, interval: interval, timeout: timeout, extraConfig: extraConfig, files: files)
+    }
+
+    /// With `scrapeConfigs`, the items of the `scrape_configs` list, as YAML indented by 2.
+    public static func start(
+        scrapeConfigs: String, interval: String = "1s", timeout: String = "1s", extraConfig: String = "", files: [String: String] = [:]
+    ) async throws -> Prometheus {
         guard let binary = PackagePaths.which("prometheus") else {
             throw ChildProcess.Failure("prometheus is needed (apt install prometheus)")
         }
@@ -22,9 +33,7 @@ public final class Prometheus: @unchecked Sendable {
           evaluation_interval: 1s
         \(extraConfig)
         scrape_configs:
-          - job_name: \(job)
-            static_configs:
-              - targets: ["\(target)"]
+        \(scrapeConfigs)
         """
         for (name, text) in files {
             try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)

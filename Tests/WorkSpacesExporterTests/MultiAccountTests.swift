@@ -174,6 +174,17 @@ struct MultiAccountTests {
         ("target:\n  - regions: [us-east-1]\n", 1, "unknown key \"target\""),
         ("targets:\n  - regions: [us-east-1\n", 3, "not valid YAML"),
         ("targets:\n  - regions: [us-east-1]\n    account_id: 12345\n", 3, "12 digits"),
+        ("organizations:\n  - regions: [us-east-1]\n", 2, "needs role_name"),
+        ("organizations:\n  - role_name: r\n", 2, "non-empty regions"),
+        ("organizations:\n  - role_name: \"a b\"\n    regions: [us-east-1]\n", 2, "IAM role name"),
+        ("organizations:\n  - role_name: r\n    regions: [us-east-1]\n    exclude_accounts: [123]\n", 4, "12-digit account ids"),
+        ("organizations:\n  - role_name: r\n    regions: [us-east-1]\n    organizational_units: [\"ou x\"]\n", 4, "unit ids"),
+        ("organizations:\n  - role_name: r\n    regions: [us-east-1]\n    refresh_interval: 0s\n", 4, "refresh_interval"),
+        ("organizations:\n  - role_name: r\n    regions: [us-east-1]\n    tags: []\n", 4, "tags must be"),
+        ("organizations:\n  - role_name: r\n    regions: [us-east-1]\n    accounts: []\n", 4, "unknown key \"accounts\" in an organizations entry"),
+        ("organizations:\n  - role_name: r\n    regions: [us-east-1]\n    include_accounts: [\"111111111111\"]\n    exclude_accounts: [\"111111111111\"]\n", 2, "both included and excluded"),
+        ("organizations: []\n", 1, "non-empty list"),
+        ("{}\n", 1, "needs a targets or an organizations list"),
     ] as [(String, Int, String)])
     func configCheckNamesFileLineAndProblem(yaml: String, line: Int, problem: String) async throws {
         let path = try file(yaml)
@@ -190,6 +201,25 @@ struct MultiAccountTests {
         let result = try await runCommand(PackagePaths.binary("workspaces_exporter").path, ["--config.file", try file(Self.threeTargets), "--config.check"])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("3 targets"))
+        let organization = try file(Self.threeTargets + """
+
+        organizations:
+          - role_name: path/WorkSpacesReader
+            regions: [eu-west-1]
+            role_arn: arn:aws:iam::111111111111:role/organizations-reader
+            external_id: x
+            session_name: exporter
+            include_accounts: ["222222222222"]
+            exclude_accounts: ["333333333333"]
+            organizational_units: [ou-ab12-cdefgh12, r-ab12]
+            tags: {workspaces: "true", cost-centre: ""}
+            refresh_interval: 1h30m
+            image_type: OWNED
+            image_ids: [wsi-0123456789]
+        """)
+        let both = try await runCommand(PackagePaths.binary("workspaces_exporter").path, ["--config.file", organization, "--config.check"])
+        #expect(both.status == 0, "\(both.output)")
+        #expect(both.output.contains("3 targets") && both.output.contains("1 organizations entry"), "\(both.output)")
     }
 
     @Test func aFileWithTargetFlagsIsRefusedNamingThem() async throws {

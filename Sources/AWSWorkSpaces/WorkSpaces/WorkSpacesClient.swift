@@ -89,6 +89,35 @@ public struct WorkSpacesClient: Sendable {
         return workspaces
     }
 
+    /// The accounts image `imageId` is shared with
+    /// (`DescribeWorkspaceImagePermissions`), every page.
+    public func imagePermissions(imageId: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [String] {
+        var accounts: [String] = []
+        var pages = PageGuard(operation: "DescribeWorkspaceImagePermissions", maxPages: maxPages)
+        var token: String? = nil
+        repeat {
+            try pages.next()
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("ImageId", imageId)
+            writer.member("MaxResults", WorkSpacesModel.maxResultsRange.upperBound)
+            writer.member("NextToken", token)
+            writer.endObject()
+            let answer = try await call("DescribeWorkspaceImagePermissions", body: writer.bytes, deadline: deadline)
+            let (items, next) = try JSONReader.page(answer, items: "ImagePermissions", operation: "DescribeWorkspaceImagePermissions") {
+                (reader: inout JSONReader) throws(JSONReader.Failure) -> String? in
+                var account: String?
+                try reader.object { reader, key throws(JSONReader.Failure) in
+                    if key == "SharedAccountId" { account = try reader.optionalString() } else { try reader.skip() }
+                }
+                return account
+            }
+            accounts += items.compactMap { $0 }
+            token = try pages.check(next)
+        } while token != nil
+        return accounts
+    }
+
     func call(_ operation: String, body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> [UInt8] {
         try await sender.send(
             operation: operation,

@@ -1,0 +1,84 @@
+import Support
+
+/// The AWS Organizations operations discovery reads, over the AWS JSON 1.1
+/// protocol: `ListAccounts`, `ListAccountsForParent`,
+/// `ListOrganizationalUnitsForParent` and `ListTagsForResource`, each
+/// followed through every page. Organizations has one endpoint per partition
+/// (us-east-1 in `aws`); ``Endpoint/resolve(service:region:override:useFIPS:useDualStack:environment:)``
+/// with `service: "organizations"` gives it and its signing region.
+public struct OrganizationsClient: Sendable {
+    let sender: AWSRequestSender
+    /// Most pages one listing may read before it is treated as a `NextToken` loop.
+    public let maxPages: Int
+
+    public init(sender: AWSRequestSender, maxPages: Int = 1000) {
+        self.sender = sender
+        self.maxPages = maxPages
+    }
+
+    /// Every account of the organisation (`ListAccounts`), whatever its status.
+    public func listAccounts(deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [OrganizationAccount] {
+        try await pages("ListAccounts", items: "Accounts", parameters: [], deadline: deadline, item: OrganizationAccount.read)
+    }
+
+    /// The accounts directly under a root or organizational unit.
+    public func listAccounts(parent: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [OrganizationAccount] {
+        try await pages("ListAccountsForParent", items: "Accounts", parameters: [("ParentId", parent)], deadline: deadline, item: OrganizationAccount.read)
+    }
+
+    /// The ids of the organizational units directly under a root or unit.
+    public func listOrganizationalUnits(parent: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [String] {
+        let units = try await pages("ListOrganizationalUnitsForParent", items: "OrganizationalUnits", parameters: [("ParentId", parent)], deadline: deadline) {
+            (reader: inout JSONReader) throws(JSONReader.Failure) -> String? in
+            var id: String?
+            try reader.object { reader, key throws(JSONReader.Failure) in
+                if key == "Id" { id = try reader.optionalString() } else { try reader.skip() }
+            }
+            return id
+        }
+        return units.compactMap { $0 }
+    }
+
+    /// The tags of an account, `Key` to `Value`; a key given twice keeps its last value.
+    public func listTags(resource: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [String: String] {
+        let pairs = try await pages("ListTagsForResource", items: "Tags", parameters: [("ResourceId", resource)], deadline: deadline) {
+            (reader: inout JSONReader) throws(JSONReader.Failure) -> (String, String)? in
+            var key: String?, value: String?
+            try reader.object { reader, member throws(JSONReader.Failure) in
+                switch member {
+                case "Key": key = try reader.optionalString()
+                case "Value": value = try reader.optionalString()
+                default: try reader.skip()
+                }
+            }
+            guard let key else { return nil }
+            return (key, value ?? "")
+        }
+        return Dictionary(pairs.compactMap { $0 }, uniquingKeysWith: { _, last in last })
+    }
+
+    private func pages<Item>(
+        _ operation: String, items key: String, parameters: [(String, String)], deadline: ContinuousClock.Instant?,
+        item: (inout JSONReader) throws(JSONReader.Failure) -> Item
+    ) async throws(AWSClientError) -> [Item] {
+        var all: [Item] = []
+        var pages = PageGuard(operation: operation, maxPages: maxPages)
+        var token: String?
+        repeat {
+            try pages.next()
+            var writer = JSONWriter()
+            writer.beginObject()
+            for (name, value) in parameters { writer.member(name, value) }
+            writer.member("NextToken", token)
+            writer.endObject()
+            let answer = try await sender.send(
+                operation: operation,
+                headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AWSOrganizationsV20161128.\(operation)")],
+                body: writer.bytes, deadline: deadline)
+            let (page, next) = try JSONReader.page(answer, items: key, operation: operation, item: item)
+            all += page
+            token = try pages.check(next)
+        } while token != nil
+        return all
+    }
+}

@@ -1,0 +1,275 @@
+public import AWSWorkSpaces
+public import Exposition
+public import WorkSpacesCollector
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import Support
+import Synchronization
+
+/// The targets to collect: the config file's (or the flags') static ones,
+/// plus the accounts each `organizations` entry discovers, merged and applied
+/// to the collector whenever either changes.
+///
+/// Merging: a static target wins over a discovered one for the same account
+/// and region, and an earlier `organizations` entry over a later one; the
+/// loser is left out (logged once per refresh at debug). A failed refresh
+/// keeps the entry's last good accounts.
+public final class TargetRegistry: Sendable {
+    /// One entry's discovery state.
+    struct SourceState {
+        var source: OrganizationsSource
+        /// The last good listing, nil before the first success.
+        var found: OrganizationsDiscovery.Found?
+        var lastAttemptSucceeded = false
+        var lastSuccess: Double?
+        var lastDuration: Double?
+        var nextDue: ContinuousClock.Instant
+        var refreshing = false
+    }
+
+    struct State {
+        var staticTargets: [Target] = []
+        var sources: [SourceState] = []
+    }
+
+    let collector: WorkSpacesCollector
+    let settings: CollectorSettings
+    let baseCredentials: any CredentialProvider
+    let sts: STSClient
+    let collectors: Set<CollectorKind>
+    let pageSize: Int
+    /// The Organizations endpoint, when not the partition's (tests, emulators).
+    let endpointOverride: String?
+    private let state = Mutex(State())
+    private let listers = Mutex<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
+    private let applying = Mutex(())
+
+    public init(
+        collector: WorkSpacesCollector, settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient,
+        collectors: Set<CollectorKind>, pageSize: Int, endpointOverride: String? = nil
+    ) {
+        self.collector = collector
+        self.settings = settings
+        self.baseCredentials = baseCredentials
+        self.sts = sts
+        self.collectors = collectors
+        self.pageSize = pageSize
+        self.endpointOverride = endpointOverride
+    }
+
+    /// What decides an entry's listing: entries that agree on it keep their
+    /// accounts across a reload.
+    struct ListingKey: Hashable {
+        let lister: DefaultCredentialChain.Role?
+        let units: [String]
+        let tags: [String: String]
+        let include: [String]
+        let exclude: [String]
+
+        init(_ source: OrganizationsSource) {
+            lister = source.lister
+            units = source.organizationalUnits
+            tags = source.tags
+            include = source.includeAccounts
+            exclude = source.excludeAccounts
+        }
+    }
+
+    /// Replaces the static targets and the `organizations` entries (start,
+    /// reload). Entries whose listing is unchanged keep their accounts; new
+    /// or changed ones are listed at once. Fails without changing anything
+    /// when a target's endpoint cannot be resolved.
+    public func configure(staticTargets: [Target], sources: [OrganizationsSource]) throws(AWSClientError) {
+        let now = ContinuousClock.now
+        let previous = state.withLock { $0 }
+        var next = State(staticTargets: staticTargets, sources: [])
+        for source in sources {
+            if let old = previous.sources.first(where: { ListingKey($0.source) == ListingKey(source) }) {
+                var kept = old
+                kept.source = source
+                kept.refreshing = false
+                if old.source.refreshInterval != source.refreshInterval { kept.nextDue = now }
+                next.sources.append(kept)
+            } else {
+                next.sources.append(SourceState(source: source, nextDue: now))
+            }
+        }
+        try applying.withLock { _ throws(AWSClientError) in
+            try collector.apply(Self.merge(next, collectors: collectors, pageSize: pageSize, logger: settings.logger))
+            state.withLock { $0 = next }
+            collector.organization = Self.members(next)
+        }
+    }
+
+    /// Static targets first, then each entry's accounts × regions, each
+    /// account and region once.
+    static func merge(_ state: State, collectors: Set<CollectorKind>, pageSize: Int, logger: Logger) -> [Target] {
+        var targets = state.staticTargets
+        var taken = Set(state.staticTargets.compactMap { target in target.knownAccount.map { "\($0)/\(target.region)" } })
+        for entry in state.sources {
+            guard let found = entry.found else { continue }
+            var skipped = 0
+            for account in found.accounts {
+                for region in entry.source.regions {
+                    guard taken.insert("\(account.id)/\(region)").inserted else {
+                        skipped += 1
+                        continue
+                    }
+                    targets.append(entry.source.target(account: account.id, accountName: account.name, region: region, collectors: collectors, pageSize: pageSize))
+                }
+            }
+            if skipped > 0 {
+                logger.debug("discovered targets already configured; the first configuration wins", metadata: [
+                    "source": "\(entry.source.name)", "skipped": "\(skipped)",
+                ])
+            }
+        }
+        return targets
+    }
+
+    /// Every account of the organisations listed whole; nil when none was.
+    static func members(_ state: State) -> Set<String>? {
+        let complete = state.sources.compactMap { $0.found?.members }
+        return complete.isEmpty ? nil : complete.reduce(into: Set<String>()) { $0.formUnion($1) }
+    }
+
+    /// The entries due for a refresh at `now`, marked as refreshing.
+    func takeDue(now: ContinuousClock.Instant) -> [OrganizationsSource] {
+        state.withLock { state in
+            var due: [OrganizationsSource] = []
+            for index in state.sources.indices where !state.sources[index].refreshing && state.sources[index].nextDue <= now {
+                state.sources[index].refreshing = true
+                due.append(state.sources[index].source)
+            }
+            return due
+        }
+    }
+
+    /// Whether any entry exists (else discovery has nothing to do).
+    public var hasSources: Bool { state.withLock { !$0.sources.isEmpty } }
+
+    /// Lists `source`'s accounts now and applies them; on failure keeps the
+    /// last good ones. Returns whether it succeeded.
+    @discardableResult
+    public func refresh(_ source: OrganizationsSource) async -> Bool {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let timeout = min(max(source.refreshInterval, .seconds(10)), .seconds(300))
+        let result: Result<OrganizationsDiscovery.Found, AWSClientError>
+        do throws(AWSClientError) {
+            let discovery = OrganizationsDiscovery(source: source, client: try client(for: source))
+            let found = await DeadlineRace.run(until: start.advanced(by: timeout)) { () async -> Result<OrganizationsDiscovery.Found, AWSClientError> in
+                do throws(AWSClientError) {
+                    return .success(try await discovery.discover(deadline: start.advanced(by: timeout)))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            result = found ?? .failure(.deadlineExceeded("listing the organization's accounts did not finish within \(timeout)"))
+        } catch {
+            result = .failure(error)
+        }
+        let seconds = start.duration(to: clock.now) / .seconds(1)
+        let wallTime = Date().timeIntervalSince1970
+        var changed: (added: Int, removed: Int)?
+        let stillConfigured = state.withLock { state -> Bool in
+            guard let index = state.sources.firstIndex(where: { ListingKey($0.source) == ListingKey(source) }) else { return false }
+            state.sources[index].refreshing = false
+            state.sources[index].lastDuration = seconds
+            state.sources[index].nextDue = clock.now.advanced(by: state.sources[index].source.refreshInterval)
+            switch result {
+            case let .success(found):
+                let before = Set(state.sources[index].found?.accounts ?? [])
+                let after = Set(found.accounts)
+                if state.sources[index].found == nil || before != after || state.sources[index].found?.members != found.members {
+                    changed = (after.subtracting(before).count, before.subtracting(after).count)
+                }
+                state.sources[index].found = found
+                state.sources[index].lastAttemptSucceeded = true
+                state.sources[index].lastSuccess = wallTime
+            case .failure:
+                state.sources[index].lastAttemptSucceeded = false
+            }
+            return true
+        }
+        guard stillConfigured else { return false }
+        switch result {
+        case let .success(found):
+            if let changed {
+                settings.logger.info("discovered the organization's accounts", metadata: [
+                    "source": "\(source.name)", "accounts": "\(found.accounts.count)", "added": "\(changed.added)",
+                    "removed": "\(changed.removed)", "inactive": "\(found.inactive)", "invalid": "\(found.invalid)",
+                ])
+                applyCurrent()
+            }
+            return true
+        case let .failure(error):
+            var metadata: Logger.Metadata = [
+                "source": "\(source.name)", "code": "\(error.code)", "message": "\(error.message)",
+            ]
+            if case let .service(code, _, status) = error, status == 403 || code.hasPrefix("AccessDenied") {
+                metadata["hint"] = "the listing identity needs organizations:ListAccounts (and ListAccountsForParent, ListOrganizationalUnitsForParent, ListTagsForResource for units and tags)"
+            }
+            settings.logger.error("discovering the organization's accounts failed; keeping the last accounts found", metadata: metadata)
+            return false
+        }
+    }
+
+    /// Applies the merged targets of the current state, and the
+    /// organisation's accounts for the image-permissions collector.
+    private func applyCurrent() {
+        applying.withLock { _ in
+            let current = state.withLock { $0 }
+            collector.organization = Self.members(current)
+            do throws(AWSClientError) {
+                try collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger))
+            } catch {
+                settings.logger.error("applying the discovered targets failed", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
+            }
+        }
+    }
+
+    private func client(for source: OrganizationsSource) throws(AWSClientError) -> OrganizationsClient {
+        let region = source.regions.first ?? "us-east-1"
+        let endpoint = try Endpoint.resolve(
+            service: "organizations", region: region, override: endpointOverride, useFIPS: settings.useFIPS, environment: settings.environment)
+        let credentials = listers.withLock { listers -> any CredentialProvider in
+            if let existing = listers[source.lister] { return existing }
+            let made: any CredentialProvider = source.lister.map {
+                DefaultCredentialChain.assuming($0, from: baseCredentials, sts: sts, refreshTimeout: settings.collectionTimeout + .seconds(30), logger: settings.logger)
+            } ?? baseCredentials
+            listers[source.lister] = made
+            return made
+        }
+        let account = source.lister.flatMap { AccountID.fromARN($0.arn) } ?? "unknown"
+        return OrganizationsClient(
+            sender: AWSRequestSender(
+                service: "organizations", region: region, endpoint: endpoint, context: APIContext(accountId: account, region: endpoint.signingRegion ?? region),
+                credentials: credentials, http: settings.http, retryPolicy: settings.retryPolicy, observer: collector.apiMetrics, logger: settings.logger),
+            maxPages: settings.maxPages)
+    }
+
+    /// `aws_workspaces_discovery_*`, one series per entry; nothing without entries.
+    public func families() -> [MetricFamily] {
+        let sources = state.withLock { $0.sources }
+        guard !sources.isEmpty else { return [] }
+        var success: [Sample] = [], last: [Sample] = [], duration: [Sample] = [], accounts: [Sample] = []
+        for entry in sources {
+            let labels = [Label("source", entry.source.name)]
+            success.append(Sample(labels: labels, value: entry.lastAttemptSucceeded ? 1 : 0))
+            if let lastSuccess = entry.lastSuccess { last.append(Sample(labels: labels, value: lastSuccess)) }
+            if let seconds = entry.lastDuration { duration.append(Sample(labels: labels, value: seconds)) }
+            accounts.append(Sample(labels: labels, value: Double(entry.found?.accounts.count ?? 0)))
+        }
+        return [
+            MetricFamily(name: "aws_workspaces_discovery_accounts", help: "Member accounts the last good listing of the organizations entry kept (ACTIVE, after the filters).", type: .gauge, samples: accounts),
+            MetricFamily(name: "aws_workspaces_discovery_duration_seconds", help: "Seconds the last listing of the organizations entry took.", type: .gauge, samples: duration),
+            MetricFamily(name: "aws_workspaces_discovery_last_success_timestamp_seconds", help: "When the organizations entry's accounts were last listed successfully, in Unix seconds.", type: .gauge, samples: last),
+            MetricFamily(name: "aws_workspaces_discovery_success", help: "Whether the last listing of the organizations entry's accounts succeeded (1) or not (0); a failure keeps the last accounts found.", type: .gauge, samples: success),
+        ]
+    }
+}

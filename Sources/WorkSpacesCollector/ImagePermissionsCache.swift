@@ -1,0 +1,61 @@
+import AWSWorkSpaces
+import Synchronization
+
+/// One target's image permissions, kept between collections: each owned
+/// image's shared accounts are asked again only once they are older than
+/// `--collector.image-permissions.interval`, since the API costs one call
+/// per image. Images gone from the target are forgotten.
+final class ImagePermissionsCache: Sendable {
+    struct Entry: Sendable {
+        let accounts: [String]
+        let fetched: ContinuousClock.Instant
+    }
+
+    /// Calls at once for one target.
+    static let concurrency = 4
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// The shared accounts of every image in `owned`, asking the API for
+    /// those not fresh. Fails when any call fails; what succeeded is kept.
+    func permissions(
+        owned: [String], interval: Duration, deadline: ContinuousClock.Instant,
+        fetch: @escaping @Sendable (String) async throws(AWSClientError) -> [String]
+    ) async -> Result<[String: [String]], AWSClientError> {
+        let now = ContinuousClock.now
+        let wanted = Set(owned)
+        let stale = entries.withLock { entries -> [String] in
+            entries = entries.filter { wanted.contains($0.key) }
+            return wanted.filter { id in entries[id].map { $0.fetched.duration(to: now) >= interval } ?? true }.sorted()
+        }
+        var failure: AWSClientError?
+        await withTaskGroup(of: (String, Result<[String], AWSClientError>).self) { group in
+            var next = 0
+            func add() {
+                guard next < stale.count else { return }
+                let id = stale[next]
+                next += 1
+                group.addTask {
+                    do throws(AWSClientError) {
+                        return (id, .success(try await fetch(id)))
+                    } catch {
+                        return (id, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<Self.concurrency { add() }
+            for await (id, result) in group {
+                switch result {
+                case let .success(accounts):
+                    entries.withLock { $0[id] = Entry(accounts: accounts, fetched: .now) }
+                    add()
+                case let .failure(error):
+                    // The first failure fails the collector; the rest are not started.
+                    if failure == nil { failure = error }
+                }
+            }
+        }
+        if let failure { return .failure(failure) }
+        let current = entries.withLock { $0 }
+        return .success(Dictionary(uniqueKeysWithValues: owned.compactMap { id in current[id].map { (id, $0.accounts) } }))
+    }
+}

@@ -1,0 +1,28 @@
+public import Exposition
+
+/// The image-permissions collector's families: with how many accounts each
+/// owned image is shared, and, when discovery has listed the whole
+/// organisation, how many of them are outside it.
+public enum ImagePermissionsMetrics {
+    public static func families(_ permissions: [String: [String]], organization: Set<String>?, target: TargetLabels) -> [MetricFamily] {
+        var shared: [Sample] = [], outside: [Sample] = []
+        for (imageId, accounts) in permissions.sorted(by: { $0.key < $1.key }) {
+            let labels = target.with([Label("image_id", LabelValues.identifier(imageId))])
+            let distinct = Set(accounts)
+            shared.append(Sample(labels: labels, value: Double(distinct.count)))
+            if let organization {
+                outside.append(Sample(labels: labels, value: Double(distinct.subtracting(organization).count)))
+            }
+        }
+        var families = [
+            MetricFamily(name: "aws_workspaces_image_shared_accounts", help: "Accounts the owned WorkSpaces image is shared with (DescribeWorkspaceImagePermissions).", type: .gauge, samples: shared),
+        ]
+        if organization != nil {
+            families.append(MetricFamily(
+                name: "aws_workspaces_image_shared_outside_organization_accounts",
+                help: "Accounts outside the AWS organisation (as Organizations discovery last listed it) the owned WorkSpaces image is shared with.",
+                type: .gauge, samples: outside))
+        }
+        return families
+    }
+}

@@ -1,0 +1,50 @@
+import AWSWorkSpaces
+import HTTPServer
+import PrometheusHTTP
+import WorkSpacesCollector
+
+/// `GET /probe?target=ACCOUNT_ID/REGION`: the multi-target pattern of
+/// blackbox_exporter. One configured or discovered target, collected within
+/// this scrape's own timeout, with its own `aws_workspaces_up`. A target
+/// nobody configured gets 404 and calls nothing: no role is assumed because
+/// a URL asked for it.
+struct ProbeHandler: Sendable {
+    let collector: WorkSpacesCollector
+    let budget: ScrapeBudget
+
+    /// The account and region `target` names, or why it names none.
+    static func parse(_ request: HTTPRequest) -> Result<(account: String, region: String), ProbeRefusal> {
+        let values = request.arguments("target")
+        guard values.count == 1, let target = values.first, !target.isEmpty else {
+            return .failure(ProbeRefusal(values.isEmpty ? "target parameter is missing" : "give exactly one target parameter"))
+        }
+        let parts = target.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, AccountID.isValid(parts[0]), Endpoint.isValidRegion(parts[1]) else {
+            return .failure(ProbeRefusal("target must be ACCOUNT_ID/REGION, such as 123456789012/eu-west-1"))
+        }
+        return .success((parts[0], parts[1]))
+    }
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let target: (account: String, region: String)
+        switch Self.parse(request) {
+        case let .success(parsed): target = parsed
+        case let .failure(refusal): return .text(400, refusal.message)
+        }
+        guard let scrape = await collector.probe(accountId: target.account, region: target.region, budget: budget.budget(for: request)) else {
+            return .text(404, "unknown target \(target.account)/\(target.region): only targets of --config.file or discovered from AWS Organizations can be probed (see /sd)")
+        }
+        // A renderer of its own: the shared one caches one scrape's families,
+        // which alternating probes of different targets would only churn.
+        let answer = ScrapeRenderer().respond(scrape, accept: request.header("Accept"), acceptEncoding: request.header("Accept-Encoding"))
+        var headers: [(name: String, value: String)] = [("Content-Type", answer.contentType), ("Vary", "Accept-Encoding")]
+        if answer.gzipped { headers.append(("Content-Encoding", "gzip")) }
+        return HTTPResponse(status: 200, headers: headers, body: answer.body)
+    }
+}
+
+/// Why a probe request names no target, in words for the 400 answer.
+struct ProbeRefusal: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
