@@ -28,15 +28,17 @@ local lib = import 'lib.libsonnet';
             c.collectionFailingFor,
             'warning',
             'WorkSpaces image collection is failing for account {{ $labels.account_id }} in {{ $labels.region }}',
-            '{{ $labels.instance }} has not listed the WorkSpaces images of account {{ $labels.account_id }} in {{ $labels.region }} for %s (aws_workspaces_up is 0); its log names the AWS error code.' % human(c.collectionFailingFor),
+            // instance is the exporter with /metrics, the target itself with /probe.
+            "The WorkSpaces images of account {{ $labels.account_id }} in {{ $labels.region }} have not been listed for %s (aws_workspaces_up is 0 in the scrapes of {{ $labels.instance }}, job {{ $labels.job }}); the exporter's log names the AWS error code." % human(c.collectionFailingFor),
           ),
           alert(
             'WorkSpacesImagesExporterDown',
             'up%s == 0' % m(''),
             c.exporterDownFor,
             'warning',
-            'WorkSpaces images exporter {{ $labels.instance }} is down',
-            'Prometheus has not scraped {{ $labels.instance }} (job {{ $labels.job }}) successfully for %s: no WorkSpaces image metrics, and no image alerts, until it is back.' % human(c.exporterDownFor),
+            'Scrapes of {{ $labels.instance }} (WorkSpaces images exporter) are failing',
+            // In probe mode up is per target: instance is "ACCOUNT/REGION".
+            'Prometheus has not scraped {{ $labels.instance }} (job {{ $labels.job }}) successfully for %s: no WorkSpaces image metrics, and no image alerts, from it until it is back. When the instance is an account/region target of /probe, the exporter is down, did not answer that probe in time, or no longer knows the target (404).' % human(c.exporterDownFor),
           ),
           alert(
             'WorkSpacesImagesExporterAbsent',
@@ -109,6 +111,18 @@ local lib = import 'lib.libsonnet';
             'Image {{ $labels.name }} ({{ $labels.image_id }}) of account {{ $labels.account_id }} in {{ $labels.region }} was created {{ $value | humanizeDuration }} ago; golden images that old miss OS and application patches.',
           ),
           alert(
+            'WorkSpacesImageSharedOutsideOrganization',
+            |||
+              (aws_workspaces_image_shared_outside_organization_accounts%s > 0)
+              * on (%s) group_left (name)
+              aws_workspaces_image_info%s
+            ||| % [all, image, all],
+            c.imageSharedOutsideFor,
+            'warning',
+            'WorkSpaces image {{ $labels.name }} is shared with accounts outside the organization',
+            'Image {{ $labels.name }} ({{ $labels.image_id }}) of account {{ $labels.account_id }} in {{ $labels.region }} is shared with {{ $value }} account(s) that the last Organizations listing does not contain: anyone in those accounts can launch WorkSpaces from it and copy what it holds. Needs --collector.image-permissions and an organizations entry that lists the whole organization.',
+          ),
+          alert(
             'WorkSpacesImageUnused',
             lib.unusedImagesExpr(c, m),
             c.imageUnusedFor,
@@ -140,7 +154,7 @@ local lib = import 'lib.libsonnet';
             c.collectionNearTimeoutFor,
             'warning',
             'WorkSpaces image collection for account {{ $labels.account_id }} in {{ $labels.region }} is close to the scrape timeout',
-            'Collections of {{ $labels.instance }} for account {{ $labels.account_id }} in {{ $labels.region }} took up to {{ $value | humanizePercentage }} of their time budget over %s.' % human(c.collectionBudgetWindow),
+            'Collections for account {{ $labels.account_id }} in {{ $labels.region }} (scrapes of {{ $labels.instance }}) took up to {{ $value | humanizePercentage }} of their time budget over %s.' % human(c.collectionBudgetWindow),
           ),
           alert(
             'WorkSpacesCollectorFailing',
@@ -149,7 +163,7 @@ local lib = import 'lib.libsonnet';
             c.collectorFailingFor,
             'warning',
             'The {{ $labels.collector }} collector is failing for account {{ $labels.account_id }} in {{ $labels.region }}',
-            'The {{ $labels.collector }} collector of {{ $labels.instance }} has failed for account {{ $labels.account_id }} in {{ $labels.region }} for %s (aws_workspaces_collector_success is 0), so its metrics are missing. The usual cause is an IAM action missing from the role (workspaces:DescribeWorkspaceBundles for bundles, workspaces:DescribeWorkspaces for workspaces); the log names the AWS error code.' % human(c.collectorFailingFor),
+            'The {{ $labels.collector }} collector has failed for account {{ $labels.account_id }} in {{ $labels.region }} (scrapes of {{ $labels.instance }}) for %s (aws_workspaces_collector_success is 0), so its metrics are missing. The usual cause is an IAM action missing from the role (workspaces:DescribeWorkspaceBundles for bundles, workspaces:DescribeWorkspaces for workspaces); the log names the AWS error code.' % human(c.collectorFailingFor),
           ),
           alert(
             'WorkSpacesExporterConfigReloadFailed',
@@ -158,6 +172,33 @@ local lib = import 'lib.libsonnet';
             'warning',
             'WorkSpaces exporter {{ $labels.instance }} failed to reload its configuration',
             'The last configuration reload of {{ $labels.instance }} (job {{ $labels.job }}) failed and none has succeeded for %s: it keeps collecting with the previous configuration, so accounts and regions changed since are not picked up. Its log says what is wrong.' % human(c.configReloadFailedFor),
+          ),
+          // Discovery: one series per organizations entry of the config file
+          // (source="organizations/N", N its index), on the exporter's own
+          // /metrics. A failed refresh keeps the accounts of the last good one.
+          alert(
+            'WorkSpacesDiscoveryFailing',
+            'aws_workspaces_discovery_success%s == 0' % m(''),
+            c.discoveryFailingFor,
+            'warning',
+            'WorkSpaces exporter {{ $labels.instance }} cannot list the accounts of {{ $labels.source }}',
+            'The refreshes of {{ $labels.source }} on {{ $labels.instance }} (job {{ $labels.job }}) have failed to list the AWS Organizations accounts for %s (aws_workspaces_discovery_success is 0): the exporter keeps collecting the accounts of the last successful refresh, if any, and misses accounts added since. Its log names the AWS error code.' % human(c.discoveryFailingFor),
+          ),
+          alert(
+            'WorkSpacesDiscoveryStale',
+            'time() - aws_workspaces_discovery_last_success_timestamp_seconds%s > %d' % [m(''), lib.seconds(c.discoveryStaleAfter)],
+            c.discoveryStaleFor,
+            'warning',
+            'The account list of {{ $labels.source }} on {{ $labels.instance }} is older than %s' % human(c.discoveryStaleAfter),
+            '{{ $labels.instance }} (job {{ $labels.job }}) last listed the accounts of {{ $labels.source }} successfully {{ $value | humanizeDuration }} ago: accounts added to or removed from the organization since are not reflected in what it collects, and /sd still offers the old list.',
+          ),
+          alert(
+            'WorkSpacesDiscoveryFoundNoAccounts',
+            'aws_workspaces_discovery_accounts%s == 0' % m(''),
+            c.discoveryNoAccountsFor,
+            'warning',
+            '{{ $labels.source }} on {{ $labels.instance }} finds no account to collect',
+            'The last successful listing of {{ $labels.source }} on {{ $labels.instance }} (job {{ $labels.job }}) has kept no account for %s (aws_workspaces_discovery_accounts is 0): no ACTIVE account of the organization passes its include_accounts, exclude_accounts, organizational_units and tags filters, so it collects nothing.' % human(c.discoveryNoAccountsFor),
           ),
         ],
       },

@@ -14,6 +14,11 @@ local lib = import 'lib.libsonnet';
     // Process-wide families have neither account_id nor region.
     local process = '{%s, job=~"$job", instance=~"$instance"}' % c.selector,
     local image = lib.imageLabels,
+    // Series of the exporter itself, one per organizations entry (label
+    // source): like the process-wide families, no account_id or region.
+    local discovery(family) = '%s{%s, job=~"$job", instance=~"$instance"}' % [family, c.selector],
+    // With the account's name where the exporter knows it (lib.withAccountName).
+    local named(expr) = lib.withAccountName(expr, '{%s, account_id=~"$account_id"}' % c.selector),
     local rate(family, extra='') = 'rate(%s%s[$__rate_interval])' % [family, m(extra)],
 
     local target(expr, legend='', refId='A', instant=false, table=false) =
@@ -156,7 +161,7 @@ local lib = import 'lib.libsonnet';
     'workspaces-images.json': {
       title: c.dashboardTitle,
       uid: c.dashboardUID,
-      description: "WorkSpaces images from the WorkSpaces images exporter, per account and region: states, failed image checks, updates, age, which bundles and WorkSpaces use them, and the exporter's own health.",
+      description: "WorkSpaces images from the WorkSpaces images exporter, per account and region: states, failed image checks, updates, age, which bundles and WorkSpaces use them, the exporter's own health and its discovery of AWS Organizations accounts. Works with /metrics answering every target, and with /probe per target.",
       tags: c.dashboardTags,
       timezone: c.dashboardTimezone,
       schemaVersion: 39,
@@ -178,8 +183,10 @@ local lib = import 'lib.libsonnet';
             refresh: 1,
             regex: '',
           },
-          variable('job', 'Job', 'aws_workspaces_up', []),
-          variable('instance', 'Instance', 'aws_workspaces_up', ['job=~"$job"']),
+          // From up, not aws_workspaces_up: in probe mode the exporter's own
+          // job (discovery, API counters, reloads) has no aws_workspaces_up.
+          variable('job', 'Job', 'up', []),
+          variable('instance', 'Instance', 'up', ['job=~"$job"']),
           variable('account_id', 'Account', 'aws_workspaces_up', ['job=~"$job"', 'instance=~"$instance"']),
           variable('region', 'Region', 'aws_workspaces_up', ['job=~"$job"', 'instance=~"$instance"', 'account_id=~"$account_id"']),
         ],
@@ -221,9 +228,9 @@ local lib = import 'lib.libsonnet';
             'sum by (required_tenancy) (aws_workspaces_images%s)' % all,
             '{{required_tenancy}}'),
         bars('Images by account',
-             'Images per account and region, all states.',
-             'sort_desc(sum by (account_id, region) (aws_workspaces_images%s))' % all,
-             '{{account_id}} {{region}}',
+             "Images per account and region, all states, with the account's name where the exporter knows it (accounts found through AWS Organizations).",
+             'sort_desc(%s)' % named('sum by (account_id, region) (aws_workspaces_images%s)' % all),
+             '{{account_name}} {{account_id}} {{region}}',
              12,
              8),
         timeseries('Images by state over time',
@@ -231,6 +238,40 @@ local lib = import 'lib.libsonnet';
                    'short',
                    [target('sum by (account_id, region, state) (aws_workspaces_images%s)' % all, '{{account_id}} {{region}} {{state}}')],
                    12),
+
+        row('Accounts'),
+        table(
+          'Accounts and regions',
+          "One row per target, an account in a region: the account's name where the exporter knows it (accounts found through AWS Organizations, from aws_workspaces_account_info), whether its last image collection succeeded, its images, those in ERROR and those with updates available, and how long ago its last successful collection ended.",
+          [
+            target(named('aws_workspaces_up%s' % all), refId='A', table=true),
+            target(named('sum by (%s) (aws_workspaces_images%s)' % [lib.targetLabels, all]), refId='B', table=true),
+            target(named('sum by (%s) (aws_workspaces_images%s)' % [lib.targetLabels, m('state="ERROR"')]), refId='C', table=true),
+            target(named('aws_workspaces_images_update_available%s' % all), refId='D', table=true),
+            target(named('(time() - aws_workspaces_last_success_timestamp_seconds%s)' % all), refId='E', table=true),
+          ],
+          {
+            account_id: 'account',
+            account_name: 'name',
+            'Value #A': 'collection',
+            'Value #B': 'images',
+            'Value #C': 'in ERROR',
+            'Value #D': 'updates available',
+            'Value #E': 'since last success',
+          },
+          ['account_id', 'account_name', 'region', 'Value #A', 'Value #B', 'Value #C', 'Value #D', 'Value #E'],
+          [
+            {
+              matcher: { id: 'byName', options: 'collection' },
+              properties: [
+                { id: 'mappings', value: okFailed('up', 'failing').mappings },
+                { id: 'custom.cellOptions', value: { type: 'color-text' } },
+              ],
+            },
+            unitOverride('since last success', 's'),
+          ],
+          h=8,
+        ),
 
         row('Image errors'),
         bars('Error codes',
@@ -351,9 +392,9 @@ local lib = import 'lib.libsonnet';
 
         row('Exporter health'),
         stateTimeline('Collection up by account and region',
-                      'aws_workspaces_up per account and region: up when its image collection succeeded, failing when it did not (the exporter logs the AWS error code).',
-                      'aws_workspaces_up%s' % all,
-                      '{{account_id}} {{region}} {{instance}}',
+                      "aws_workspaces_up per account and region, with the account's name where the exporter knows it: up when its image collection succeeded, failing when it did not (the exporter logs the AWS error code).",
+                      named('aws_workspaces_up%s' % all),
+                      '{{account_name}} {{account_id}} {{region}} {{instance}}',
                       'up',
                       'failing'),
         stateTimeline('Collector success',
@@ -398,6 +439,31 @@ local lib = import 'lib.libsonnet';
               6,
               8,
               options={ textMode: 'name', reduceOptions: { calcs: ['lastNotNull'] } }),
+
+        // Empty without an organizations section in the config file.
+        row('Discovery'),
+        stateTimeline('Discovery success',
+                      "aws_workspaces_discovery_success per organizations entry of the config file (source organizations/N, N its place in the list) and exporter: ok when the last refresh listed the entry's accounts, failing when it did not; the exporter then keeps the accounts of the last good refresh and logs the AWS error code. Empty without an organizations section.",
+                      discovery('aws_workspaces_discovery_success'),
+                      '{{source}} {{instance}}',
+                      'ok',
+                      'failing'),
+        timeseries('Accounts discovered',
+                   'Member accounts each organizations entry keeps after its last good refresh (ACTIVE, then include_accounts, exclude_accounts, organizational_units and tags), per exporter; each is collected in every region of the entry. 0 fires WorkSpacesDiscoveryFoundNoAccounts.',
+                   'short',
+                   [target(discovery('aws_workspaces_discovery_accounts'), '{{source}} {{instance}}')],
+                   12),
+        timeseries('Time since the last successful discovery',
+                   'How old the account list of each organizations entry is; the line is the WorkSpacesDiscoveryStale threshold (%s). It grows by refresh_interval between refreshes, and keeps growing while refreshes fail.' % lib.humanDuration(c.discoveryStaleAfter),
+                   's',
+                   [target('time() - %s' % discovery('aws_workspaces_discovery_last_success_timestamp_seconds'), '{{source}} {{instance}}')],
+                   12,
+                   thresholds([['green', null], ['red', lib.seconds(c.discoveryStaleAfter)]]) + { custom: { thresholdsStyle: { mode: 'line' } } }),
+        timeseries('Discovery duration',
+                   "How long each entry's last listing took: ListAccounts, or ListAccountsForParent and ListOrganizationalUnitsForParent through its organizational units, then ListTagsForResource per account when it filters by tags.",
+                   's',
+                   [target(discovery('aws_workspaces_discovery_duration_seconds'), '{{source}} {{instance}}')],
+                   12),
       ]),
     },
   },

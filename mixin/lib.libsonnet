@@ -17,6 +17,13 @@
     assert std.objectHas(units, unit) : 'unsupported duration ' + duration;
     '%d %s%s' % [count, units[unit], if count == 1 then '' else 's'],
 
+  // '90s' -> 90, '1h' -> 3600: a duration of one unit, as a PromQL number.
+  seconds(duration)::
+    local units = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+    local unit = std.substr(duration, std.length(duration) - 1, 1);
+    assert std.objectHas(units, unit) : 'unsupported duration ' + duration;
+    std.parseInt(std.substr(duration, 0, std.length(duration) - 1)) * units[unit],
+
   // 0.05 -> '5%'
   percent(ratio):: '%g%%' % (ratio * 100),
 
@@ -61,4 +68,24 @@
     image: $.imageLabels,
     owned: std.rstripChars($.ownedImageInfo(m), '\n'),
   },
+
+  // `expr` with an account_name label where the exporter knows the account's
+  // name (aws_workspaces_account_info: accounts found through AWS
+  // Organizations), and unchanged where it does not (static targets), so
+  // that no row or series goes missing for want of a name. account_info
+  // exists on /metrics and on each /probe target of the account, so once per
+  // exporter and per region: topk keeps one series per account, which the
+  // join needs (group_left wants one match on the right). It is selected by
+  // `info` alone, not by instance or region: the name of an account is the
+  // same whichever scrape reported it. `expr` must bind tighter than `*`: a
+  // selector, a function or aggregation, or in parentheses.
+  withAccountName(expr, info):: |||
+    (
+      %(expr)s
+      * on (account_id) group_left (account_name)
+      topk by (account_id) (1, aws_workspaces_account_info%(info)s)
+    )
+    or ignoring (account_name)
+    %(expr)s
+  ||| % { expr: std.rstripChars(expr, '\n'), info: info },
 }

@@ -11,10 +11,15 @@
 #   scripts/bench.sh scrape [ARGS]     this exporter alone against the floor, with a
 #                                      10,000-scrape leak check (bench/scrape_bench.py)
 #   scripts/bench.sh throughput        serving throughput under wrk next to node_exporter
+#   scripts/bench.sh org [ARGS]        an organisation of 100 and 1,000 accounts discovered
+#                                      through AWS Organizations, scraped through /probe as
+#                                      Prometheus would and through /metrics (bench/org_bench.py;
+#                                      about 10 minutes)
 #   scripts/bench.sh all               every one of them
 #
 # `scrape` exits non-zero if a scrape makes more than ceil(N/25) API requests
-# or opens a new connection after the first scrape. Run benchmarks alone on
+# or opens a new connection after the first scrape; `org` if a probe or a
+# scrape fails or the client queues probes. Run benchmarks alone on
 # the machine: they keep both cores busy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +54,10 @@ scrape() {
   echo "## Scrapes against the emulator"
   python3 bench/scrape_bench.py "$bin" "$@"
 }
+org() {
+  echo "## An organisation: /probe and /metrics at 100 and 1,000 accounts"
+  python3 bench/org_bench.py --exporter "$bin/workspaces_exporter" --emulator "$bin/workspaces_emulator" "$@"
+}
 throughput() {
   echo "## Serving throughput next to node_exporter"
   python3 bench/throughput_bench.py "$bin" --images 500
@@ -61,6 +70,7 @@ case "$what" in
   render) render ;;
   scrape) scrape "$@" ;;
   throughput) throughput ;;
-  all) compare "$@"; echo; render; echo; scrape; echo; throughput ;;
-  *) echo "unknown benchmark: $what (compare, render, scrape, throughput, all)" >&2; exit 2 ;;
+  org) org "$@" ;;
+  all) compare "$@"; echo; render; echo; scrape; echo; throughput; echo; org ;;
+  *) echo "unknown benchmark: $what (compare, render, scrape, throughput, org, all)" >&2; exit 2 ;;
 esac

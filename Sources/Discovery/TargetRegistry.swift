@@ -47,6 +47,8 @@ public final class TargetRegistry: Sendable {
     private let state = Mutex(State())
     private let listers = Mutex<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
     private let applying = Mutex(())
+    /// Set once every entry has been listed once (or failed to be).
+    private let listedOnce = Mutex(false)
 
     public init(
         collector: WorkSpacesCollector, settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient,
@@ -146,6 +148,18 @@ public final class TargetRegistry: Sendable {
                 due.append(state.sources[index].source)
             }
             return due
+        }
+    }
+
+    /// Whether every `organizations` entry has had its first listing since
+    /// the start, successful or not; stays true after (a reload adding an
+    /// entry does not make a running replica unready). `/-/ready` waits for
+    /// it, so that a new replica does not answer 404 to probes of accounts
+    /// it has not listed yet.
+    public var hasListedOnce: Bool {
+        listedOnce.withLock { done in
+            if !done { done = state.withLock { $0.sources.allSatisfy { $0.lastDuration != nil } } }
+            return done
         }
     }
 

@@ -17,6 +17,8 @@ final class ExporterHandler: HTTPHandler {
     let metricsTargets: Bool
     let probe: ProbeHandler
     let serviceDiscovery: ServiceDiscoveryHandler
+    /// Whether `/-/ready` says ready.
+    let ready: @Sendable () -> Bool
     /// Scrapes (`/metrics` and `/probe` together) served at once before answering 503; 0 for no limit.
     let maxRequests: Int
     /// Set with `--web.enable-lifecycle`: `POST /-/reload` reloads.
@@ -28,8 +30,10 @@ final class ExporterHandler: HTTPHandler {
 
     init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),
-        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil, metricsTargets: Bool = true
+        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil, metricsTargets: Bool = true,
+        ready: @escaping @Sendable () -> Bool = { true }
     ) {
+        self.ready = ready
         self.telemetryPath = telemetryPath
         self.collector = collector
         self.scrapeBudget = ScrapeBudget(defaultTimeout: defaultTimeout, timeoutOffset: timeoutOffset)
@@ -54,9 +58,13 @@ final class ExporterHandler: HTTPHandler {
         case "/sd": return await serviceDiscovery.handle(request)
         // Both answer as soon as the server is up: the exporter needs nothing
         // else to serve, and tying readiness to AWS would hide `up 0` from
-        // Prometheus. While shutting down the server answers 503 itself.
+        // Prometheus. The one wait: with `organizations` entries, readiness
+        // comes after their first listing (successful or not), so that a new
+        // replica behind a Service does not answer 404 to probes of accounts
+        // it has not listed yet. While shutting down the server answers 503 itself.
         case "/-/healthy": return .text(200, "Healthy.")
-        case "/-/ready": return .text(200, "Ready.")
+        case "/-/ready":
+            return ready() ? .text(200, "Ready.") : .text(503, "Not ready: listing the organization's accounts for the first time.")
         default: return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: landingPage)
         }
     }

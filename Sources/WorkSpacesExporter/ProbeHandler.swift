@@ -1,4 +1,3 @@
-import AWSWorkSpaces
 import HTTPServer
 import PrometheusHTTP
 import WorkSpacesCollector
@@ -13,26 +12,25 @@ struct ProbeHandler: Sendable {
     let budget: ScrapeBudget
 
     /// The account and region `target` names, or why it names none.
-    static func parse(_ request: HTTPRequest) -> Result<(account: String, region: String), ProbeRefusal> {
+    static func parse(_ request: HTTPRequest) -> Result<TargetLabels, ProbeRefusal> {
         let values = request.arguments("target")
-        guard values.count == 1, let target = values.first, !target.isEmpty else {
+        guard values.count == 1, let value = values.first, !value.isEmpty else {
             return .failure(ProbeRefusal(values.isEmpty ? "target parameter is missing" : "give exactly one target parameter"))
         }
-        let parts = target.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2, AccountID.isValid(parts[0]), Endpoint.isValidRegion(parts[1]) else {
+        guard let target = TargetLabels(target: value) else {
             return .failure(ProbeRefusal("target must be ACCOUNT_ID/REGION, such as 123456789012/eu-west-1"))
         }
-        return .success((parts[0], parts[1]))
+        return .success(target)
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        let target: (account: String, region: String)
+        let target: TargetLabels
         switch Self.parse(request) {
         case let .success(parsed): target = parsed
         case let .failure(refusal): return .text(400, refusal.message)
         }
-        guard let scrape = await collector.probe(accountId: target.account, region: target.region, budget: budget.budget(for: request)) else {
-            return .text(404, "unknown target \(target.account)/\(target.region): only targets of --config.file or discovered from AWS Organizations can be probed (see /sd)")
+        guard let scrape = await collector.probe(accountId: target.accountId, region: target.region, budget: budget.budget(for: request)) else {
+            return .text(404, "unknown target \(target.target): only targets of --config.file or discovered from AWS Organizations can be probed (see /sd)")
         }
         // A renderer of its own: the shared one caches one scrape's families,
         // which alternating probes of different targets would only churn.

@@ -25,7 +25,7 @@ struct ServiceDiscoveryHandler: Sendable {
         writer.beginArray()
         for entry in list {
             writer.beginObject()
-            writer.member("targets", ["\(entry.labels.accountId)/\(entry.labels.region)"])
+            writer.member("targets", [entry.labels.target])
             writer.key("labels")
             writer.beginObject()
             writer.member("__meta_workspaces_account_id", entry.labels.accountId)

@@ -14,7 +14,7 @@ import Testing
 
     @Test func everyAlertHasSeveritySummaryDescriptionAndRunbook() throws {
         let rules = try ShippedFiles.alertRules()
-        #expect(rules.count == 13)
+        #expect(rules.count == 17)
         let runbooks = try String(contentsOfFile: ShippedFiles.runbooksPath, encoding: .utf8)
         for rule in rules {
             #expect(["critical", "warning", "info"].contains(rule.labels["severity"] ?? ""), "\(rule.alert) severity")
@@ -60,14 +60,15 @@ struct MixinTests {
     @Test func anotherJobNameChangesEveryAlertAndQuery() async throws {
         let promtool = try #require(PackagePaths.which("promtool"))
         let out = try PackagePaths.temporaryDirectory("mixin")
-        let render = try await runCommand(Self.script, ["--job", "workspaces", "--out", out.path])
+        // The /metrics job renamed; the probe job (probe mode) kept.
+        let render = try await runCommand(Self.script, ["--selector", #"job=~"workspaces|workspaces-probe""#, "--out", out.path])
         #expect(render.status == 0, "\(render.output)")
         let rules = try String(contentsOf: out.appendingPathComponent("alerts/workspaces-images.rules.yml"), encoding: .utf8)
-        #expect(rules.contains(#"up{job="workspaces"} == 0"#))
-        #expect(rules.contains(#"absent(up{job="workspaces"})"#))
-        #expect(!rules.contains("workspaces-images\""), "no default selector left")
+        #expect(rules.contains(#"up{job=~"workspaces|workspaces-probe"} == 0"#))
+        #expect(rules.contains(#"absent(up{job=~"workspaces|workspaces-probe"})"#))
+        #expect(!rules.contains("workspaces-images|"), "no default selector left")
         let dashboard = try String(contentsOf: out.appendingPathComponent("dashboards/workspaces-images.json"), encoding: .utf8)
-        #expect(!dashboard.contains(#"job=\"workspaces-images\""#) && dashboard.contains(#"job=\"workspaces\""#))
+        #expect(!dashboard.contains(#"workspaces-images|"#) && dashboard.contains(#"job=~\"workspaces|workspaces-probe\""#))
         // The alert unit tests, with the job renamed, pass on this rendering:
         // the health alerts follow the selector.
         let tests = try String(contentsOfFile: ShippedFiles.rulesTestPath, encoding: .utf8)

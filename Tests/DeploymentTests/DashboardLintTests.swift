@@ -50,7 +50,8 @@ import Testing
             #expect(expr.contains(#"job=~"$job""#), "\(panel): job matcher in \(expr)")
             #expect(expr.contains(#"instance=~"$instance""#), "\(panel): instance matcher in \(expr)")
             // The process-wide families carry neither account nor region.
-            if !expr.contains("aws_workspaces_exporter_build_info") && !expr.contains("aws_workspaces_config_last_reload_") {
+            if !expr.contains("aws_workspaces_exporter_build_info") && !expr.contains("aws_workspaces_config_last_reload_")
+                && !expr.contains("aws_workspaces_discovery_") {
                 #expect(expr.contains(#"region=~"$region""#), "\(panel): region matcher in \(expr)")
                 #expect(expr.contains(#"account_id=~"$account_id""#), "\(panel): account matcher in \(expr)")
             }

@@ -9,9 +9,21 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct MonitoringEndToEndTests {
     @Test func rulesEvaluateDashboardsHaveDataAndTheErrorAlertReachesAlertmanager() async throws {
-        let emulator = try await Emulator.start(images: 60, extra: ["--workspaces", "30", "--fault", "throttle", "--fault-every", "7"])
+        let emulator = try await Emulator.start(images: 60, extra: ["--workspaces", "30", "--fault", "throttle", "--fault-every", "7", "--account", "111111111111:3:0"])
         defer { emulator.stop() }
-        let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--collector.workspaces"], environment: emulator.environment)
+        // The default account as a static target, and one more discovered
+        // from the emulator's organisation: the Discovery panels and the
+        // account names have data too.
+        let config = try PackagePaths.temporaryDirectory("monitoring").appendingPathComponent("exporter.yml")
+        try """
+        targets:
+          - account_id: "\(Exporter.defaultAccount)"
+            regions: [us-east-1]
+        organizations:
+          - role_name: WorkSpacesReader
+            regions: [us-east-1]
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let exporter = try await Exporter.start(["--config.file", config.path, "--collector.workspaces"], environment: emulator.environment)
         defer { exporter.stop() }
         let alertmanager = try await Alertmanager.start()
         defer { alertmanager.stop() }
@@ -51,10 +63,10 @@ struct MonitoringEndToEndTests {
             for rule in groups.flatMap({ $0["rules"] as? [[String: Any]] ?? [] }) {
                 health[rule["name"] as? String ?? "?"] = "\(rule["health"] ?? "?") \(rule["lastError"] ?? "")".trimmingCharacters(in: .whitespaces)
             }
-            if health.count == 14, health.values.allSatisfy({ $0 == "ok" }) { break }
+            if health.count == 18, health.values.allSatisfy({ $0 == "ok" }) { break }
             try await Task.sleep(for: .milliseconds(500))
         } while clock.now < deadline
-        #expect(health.count == 14, "13 alerts and the recording rule")
+        #expect(health.count == 18, "17 alerts and the recording rule")
         #expect(health.values.allSatisfy { $0 == "ok" }, "\(health)")
 
         // Every panel's first query, variables substituted, returns data; the

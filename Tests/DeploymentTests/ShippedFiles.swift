@@ -10,7 +10,10 @@ enum ShippedFiles {
     static let prometheusRulePath = PackagePaths.root.appendingPathComponent("deploy/kubernetes/prometheus-rule.yaml").path
 
     /// The alerts about the exporter itself, not about an account's images.
-    static let exporterLevelAlerts: Set<String> = ["WorkSpacesImagesExporterDown", "WorkSpacesImagesExporterAbsent", "WorkSpacesExporterConfigReloadFailed"]
+    static let exporterLevelAlerts: Set<String> = [
+        "WorkSpacesImagesExporterDown", "WorkSpacesImagesExporterAbsent", "WorkSpacesExporterConfigReloadFailed",
+        "WorkSpacesDiscoveryFailing", "WorkSpacesDiscoveryStale", "WorkSpacesDiscoveryFoundNoAccounts",
+    ]
 
     static var dashboardPaths: [String] {
         let folder = PackagePaths.root.appendingPathComponent("dashboards")

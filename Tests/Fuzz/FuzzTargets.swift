@@ -21,6 +21,8 @@ enum FuzzTargets {
         ("images-page", imagesPage),
         ("bundles-page", bundlesPage),
         ("workspaces-page", workspacesPage),
+        ("organizations-page", organizationsPage),
+        ("probe-target", probeTarget),
         ("aws-error", awsError),
         ("metadata-credentials", metadataCredentials),
         ("process-credentials", processCredentials),
@@ -67,6 +69,31 @@ enum FuzzTargets {
 
     @Sendable static func workspacesPage(_ bytes: [UInt8]) {
         _ = try? JSONReader.page(bytes, items: "Workspaces", operation: "DescribeWorkspaces", item: Workspace.read)
+    }
+
+    /// The first byte picks the answer: ListAccounts, ListOrganizationalUnitsForParent,
+    /// ListTagsForResource or DescribeWorkspaceImagePermissions.
+    @Sendable static func organizationsPage(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let body = Array(bytes.dropFirst())
+        switch first % 4 {
+        case 0:
+            guard let (accounts, _) = try? JSONReader.page(body, items: "Accounts", operation: "ListAccounts", item: OrganizationAccount.read) else { return }
+            // Only ACTIVE accounts with a valid id may become targets.
+            for account in accounts where account.isActive { check((account.state ?? account.status) == "ACTIVE", "active") }
+        case 1: _ = try? JSONReader.page(body, items: "OrganizationalUnits", operation: "ListOrganizationalUnitsForParent", item: OrganizationsClient.readUnitId)
+        case 2: _ = try? JSONReader.page(body, items: "Tags", operation: "ListTagsForResource", item: OrganizationsClient.readTag)
+        default: _ = try? JSONReader.page(body, items: "ImagePermissions", operation: "DescribeWorkspaceImagePermissions", item: WorkSpacesClient.readSharedAccount)
+        }
+    }
+
+    /// `/probe?target=`: only ACCOUNT_ID/REGION, which writes back as it came.
+    @Sendable static func probeTarget(_ bytes: [UInt8]) {
+        let value = text(bytes)
+        guard let target = TargetLabels(target: value) else { return }
+        check(target.target == value, "\(target.target) from \(value)")
+        check(AccountID.isValid(target.accountId) && target.region.utf8.count <= 63, "target \(target.target)")
+        check(!target.region.utf8.contains { $0 < 0x21 || $0 > 0x7E || $0 == UInt8(ascii: "/") }, "region \(target.region)")
     }
 
     /// The first byte picks the status and whether an `x-amzn-ErrorType` header came.

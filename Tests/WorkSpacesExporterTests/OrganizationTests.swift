@@ -269,4 +269,25 @@ struct OrganizationTests {
         #expect(owned >= 4)
         #expect(try await emulator.stats().count("DescribeWorkspaceImagePermissions") == owned, "one call per owned image per interval (1h)")
     }
+
+    @Test func aNewReplicaIsReadyOnlyAfterItsFirstListing() async throws {
+        // Every answer takes 1.5 s, so the first listing outlasts the start.
+        let emulator = try await Emulator.start(images: 1, extra: ["--account", "111111111111:1:0", "--latency-ms", "1500"])
+        defer { emulator.stop() }
+        let config = try file("organizations:\n  - role_name: WorkSpacesReader\n    regions: [us-east-1]\n")
+        let exporter = try await Exporter.start(["--config.file", config], environment: emulator.environment)
+        defer { exporter.stop() }
+        let early = try await HTTPFetch.fetch(exporter.url + "/-/ready")
+        #expect(early.status == 503, "\(early.text)")
+        #expect(try await HTTPFetch.fetch(exporter.url + "/-/healthy").status == 200)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(30))
+        var status = early.status
+        while clock.now < deadline, status != 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try await HTTPFetch.fetch(exporter.url + "/-/ready").status
+        }
+        #expect(status == 200)
+        #expect(try await Self.discovered(exporter).count == 2, "ready means listed")
+    }
 }

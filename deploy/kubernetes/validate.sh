@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Offline checks of this kustomize base; no cluster needed.
+# Offline checks of this kustomize base and of its organization component
+# (probe mode, organization/); no cluster needed.
 #
 #   deploy/kubernetes/validate.sh
 #
@@ -18,6 +19,15 @@
 #     and sts:AssumeRole.
 #  6. The PrometheusRule's rules pass `promtool check rules`, where promtool
 #     is installed (skipped, and said so, where not).
+#  7. organization/ is a kustomize Component (an overlay inside its base's
+#     directory is a cycle to kustomize) whose YAML files are all used; an
+#     overlay in a temporary directory composes it over the base, as a
+#     user's would, and `kubectl kustomize` builds it; each object is
+#     validated as in 1 and 3, and they fit together: replicas, the
+#     arguments and the mounted config file with an organizations section,
+#     the ScrapeConfig's /sd and /probe through the Service with the target
+#     relabelings and the sharding label, the PodDisruptionBudget, both jobs
+#     matched by the rules, and the two IAM files against the config file.
 #
 # The tools are pinned and installed into a virtual environment under
 # ~/.cache/workspaces-exporter (python3-venv from apt when missing):
@@ -44,10 +54,25 @@ if [[ "$(cat "$venv/.pins" 2>/dev/null)" != "${pins[*]}" ]]; then
 fi
 
 rendered="$(mktemp)"
-trap 'rm -f "$rendered"' EXIT
+overlay="$(mktemp -d)"
+organization_rendered="$(mktemp)"
+trap 'rm -f "$rendered" "$organization_rendered"; rm -rf "$overlay"' EXIT
 "$venv/bin/kubectl" kustomize "$here" >"$rendered"
 
-"$venv/bin/python" - "$here" "$k8s_version" "$rendered" <<'PYTHON'
+# 7: the base with the organization component, as an overlay of a user's
+# would have it (relative paths: kustomize joins absolute ones to its root).
+relative="$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$here" "$overlay")"
+cat >"$overlay/kustomization.yaml" <<KUSTOMIZATION
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - $relative
+components:
+  - $relative/organization
+KUSTOMIZATION
+"$venv/bin/kubectl" kustomize "$overlay" >"$organization_rendered"
+
+"$venv/bin/python" - "$here" "$k8s_version" "$rendered" "$organization_rendered" <<'PYTHON'
 import json
 import os
 import sys
@@ -55,7 +80,7 @@ import sys
 import kubernetes_validate
 import yaml
 
-here, version, rendered_path = sys.argv[1:4]
+here, version, rendered_path, organization_path = sys.argv[1:5]
 failures = []
 CRD_GROUPS = ("monitoring.coreos.com/",)
 
@@ -209,6 +234,118 @@ else:
         result = subprocess.run([promtool, "check", "rules", rules.name], capture_output=True, text=True)
     summary = (result.stdout + result.stderr).strip().splitlines()
     check(result.returncode == 0, f"PrometheusRule: promtool check rules: {summary[-1] if summary else ''}")
+
+# 7: the organization component (probe mode) over the base.
+import re
+organization = os.path.join(here, "organization")
+component = load(os.path.join(organization, "kustomization.yaml"))[0]
+check(component.get("kind") == "Component", "organization: a kustomize Component")
+used = set(component.get("resources", []))
+used |= {patch.get("path") for patch in component.get("patches", [])}
+used |= {f.split("=")[-1] for generator in component.get("configMapGenerator", []) for f in generator.get("files", [])}
+present = {f for f in os.listdir(organization) if f.endswith((".yaml", ".yml")) and f != "kustomization.yaml"}
+for unused in sorted(present - used):
+    fail(f"organization/{unused} is not used by organization/kustomization.yaml")
+for missing in sorted(used - present):
+    fail(f"organization/{missing} is named in organization/kustomization.yaml but does not exist")
+for resource in component.get("resources", []):
+    if os.path.isfile(os.path.join(organization, resource)):
+        for obj in load(os.path.join(organization, resource)):
+            validate(obj, f"organization/{resource}")
+
+built = load(organization_path)
+print(f"kustomize build with organization: {len(built)} objects")
+org = {}
+for obj in built:
+    validate(obj, "kustomize build with organization")
+    if namespace and obj.get("metadata", {}).get("namespace") != namespace:
+        fail(f"{name_of(obj)} (kustomize build with organization) is not in namespace {namespace}")
+    org[obj.get("kind")] = obj
+deployment, service = org.get("Deployment", {}), org.get("Service", {})
+scrape, budget, configmap = org.get("ScrapeConfig", {}), org.get("PodDisruptionBudget", {}), org.get("ConfigMap", {})
+pod = get(deployment, "spec", "template", "spec", default={})
+pod_labels = get(deployment, "spec", "template", "metadata", "labels", default={})
+container = get(pod, "containers", 0, default={})
+args = container.get("args", [])
+replicas = get(deployment, "spec", "replicas", default=0)
+check(replicas >= 2, f"organization: Deployment: {replicas} replicas behind the Service")
+check("--no-web.metrics-targets" in args, "organization: --no-web.metrics-targets")
+check(not [a for a in args if a.startswith(("--aws.region", "--aws.role-arn", "--aws.account-id", "--aws.external-id"))],
+      "organization: no target flags beside --config.file (the exporter refuses them)")
+config_paths = [a.split("=", 1)[1] for a in args if a.startswith("--config.file=")]
+check(len(config_paths) == 1, "organization: one --config.file=PATH")
+config = {}
+if config_paths:
+    directory, key = os.path.split(config_paths[0])
+    mounts = [m for m in container.get("volumeMounts", []) if m.get("mountPath") == directory]
+    volumes = {v.get("name"): v for v in pod.get("volumes", [])}
+    volume = volumes.get(mounts[0].get("name"), {}) if mounts else {}
+    check(get(volume, "configMap", "name") == get(configmap, "metadata", "name") and key in configmap.get("data", {}),
+          f"organization: {config_paths[0]} is key {key} of the ConfigMap mounted at {directory}")
+    config = yaml.safe_load(configmap.get("data", {}).get(key, "")) or {}
+entries = config.get("organizations", []) if isinstance(config, dict) else []
+check(entries and all(isinstance(e, dict) and e.get("role_name") and e.get("regions") for e in entries),
+      "organization: the config file has organizations entries with role_name and regions")
+service_ports = {p.get("name"): p.get("port") for p in get(service, "spec", "ports", default=[])}
+address = f"{get(service, 'metadata', 'name')}.{get(service, 'metadata', 'namespace')}.svc:{service_ports.get('http-metrics')}"
+check([c.get("url") for c in get(scrape, "spec", "httpSDConfigs", default=[])] == [f"http://{address}/sd"],
+      f"ScrapeConfig: targets from http://{address}/sd")
+check(get(scrape, "spec", "metricsPath") == "/probe", "ScrapeConfig: scrapes /probe")
+rules = get(scrape, "spec", "relabelings", default=[])
+def rule_index(predicate):
+    return next((i for i, r in enumerate(rules) if predicate(r)), None)
+def replaces(r):
+    return r.get("action", "replace").lower() == "replace"
+to_param = rule_index(lambda r: replaces(r) and r.get("sourceLabels") == ["__address__"] and r.get("targetLabel") == "__param_target")
+to_instance = rule_index(lambda r: replaces(r) and r.get("sourceLabels") == ["__param_target"] and r.get("targetLabel") == "instance")
+to_service = rule_index(lambda r: replaces(r) and not r.get("sourceLabels") and r.get("targetLabel") == "__address__" and r.get("replacement") == address)
+check(None not in (to_param, to_service) and to_param < to_service, "ScrapeConfig: the target becomes ?target=, then the address the Service")
+check(to_instance is not None, "ScrapeConfig: the target is the instance label")
+job = [r for r in rules if r.get("targetLabel") == "job"]
+check(job and job[-1].get("replacement") == "workspaces-probe" and replaces(job[-1]), "ScrapeConfig: job label workspaces-probe")
+check(rule_index(lambda r: replaces(r) and r.get("sourceLabels") == ["__param_target"] and r.get("targetLabel") == "__tmp_hash") is not None
+      and rule_index(lambda r: r.get("action", "").lower() == "hashmod" and "__address__" in r.get("sourceLabels", [])) is None,
+      "ScrapeConfig: shards hash the target (__tmp_hash from __param_target), not the address")
+interval, timeout = seconds(get(scrape, "spec", "scrapeInterval", default="")), seconds(get(scrape, "spec", "scrapeTimeout", default=""))
+check(interval and timeout and timeout <= interval, f"ScrapeConfig: scrapeTimeout {timeout} s within interval {interval} s")
+check(get(budget, "spec", "selector", "matchLabels", default={"-": "-"}).items() <= pod_labels.items()
+      and 0 < get(budget, "spec", "maxUnavailable", default=0) < replicas, "PodDisruptionBudget: the pods, one at a time")
+# The alert rules select both jobs: exporter-down is up{<selector>} == 0.
+down = [r.get("expr", "") for g in get(org.get("PrometheusRule", {}), "spec", "groups", default=[]) for r in g.get("rules", [])
+        if r.get("alert") == "WorkSpacesImagesExporterDown"]
+selector = re.search(r'job(=~?)"([^"]*)"', down[0]) if down else None
+check(selector and all(re.fullmatch(selector.group(2), job) if selector.group(1) == "=~" else selector.group(2) == job
+                       for job in ("workspaces-images", "workspaces-probe")),
+      "PrometheusRule: the rules select jobs workspaces-images and workspaces-probe")
+
+def actions_of(statement):
+    actions = statement.get("Action", [])
+    return set([actions] if isinstance(actions, str) else actions)
+with open(os.path.join(organization, "iam-management-policy.json")) as stream:
+    management = json.load(stream)
+allowed = set().union(*[actions_of(s) for s in management.get("Statement", [])])
+expected = {"organizations:ListAccounts", "organizations:ListAccountsForParent",
+            "organizations:ListOrganizationalUnitsForParent", "organizations:ListTagsForResource", "sts:AssumeRole"}
+check(management.get("Version") == "2012-10-17" and allowed == expected, f"iam-management-policy.json: exactly {sorted(expected)}")
+assumable = [s.get("Resource") for s in management.get("Statement", []) if "sts:AssumeRole" in actions_of(s)]
+for entry in entries:
+    check(f"arn:aws:iam::*:role/{entry.get('role_name')}" in assumable, f"iam-management-policy.json: may assume role {entry.get('role_name')} in any account")
+with open(os.path.join(organization, "iam-member-role.json")) as stream:
+    template = json.load(stream)
+roles = [r for r in template.get("Resources", {}).values() if r.get("Type") == "AWS::IAM::Role"]
+role = get(roles, 0, "Properties", default={})
+check(len(roles) == 1 and all(role.get("RoleName") == e.get("role_name") for e in entries),
+      f"iam-member-role.json: one role, named as role_name ({role.get('RoleName')})")
+granted = set().union(*[actions_of(s) for p in role.get("Policies", []) for s in get(p, "PolicyDocument", "Statement", default=[])])
+expected = {"workspaces:DescribeWorkspaceImages", "workspaces:DescribeWorkspaceBundles",
+            "workspaces:DescribeWorkspaces", "workspaces:DescribeWorkspaceImagePermissions"}
+check(granted == expected, f"iam-member-role.json: exactly {sorted(expected)}")
+trust = get(role, "AssumeRolePolicyDocument", "Statement", default=[])
+external = {get(template, "Parameters", "ExternalId", "Default")}
+check(len(trust) == 1 and actions_of(trust[0]) == {"sts:AssumeRole"} and get(trust[0], "Principal", "AWS")
+      and get(trust[0], "Condition", "StringEquals", "sts:ExternalId")
+      and all(e.get("external_id") in external for e in entries),
+      "iam-member-role.json: trusts the exporter's role with the config file's external ID")
 
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)

@@ -28,33 +28,37 @@ public struct OrganizationsClient: Sendable {
 
     /// The ids of the organizational units directly under a root or unit.
     public func listOrganizationalUnits(parent: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [String] {
-        let units = try await pages("ListOrganizationalUnitsForParent", items: "OrganizationalUnits", parameters: [("ParentId", parent)], deadline: deadline) {
-            (reader: inout JSONReader) throws(JSONReader.Failure) -> String? in
-            var id: String?
-            try reader.object { reader, key throws(JSONReader.Failure) in
-                if key == "Id" { id = try reader.optionalString() } else { try reader.skip() }
-            }
-            return id
-        }
+        let units = try await pages("ListOrganizationalUnitsForParent", items: "OrganizationalUnits", parameters: [("ParentId", parent)], deadline: deadline, item: Self.readUnitId)
         return units.compactMap { $0 }
     }
 
     /// The tags of an account, `Key` to `Value`; a key given twice keeps its last value.
     public func listTags(resource: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [String: String] {
-        let pairs = try await pages("ListTagsForResource", items: "Tags", parameters: [("ResourceId", resource)], deadline: deadline) {
-            (reader: inout JSONReader) throws(JSONReader.Failure) -> (String, String)? in
-            var key: String?, value: String?
-            try reader.object { reader, member throws(JSONReader.Failure) in
-                switch member {
-                case "Key": key = try reader.optionalString()
-                case "Value": value = try reader.optionalString()
-                default: try reader.skip()
-                }
-            }
-            guard let key else { return nil }
-            return (key, value ?? "")
-        }
+        let pairs = try await pages("ListTagsForResource", items: "Tags", parameters: [("ResourceId", resource)], deadline: deadline, item: Self.readTag)
         return Dictionary(pairs.compactMap { $0 }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// An organizational unit's `Id`.
+    static func readUnitId(_ reader: inout JSONReader) throws(JSONReader.Failure) -> String? {
+        var id: String?
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" { id = try reader.optionalString() } else { try reader.skip() }
+        }
+        return id
+    }
+
+    /// A tag's `Key` and `Value` (empty when absent); nil without a key.
+    static func readTag(_ reader: inout JSONReader) throws(JSONReader.Failure) -> (String, String)? {
+        var key: String?, value: String?
+        try reader.object { reader, member throws(JSONReader.Failure) in
+            switch member {
+            case "Key": key = try reader.optionalString()
+            case "Value": value = try reader.optionalString()
+            default: try reader.skip()
+            }
+        }
+        guard let key else { return nil }
+        return (key, value ?? "")
     }
 
     private func pages<Item>(

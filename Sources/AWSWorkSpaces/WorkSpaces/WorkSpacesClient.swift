@@ -104,18 +104,20 @@ public struct WorkSpacesClient: Sendable {
             writer.member("NextToken", token)
             writer.endObject()
             let answer = try await call("DescribeWorkspaceImagePermissions", body: writer.bytes, deadline: deadline)
-            let (items, next) = try JSONReader.page(answer, items: "ImagePermissions", operation: "DescribeWorkspaceImagePermissions") {
-                (reader: inout JSONReader) throws(JSONReader.Failure) -> String? in
-                var account: String?
-                try reader.object { reader, key throws(JSONReader.Failure) in
-                    if key == "SharedAccountId" { account = try reader.optionalString() } else { try reader.skip() }
-                }
-                return account
-            }
+            let (items, next) = try JSONReader.page(answer, items: "ImagePermissions", operation: "DescribeWorkspaceImagePermissions", item: Self.readSharedAccount)
             accounts += items.compactMap { $0 }
             token = try pages.check(next)
         } while token != nil
         return accounts
+    }
+
+    /// One `ImagePermissions` member's `SharedAccountId`.
+    static func readSharedAccount(_ reader: inout JSONReader) throws(JSONReader.Failure) -> String? {
+        var account: String?
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SharedAccountId" { account = try reader.optionalString() } else { try reader.skip() }
+        }
+        return account
     }
 
     func call(_ operation: String, body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> [UInt8] {
