@@ -18,8 +18,8 @@ public struct DiscoveryService: Service {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     // Entries refresh independently: a slow one does not delay another.
-                    for source in registry.takeDue(now: .now) {
-                        group.addTask { await registry.refresh(source) }
+                    for (id, source) in registry.takeDue(now: .now) {
+                        group.addTask { await registry.refresh(id: id, source) }
                     }
                     try? await Task.sleep(for: tick)
                 }

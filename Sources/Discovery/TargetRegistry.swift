@@ -21,12 +21,15 @@ import Synchronization
 public final class TargetRegistry: Sendable {
     /// One entry's discovery state.
     struct SourceState {
+        /// Which entry this is across reloads: kept while its listing settings stay.
+        let id: UInt64
         var source: OrganizationsSource
         /// The last good listing, nil before the first success.
         var found: OrganizationsDiscovery.Found?
         var lastAttemptSucceeded = false
         var lastSuccess: Double?
         var lastDuration: Double?
+        var failuresInARow = 0
         var nextDue: ContinuousClock.Instant
         var refreshing = false
     }
@@ -34,7 +37,20 @@ public final class TargetRegistry: Sendable {
     struct State {
         var staticTargets: [Target] = []
         var sources: [SourceState] = []
+        var nextID: UInt64 = 1
     }
+
+    /// A failed listing is tried again after 15 s, doubling up to the entry's
+    /// `refresh_interval`, so that a first listing refused for a moment
+    /// (throttling, a role not yet propagated) does not wait ten minutes.
+    static let firstRetry = Duration.seconds(15)
+    /// How long readiness waits for every entry's first successful listing
+    /// before it settles for a first attempt (a listing that keeps failing
+    /// must not keep a replica unready for ever).
+    static let readinessGrace = Duration.seconds(120)
+    /// Pages one Organizations listing may read (20 accounts a page: room
+    /// for ``OrganizationsDiscovery/maxAccounts``), whatever `--workspaces.max-pages` says.
+    static let maxListingPages = 2_000
 
     let collector: WorkSpacesCollector
     let settings: CollectorSettings
@@ -44,11 +60,13 @@ public final class TargetRegistry: Sendable {
     let pageSize: Int
     /// The Organizations endpoint, when not the partition's (tests, emulators).
     let endpointOverride: String?
+    let started = ContinuousClock.now
     private let state = Mutex(State())
     private let listers = Mutex<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
+    /// Held while targets are applied to the collector: one change at a time, in order.
     private let applying = Mutex(())
-    /// Set once every entry has been listed once (or failed to be).
-    private let listedOnce = Mutex(false)
+    /// Set once readiness has been reached; it stays.
+    private let becameReady = Mutex(false)
 
     public init(
         collector: WorkSpacesCollector, settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient,
@@ -81,29 +99,45 @@ public final class TargetRegistry: Sendable {
         }
     }
 
-    /// Replaces the static targets and the `organizations` entries (start,
-    /// reload). Entries whose listing is unchanged keep their accounts; new
-    /// or changed ones are listed at once. Fails without changing anything
-    /// when a target's endpoint cannot be resolved.
-    public func configure(staticTargets: [Target], sources: [OrganizationsSource]) throws(AWSClientError) {
-        let now = ContinuousClock.now
-        let previous = state.withLock { $0 }
-        var next = State(staticTargets: staticTargets, sources: [])
+    /// The state a reload to `staticTargets` and `sources` makes of `current`:
+    /// each new entry takes over an old one with the same listing settings
+    /// (each old one at most once; its accounts, schedule and any listing in
+    /// flight), the others start unlisted and due now.
+    static func reconfigured(_ current: State, staticTargets: [Target], sources: [OrganizationsSource], now: ContinuousClock.Instant) -> State {
+        var next = State(staticTargets: staticTargets, sources: [], nextID: current.nextID)
+        var unclaimed = current.sources
         for source in sources {
-            if let old = previous.sources.first(where: { ListingKey($0.source) == ListingKey(source) }) {
-                var kept = old
+            if let index = unclaimed.firstIndex(where: { ListingKey($0.source) == ListingKey(source) }) {
+                var kept = unclaimed.remove(at: index)
+                if kept.source.refreshInterval != source.refreshInterval { kept.nextDue = min(kept.nextDue, now.advanced(by: source.refreshInterval)) }
                 kept.source = source
-                kept.refreshing = false
-                if old.source.refreshInterval != source.refreshInterval { kept.nextDue = now }
                 next.sources.append(kept)
             } else {
-                next.sources.append(SourceState(source: source, nextDue: now))
+                next.sources.append(SourceState(id: next.nextID, source: source, nextDue: now))
+                next.nextID += 1
             }
         }
+        return next
+    }
+
+    /// Replaces the static targets and the `organizations` entries (start,
+    /// reload). Entries whose listing is unchanged keep their accounts; new
+    /// or changed ones are listed at once (until then they have no targets).
+    /// Fails without changing anything when a target's endpoint cannot be resolved.
+    public func configure(staticTargets: [Target], sources: [OrganizationsSource]) throws(AWSClientError) {
         try applying.withLock { _ throws(AWSClientError) in
-            try collector.apply(Self.merge(next, collectors: collectors, pageSize: pageSize, logger: settings.logger))
-            state.withLock { $0 = next }
-            collector.organization = Self.members(next)
+            let planned = state.withLock { Self.reconfigured($0, staticTargets: staticTargets, sources: sources, now: .now) }
+            // Applying first validates: a failure leaves targets and state as they were.
+            try collector.apply(Self.merge(planned, collectors: collectors, pageSize: pageSize, logger: settings.logger))
+            // A listing that finished meanwhile is in the current state: build again from it.
+            let (current, changed) = state.withLock { current -> (State, Bool) in
+                let next = Self.reconfigured(current, staticTargets: staticTargets, sources: sources, now: .now)
+                let changed = zip(next.sources, planned.sources).contains { $0.found != $1.found } || next.sources.count != planned.sources.count
+                current = next
+                return (next, changed)
+            }
+            if changed { try? collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger)) }
+            collector.organization = Self.members(current)
         }
     }
 
@@ -140,36 +174,49 @@ public final class TargetRegistry: Sendable {
     }
 
     /// The entries due for a refresh at `now`, marked as refreshing.
-    func takeDue(now: ContinuousClock.Instant) -> [OrganizationsSource] {
+    func takeDue(now: ContinuousClock.Instant) -> [(id: UInt64, source: OrganizationsSource)] {
         state.withLock { state in
-            var due: [OrganizationsSource] = []
+            var due: [(id: UInt64, source: OrganizationsSource)] = []
             for index in state.sources.indices where !state.sources[index].refreshing && state.sources[index].nextDue <= now {
                 state.sources[index].refreshing = true
-                due.append(state.sources[index].source)
+                due.append((state.sources[index].id, state.sources[index].source))
             }
             return due
         }
     }
 
-    /// Whether every `organizations` entry has had its first listing since
-    /// the start, successful or not; stays true after (a reload adding an
-    /// entry does not make a running replica unready). `/-/ready` waits for
-    /// it, so that a new replica does not answer 404 to probes of accounts
-    /// it has not listed yet.
-    public var hasListedOnce: Bool {
-        listedOnce.withLock { done in
-            if !done { done = state.withLock { $0.sources.allSatisfy { $0.lastDuration != nil } } }
-            return done
+    /// Ready once every `organizations` entry has been listed successfully
+    /// since the start, or, after ``readinessGrace``, attempted; it then stays
+    /// ready (a reload adding an entry does not make a running replica
+    /// unready). `/-/ready` says it, so that a new replica behind a Service
+    /// does not answer 404 to probes of accounts it has not listed yet.
+    public var isReady: Bool {
+        becameReady.withLock { ready in
+            if !ready {
+                let graceOver = started.duration(to: .now) >= Self.readinessGrace
+                ready = state.withLock { state in
+                    state.sources.allSatisfy { $0.found != nil || (graceOver && $0.lastDuration != nil) }
+                }
+            }
+            return ready
         }
+    }
+
+    /// Whether every entry's accounts are known (listed successfully at least
+    /// once): else `/sd` would offer an incomplete list, which Prometheus
+    /// would take as accounts gone; it keeps its last list on an error.
+    public var isComplete: Bool {
+        state.withLock { $0.sources.allSatisfy { $0.found != nil } }
     }
 
     /// Whether any entry exists (else discovery has nothing to do).
     public var hasSources: Bool { state.withLock { !$0.sources.isEmpty } }
 
-    /// Lists `source`'s accounts now and applies them; on failure keeps the
-    /// last good ones. Returns whether it succeeded.
+    /// Lists the entry now and applies its accounts; on failure keeps the
+    /// last good ones. Returns whether it succeeded. A listing cut short by
+    /// shutdown records nothing.
     @discardableResult
-    public func refresh(_ source: OrganizationsSource) async -> Bool {
+    public func refresh(id: UInt64, _ source: OrganizationsSource) async -> Bool {
         let clock = ContinuousClock()
         let start = clock.now
         let timeout = min(max(source.refreshInterval, .seconds(10)), .seconds(300))
@@ -187,27 +234,39 @@ public final class TargetRegistry: Sendable {
         } catch {
             result = .failure(error)
         }
+        if Task.isCancelled {
+            state.withLock { state in
+                if let index = state.sources.firstIndex(where: { $0.id == id }) { state.sources[index].refreshing = false }
+            }
+            return false
+        }
         let seconds = start.duration(to: clock.now) / .seconds(1)
         let wallTime = Date().timeIntervalSince1970
         var changed: (added: Int, removed: Int)?
         let stillConfigured = state.withLock { state -> Bool in
-            guard let index = state.sources.firstIndex(where: { ListingKey($0.source) == ListingKey(source) }) else { return false }
-            state.sources[index].refreshing = false
-            state.sources[index].lastDuration = seconds
-            state.sources[index].nextDue = clock.now.advanced(by: state.sources[index].source.refreshInterval)
+            guard let index = state.sources.firstIndex(where: { $0.id == id }) else { return false }
+            var entry = state.sources[index]
+            entry.refreshing = false
+            entry.lastDuration = seconds
             switch result {
             case let .success(found):
-                let before = Set(state.sources[index].found?.accounts ?? [])
+                let before = Set(entry.found?.accounts ?? [])
                 let after = Set(found.accounts)
-                if state.sources[index].found == nil || before != after || state.sources[index].found?.members != found.members {
+                if entry.found == nil || before != after || entry.found?.members != found.members {
                     changed = (after.subtracting(before).count, before.subtracting(after).count)
                 }
-                state.sources[index].found = found
-                state.sources[index].lastAttemptSucceeded = true
-                state.sources[index].lastSuccess = wallTime
+                entry.found = found
+                entry.lastAttemptSucceeded = true
+                entry.lastSuccess = wallTime
+                entry.failuresInARow = 0
+                entry.nextDue = clock.now.advanced(by: entry.source.refreshInterval)
             case .failure:
-                state.sources[index].lastAttemptSucceeded = false
+                entry.lastAttemptSucceeded = false
+                entry.failuresInARow += 1
+                let backoff = Self.firstRetry * (1 << min(entry.failuresInARow - 1, 10))
+                entry.nextDue = clock.now.advanced(by: min(backoff, entry.source.refreshInterval))
             }
+            state.sources[index] = entry
             return true
         }
         guard stillConfigured else { return false }
@@ -264,7 +323,7 @@ public final class TargetRegistry: Sendable {
             sender: AWSRequestSender(
                 service: "organizations", region: region, endpoint: endpoint, context: APIContext(accountId: account, region: endpoint.signingRegion ?? region),
                 credentials: credentials, http: settings.http, retryPolicy: settings.retryPolicy, observer: collector.apiMetrics, logger: settings.logger),
-            maxPages: settings.maxPages)
+            maxPages: Self.maxListingPages)
     }
 
     /// `aws_workspaces_discovery_*`, one series per entry; nothing without entries.

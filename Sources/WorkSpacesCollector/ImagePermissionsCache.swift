@@ -15,12 +15,14 @@ final class ImagePermissionsCache: Sendable {
     static let concurrency = 4
     private let entries = Mutex<[String: Entry]>([:])
 
-    /// The shared accounts of every image in `owned`, asking the API for
-    /// those not fresh. Fails when any call fails; what succeeded is kept.
+    /// The shared accounts of every image in `owned` that has an answer
+    /// (fresh, or cached when asking again failed), asking the API for those
+    /// not fresh; and the first failure, if any call failed (the rest are
+    /// then not started).
     func permissions(
         owned: [String], interval: Duration, deadline: ContinuousClock.Instant,
         fetch: @escaping @Sendable (String) async throws(AWSClientError) -> [String]
-    ) async -> Result<[String: [String]], AWSClientError> {
+    ) async -> (permissions: [String: [String]], failure: AWSClientError?) {
         let now = ContinuousClock.now
         let wanted = Set(owned)
         let stale = entries.withLock { entries -> [String] in
@@ -54,8 +56,7 @@ final class ImagePermissionsCache: Sendable {
                 }
             }
         }
-        if let failure { return .failure(failure) }
         let current = entries.withLock { $0 }
-        return .success(Dictionary(uniqueKeysWithValues: owned.compactMap { id in current[id].map { (id, $0.accounts) } }))
+        return (Dictionary(owned.compactMap { id in current[id].map { (id, $0.accounts) } }, uniquingKeysWith: { first, _ in first }), failure)
     }
 }

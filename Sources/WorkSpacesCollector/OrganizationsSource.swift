@@ -14,7 +14,7 @@ public import AWSWorkSpaces
 ///     exclude_accounts: ["333333333333"]       # optional: never these
 ///     organizational_units: [ou-ab12-cdefgh12] # optional: accounts under these, recursively
 ///     tags: {workspaces: "true"}               # optional: accounts with every one of these tags
-///     refresh_interval: 10m                    # optional, 1m to 24h
+///     refresh_interval: 10m                    # optional, 1s to 24h
 ///     image_type: OWNED                        # optional, as in targets
 ///     image_ids: [wsi-0123456789]              # optional, as in targets
 /// ```

@@ -2,6 +2,7 @@ public import AWSWorkSpaces
 
 /// One account and region to collect: the exporter's own identity, or a role
 /// assumed from it, with the images to describe and the collectors to run.
+/// Two targets that differ only in the account's name are the same target.
 public struct Target: Sendable, Hashable {
     /// The role to assume; nil for the exporter's own identity.
     public var role: DefaultCredentialChain.Role?
@@ -26,6 +27,18 @@ public struct Target: Sendable, Hashable {
         self.region = region
         self.query = query
         self.collectors = collectors.union([.images])
+    }
+
+    public static func == (lhs: Target, rhs: Target) -> Bool {
+        lhs.role == rhs.role && lhs.accountId == rhs.accountId && lhs.region == rhs.region && lhs.query == rhs.query && lhs.collectors == rhs.collectors
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(role)
+        hasher.combine(accountId)
+        hasher.combine(region)
+        hasher.combine(query)
+        hasher.combine(collectors)
     }
 
     /// The account known without asking STS.

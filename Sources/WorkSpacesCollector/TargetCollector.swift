@@ -32,6 +32,11 @@ final class TargetCollector: Sendable {
         /// Unix seconds at the end of the collection.
         let finishedWallTime: Double
 
+        /// The same result without its families, for the record of the last success.
+        var withoutFamilies: Result {
+            Result(labels: labels, snapshot: .empty, outcomes: outcomes, seconds: seconds, finished: finished, finishedWallTime: finishedWallTime)
+        }
+
         /// What `aws_workspaces_up` reports: the images collector succeeded.
         var succeeded: Bool { outcomes[.images]?.success == true }
     }
@@ -74,6 +79,7 @@ final class TargetCollector: Sendable {
         organization: @escaping @Sendable () -> Set<String>? = { nil }
     ) {
         self.organization = organization
+        self.name = Mutex(target.accountName)
         self.target = target
         self.identity = identity
         self.endpoint = endpoint
@@ -85,6 +91,14 @@ final class TargetCollector: Sendable {
     }
 
     var labels: TargetLabels { state.withLock { $0.lastLabels } }
+
+    private let name: Mutex<String?>
+
+    /// The account's name from discovery; follows renames without a new collector.
+    var accountName: String? {
+        get { name.withLock { $0 } }
+        set { name.withLock { $0 = newValue } }
+    }
 
     /// The account, when known: configured, from the role ARN, or learned.
     var account: String? { identity.knownAccount ?? target.knownAccount }
@@ -141,7 +155,10 @@ final class TargetCollector: Sendable {
             seconds: start.duration(to: finished) / .seconds(1), finished: finished, finishedWallTime: wallTime)
         state.withLock { state in
             if state.inFlight?.id == id { state.inFlight = nil }
-            if result.succeeded { state.lastSuccess = result }
+            // Without --collector.min-interval nothing reuses the families:
+            // keep only when and how it went, not the images (about 100 kB a
+            // target of 100 images, 100 MB at 1,000 targets).
+            if result.succeeded { state.lastSuccess = settings.minInterval > .zero ? result : result.withoutFamilies }
             state.lastLabels = labels
         }
         return result
@@ -156,8 +173,10 @@ final class TargetCollector: Sendable {
         var images: Call<[WorkspaceImage]>?
         var bundles: Call<[WorkspaceBundle]>?
         var workspaces: Call<[Workspace]>?
-        /// Owned image id to the accounts it is shared with.
+        /// Owned image id to the accounts it is shared with (those known).
         var permissions: Call<[String: [String]]>?
+        /// Why some images' permissions could not be asked: fails the collector.
+        var permissionsFailure: AWSClientError?
 
         init(failure: AWSClientError?, account: String?) {
             self.failure = failure
@@ -193,14 +212,16 @@ final class TargetCollector: Sendable {
         if collectors.contains(.imagePermissions), case let .success(found)? = gathered.images?.result {
             // Owned images only: another account's shared image has no
             // permissions of ours. AWS always sends OwnerAccountId; without it, assume owned.
-            let owned = ImageMetrics.ids(of: found.filter { $0.ownerAccountId == nil || $0.ownerAccountId == account })
+            // The ids as AWS sent them (not their label form): they go back to AWS.
+            let owned = Array(Set(found.filter { $0.ownerAccountId == nil || $0.ownerAccountId == account }.compactMap(\.imageId))).sorted()
             let clock = ContinuousClock()
             let start = clock.now
             let result = await permissionsCache.permissions(owned: owned, interval: settings.imagePermissionsInterval, deadline: deadline) {
                 (id: String) async throws(AWSClientError) -> [String] in
                 try await client.imagePermissions(imageId: id, deadline: deadline)
             }
-            gathered.permissions = (result, start.duration(to: clock.now) / .seconds(1))
+            gathered.permissions = (.success(result.permissions), start.duration(to: clock.now) / .seconds(1))
+            gathered.permissionsFailure = result.failure
         }
         gathered.bundles = await bundles
         gathered.workspaces = await workspaces
@@ -246,6 +267,13 @@ final class TargetCollector: Sendable {
         let bundles = record(.bundles, gathered.bundles)
         let workspaces = record(.workspaces, gathered.workspaces)
         if let permissions = record(.imagePermissions, gathered.permissions) {
+            // One image refused (deleted meanwhile, throttled) fails the
+            // collector but hides no other image: their answers, fresh or
+            // cached, are still exported.
+            if let failure = gathered.permissionsFailure {
+                outcomes[.imagePermissions] = Outcome(success: false, seconds: gathered.permissions?.seconds ?? 0)
+                Self.log(failure, operation: CollectorKind.imagePermissions.operation, action: CollectorKind.imagePermissions.action, labels: labels, logger: logger)
+            }
             families += ImagePermissionsMetrics.families(permissions, organization: organization(), target: labels)
         }
         var imageIds: [String]?

@@ -52,6 +52,8 @@ public final class WorkSpacesCollector: Sendable {
         let byTarget = Dictionary(current.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
         for target in newTargets {
             if let existing = byTarget[target] {
+                // Equal targets may differ in the account's name (renamed in Organizations).
+                existing.accountName = target.accountName
                 kept.append(existing)
                 continue
             }
@@ -140,24 +142,30 @@ public final class WorkSpacesCollector: Sendable {
     public func probe(accountId: String, region: String, budget: CollectionBudget) async -> Scrape? {
         let deadline = ContinuousClock.now.advanced(by: budget.duration)
         guard let collector = await find(accountId: accountId, region: region, deadline: deadline) else { return nil }
-        let (snapshots, families) = await collect([collector], budget: budget)
+        // Learning an account (STS) came out of the same budget: same deadline.
+        let (snapshots, families) = await collect([collector], budget: budget, deadline: deadline)
         return Scrape(snapshots: snapshots, live: families.map { $0.sorted() })
     }
 
     /// One entry per target for `/sd`: its account (learned from STS for the
-    /// exporter's own identity, skipped while unknown), region and account name.
-    public func targetList(deadline: ContinuousClock.Instant) async -> [(labels: TargetLabels, accountName: String?)] {
+    /// exporter's own identity), region and account name; and how many
+    /// targets are left out because their account is still unknown.
+    public func targetList(deadline: ContinuousClock.Instant) async -> (targets: [(labels: TargetLabels, accountName: String?)], unknown: Int) {
         let collectors = targets.withLock { $0 }
         await learnAccounts(of: collectors, deadline: deadline)
         var seen: Set<TargetLabels> = []
         var list: [(labels: TargetLabels, accountName: String?)] = []
+        var unknown = 0
         for collector in collectors {
-            guard let account = collector.account else { continue }
+            guard let account = collector.account else {
+                unknown += 1
+                continue
+            }
             let labels = TargetLabels(accountId: account, region: collector.target.region)
             guard seen.insert(labels).inserted else { continue }
-            list.append((labels, collector.target.accountName.map(LabelValues.text)))
+            list.append((labels, collector.accountName.map(LabelValues.text)))
         }
-        return list
+        return (list, unknown)
     }
 
     /// The target for `accountId` and `region`, learning unknown accounts first if needed.
@@ -186,11 +194,11 @@ public final class WorkSpacesCollector: Sendable {
     }
 
     /// Collects `collectors` concurrently; their snapshots and the per-target families.
-    private func collect(_ collectors: [TargetCollector], budget: CollectionBudget) async -> ([Snapshot], [MetricFamily]) {
+    private func collect(_ collectors: [TargetCollector], budget: CollectionBudget, deadline: ContinuousClock.Instant? = nil) async -> ([Snapshot], [MetricFamily]) {
         guard !collectors.isEmpty else { return ([], []) }
         let clock = ContinuousClock()
         let start = clock.now
-        let deadline = start.advanced(by: budget.duration)
+        let deadline = deadline ?? start.advanced(by: budget.duration)
         let answers = await withTaskGroup(of: (Int, TargetCollector.Answer).self) { group in
             for (index, collector) in collectors.enumerated() {
                 group.addTask { (index, await collector.collect(budget: budget, deadline: deadline)) }
@@ -227,7 +235,7 @@ public final class WorkSpacesCollector: Sendable {
                 collectorSuccess.append(Sample(labels: kindLabels, value: outcome?.success == true ? 1 : 0))
                 collectorDurations.append(Sample(labels: kindLabels, value: outcome?.seconds ?? elapsed))
             }
-            if let name = collector.target.accountName, named.insert(answer.labels.accountId).inserted {
+            if let name = collector.accountName, named.insert(answer.labels.accountId).inserted {
                 accountInfo.append(Sample(labels: [Label("account_id", answer.labels.accountId), Label("account_name", LabelValues.text(name))], value: 1))
             }
             snapshots.append(answer.result?.snapshot ?? .empty)

@@ -314,7 +314,7 @@ struct ExporterCommand: AsyncParsableCommand {
         let handler = ExporterHandler(
             telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
             defaultTimeout: collectorTimeout.duration, timeoutOffset: timeoutOffset.duration, maxRequests: maxRequests,
-            reloader: enableLifecycle ? reloader : nil, metricsTargets: metricsTargets, ready: { registry.hasListedOnce })
+            reloader: enableLifecycle ? reloader : nil, metricsTargets: metricsTargets, ready: { registry.isReady }, targetsComplete: { registry.isComplete })
         let server = try HTTPServer(
             configuration: .init(
                 listeners: listeners, idleTimeout: idleTimeout.duration, readHeaderTimeout: readHeaderTimeout.duration,

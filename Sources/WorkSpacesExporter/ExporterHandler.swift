@@ -31,7 +31,7 @@ final class ExporterHandler: HTTPHandler {
     init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),
         timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil, metricsTargets: Bool = true,
-        ready: @escaping @Sendable () -> Bool = { true }
+        ready: @escaping @Sendable () -> Bool = { true }, targetsComplete: @escaping @Sendable () -> Bool = { true }
     ) {
         self.ready = ready
         self.telemetryPath = telemetryPath
@@ -39,7 +39,7 @@ final class ExporterHandler: HTTPHandler {
         self.scrapeBudget = ScrapeBudget(defaultTimeout: defaultTimeout, timeoutOffset: timeoutOffset)
         self.metricsTargets = metricsTargets
         self.probe = ProbeHandler(collector: collector, budget: scrapeBudget)
-        self.serviceDiscovery = ServiceDiscoveryHandler(collector: collector, timeout: min(defaultTimeout, .seconds(10)))
+        self.serviceDiscovery = ServiceDiscoveryHandler(collector: collector, timeout: min(defaultTimeout, .seconds(10)), complete: targetsComplete)
         self.maxRequests = maxRequests
         self.reloader = reloader
         self.landingPage = Array(LandingPage.html(telemetryPath: telemetryPath, version: version).utf8)
@@ -54,8 +54,11 @@ final class ExporterHandler: HTTPHandler {
         }
         switch request.path {
         case telemetryPath: return await limited(request) { await self.metrics(request) }
-        case "/probe": return await limited(request) { await self.probe.handle(request) }
-        case "/sd": return await serviceDiscovery.handle(request)
+        case "/probe":
+            // HEAD answers what GET would about the request itself, without AWS calls.
+            if request.method == "HEAD", case let .failure(refusal) = ProbeHandler.parse(request) { return .text(400, refusal.message) }
+            return await limited(request) { await self.probe.handle(request) }
+        case "/sd": return await limited(request, head: .json) { await self.serviceDiscovery.handle(request) }
         // Both answer as soon as the server is up: the exporter needs nothing
         // else to serve, and tying readiness to AWS would hide `up 0` from
         // Prometheus. The one wait: with `organizations` entries, readiness
@@ -78,12 +81,20 @@ final class ExporterHandler: HTTPHandler {
         return .text(200, "Reloaded.")
     }
 
-    /// Runs a scrape within `--web.max-requests`; HEAD says what GET would
-    /// answer with, without the AWS calls.
-    private func limited(_ request: HTTPRequest, _ scrape: () async -> HTTPResponse) async -> HTTPResponse {
+    /// What a HEAD request is told it would get.
+    enum HeadAnswer { case exposition, json }
+
+    /// Runs a scrape (or a service discovery, which may ask STS) within
+    /// `--web.max-requests`; HEAD says what GET would answer with, without the AWS calls.
+    private func limited(_ request: HTTPRequest, head: HeadAnswer = .exposition, _ scrape: () async -> HTTPResponse) async -> HTTPResponse {
         if request.method == "HEAD" {
-            let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
-            return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Vary", "Accept-Encoding")])
+            switch head {
+            case .exposition:
+                let format = ExpositionFormat.negotiate(accept: request.header("Accept"))
+                return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Vary", "Accept-Encoding")])
+            case .json:
+                return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")])
+            }
         }
         let running = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
         defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }

@@ -18,9 +18,19 @@ struct ServiceDiscoveryHandler: Sendable {
     let collector: WorkSpacesCollector
     /// How long learning unknown accounts (STS) may take.
     let timeout: Duration
+    /// Whether every `organizations` entry has been listed once.
+    let complete: @Sendable () -> Bool
 
+    /// 503 rather than an incomplete list: Prometheus drops the targets a
+    /// successful answer leaves out, and keeps its last list on an error.
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        let list = await collector.targetList(deadline: .now.advanced(by: timeout))
+        guard complete() else {
+            return .text(503, "the organization's accounts have not been listed yet; try again", headers: [("Retry-After", "5")])
+        }
+        let (list, unknown) = await collector.targetList(deadline: .now.advanced(by: timeout))
+        guard unknown == 0 else {
+            return .text(503, "the account of \(unknown) target(s) of the exporter's own identity is not known yet (STS GetCallerIdentity failed); see the log", headers: [("Retry-After", "5")])
+        }
         var writer = JSONWriter()
         writer.beginArray()
         for entry in list {

@@ -18,8 +18,8 @@ struct ShardingTests {
         var text = String(example[start.upperBound...])
         for (from, to) in [
             ("localhost:10027", "127.0.0.1:\(exporter.port)"), ("regex: \"0\"", "regex: \"\(shard)\""),
-            ("scrape_interval: 1m", "scrape_interval: 1s"), ("refresh_interval: 1m", "refresh_interval: 1s"),
-            ("scrape_timeout: 30s", "scrape_timeout: 1s"), ("scrape_timeout: 10s", "scrape_timeout: 1s"),
+            ("scrape_interval: 1m", "scrape_interval: 2s"), ("refresh_interval: 1m", "refresh_interval: 1s"),
+            ("scrape_timeout: 30s", "scrape_timeout: 2s"), ("scrape_timeout: 10s", "scrape_timeout: 2s"),
         ] {
             #expect(text.contains(from), "the example no longer has \(from)")
             text = text.replacingOccurrences(of: from, with: to)
@@ -41,7 +41,7 @@ struct ShardingTests {
         var servers: [Prometheus] = []
         defer { servers.forEach { $0.stop() } }
         for (shard, exporter) in replicas.enumerated() {
-            servers.append(try await Prometheus.start(scrapeConfigs: try Self.scrapeConfigs(exporter: exporter, shard: shard)))
+            servers.append(try await Prometheus.start(scrapeConfigs: try Self.scrapeConfigs(exporter: exporter, shard: shard), interval: "2s", timeout: "2s"))
         }
         // The management account is in the organisation too.
         let total = (Self.accounts + 1) * Self.regions.count

@@ -10,6 +10,8 @@ Usage:
               "images": {ID: [IMAGE_ID...]}}
   seed_moto_organization.py ENDPOINT add REGION NAME
       one more member with images; prints {"id": ID, "images": [IMAGE_ID...]}
+  seed_moto_organization.py ENDPOINT close REGION ACCOUNT
+      closes the account (SUSPENDED); prints {}
   seed_moto_organization.py ENDPOINT share REGION OWNER IMAGE_ID ACCOUNT...
       shares OWNER's image with each ACCOUNT; prints {}
 """
@@ -73,6 +75,9 @@ if __name__ == "__main__":
     endpoint, command, region = sys.argv[1:4]
     if command == "create":
         print(json.dumps(create(endpoint, region)))
+    elif command == "close":
+        organizations(endpoint).close_account(AccountId=sys.argv[4])
+        print("{}")
     elif command == "share":
         print(json.dumps(share(endpoint, region, sys.argv[4], sys.argv[5], sys.argv[6:])))
     else:

@@ -135,6 +135,12 @@ struct OrganizationTests {
         #expect(newMetrics.value("aws_workspaces_up", ["account_id": added.id]) == 1)
         #expect(Set(newMetrics.series("aws_workspaces_image_info").keys.compactMap { $0.labels["image_id"] }) == Set(added.images))
 
+        // An account closed while running (SUSPENDED) stops being a target and is not probed any more.
+        _ = try await seed(moto, ["close", Self.region, added.id])
+        let shrunk = try await Self.waitForTargets(exporter) { $0["\(added.id)/\(Self.region)"] == nil }
+        #expect(shrunk.count == 2, "\(shrunk)")
+        #expect(try await HTTPFetch.fetch(exporter.url + "/probe?target=\(added.id)/\(Self.region)").status == 404)
+
         // Organizations unreachable: the last accounts stay, the failure shows.
         moto.stop()
         let clock = ContinuousClock()
@@ -145,7 +151,7 @@ struct OrganizationTests {
             if !failed { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(failed, "\(exporter.log)")
-        #expect(try await Self.discovered(exporter).count == 3, "a failed refresh keeps the last accounts")
+        #expect(try await Self.discovered(exporter).count == 2, "a failed refresh keeps the last accounts")
         #expect(exporter.log.contains("discovering the organization's accounts failed; keeping the last accounts found"))
     }
 
@@ -271,14 +277,16 @@ struct OrganizationTests {
     }
 
     @Test func aNewReplicaIsReadyOnlyAfterItsFirstListing() async throws {
-        // Every answer takes 1.5 s, so the first listing outlasts the start.
-        let emulator = try await Emulator.start(images: 1, extra: ["--account", "111111111111:1:0", "--latency-ms", "1500"])
+        // Every answer takes 4 s, so the first listing outlasts the start.
+        let emulator = try await Emulator.start(images: 1, extra: ["--account", "111111111111:1:0", "--latency-ms", "4000"])
         defer { emulator.stop() }
         let config = try file("organizations:\n  - role_name: WorkSpacesReader\n    regions: [us-east-1]\n")
         let exporter = try await Exporter.start(["--config.file", config], environment: emulator.environment)
         defer { exporter.stop() }
         let early = try await HTTPFetch.fetch(exporter.url + "/-/ready")
         #expect(early.status == 503, "\(early.text)")
+        // Nor does /sd offer a list without the organisation's accounts: Prometheus keeps its last one on an error.
+        #expect(try await HTTPFetch.fetch(exporter.url + "/sd").status == 503)
         #expect(try await HTTPFetch.fetch(exporter.url + "/-/healthy").status == 200)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(30))
@@ -289,5 +297,75 @@ struct OrganizationTests {
         }
         #expect(status == 200)
         #expect(try await Self.discovered(exporter).count == 2, "ready means listed")
+    }
+
+    @Test func entriesWithTheSameListingEachGetTheirTargetsAndTheEarlierWins() async throws {
+        let member = "111111111111"
+        let emulator = try await Emulator.start(images: 1, extra: ["--account", "\(member):1:0"])
+        defer { emulator.stop() }
+        // Same listing settings, other roles and regions: us-east-1 is in both, the first wins it.
+        let path = try file("""
+        organizations:
+          - role_name: First
+            regions: [us-east-1]
+          - role_name: Second
+            regions: [us-east-1, eu-west-1]
+            refresh_interval: 1h
+        """)
+        let exporter = try await Exporter.start(["--config.file", path, "--web.enable-lifecycle"], environment: emulator.environment)
+        defer { exporter.stop() }
+        let targets = try await Self.waitForTargets(exporter) { $0.count == 4 }
+        #expect(targets.count == 4, "\(targets) \(exporter.log)")
+        for account in [SeedImages.ownerAccountId, member] {
+            #expect(exporter.log.contains("account_id=\(account) collectors=images,bundles endpoint=\(emulator.url)/ region=us-east-1 role=arn:aws:iam::\(account):role/First"), "\(exporter.log)")
+            #expect(exporter.log.contains("account_id=\(account) collectors=images,bundles endpoint=\(emulator.url)/ region=eu-west-1 role=arn:aws:iam::\(account):role/Second"))
+        }
+        // The second entry may be listed first and collect us-east-1 for a moment; the first one then takes it.
+        let last = exporter.log.split(separator: "\n").last { $0.contains("msg=collecting account_id=\(member)") && $0.contains("region=us-east-1 ") }
+        #expect(last?.contains("role=arn:aws:iam::\(member):role/First") == true, "\(String(describing: last))")
+        let (_, metrics) = try await exporter.scrape()
+        #expect(metrics.series("aws_workspaces_up").count == 4)
+        #expect(metrics.values.filter { $0.key.name == "aws_workspaces_up" }.allSatisfy { $0.value == 1 }, "\(exporter.log)")
+        #expect(metrics.value("aws_workspaces_discovery_success", ["source": "organizations/1"]) == 1)
+
+        // A reload that keeps an entry's listing settings keeps its accounts: no new listing.
+        let listings = try await emulator.stats().count("ListAccounts")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await HTTPFetch.fetch(exporter.url + "/-/reload", method: .POST).status == 200)
+        #expect(try await Self.discovered(exporter).count == 4, "no gap after the reload")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await emulator.stats().count("ListAccounts") == listings, "unchanged entries are not listed again on reload")
+    }
+
+    @Test func imagePermissionsExpireAndOneRefusedImageHidesNoOther() async throws {
+        let member = "111111111111"
+        // Every second DescribeWorkspaceImagePermissions is throttled; one attempt each.
+        let emulator = try await Emulator.start(images: 1, extra: [
+            "--account", "\(member):8:0", "--fault", "throttle", "--fault-operation", "DescribeWorkspaceImagePermissions", "--fault-every", "2",
+        ])
+        defer { emulator.stop() }
+        let config = try file("targets:\n  - role_arn: arn:aws:iam::\(member):role/r\n    regions: [us-east-1]\n")
+        let exporter = try await Exporter.start(
+            ["--config.file", config, "--collector.image-permissions", "--collector.image-permissions.interval", "1s", "--aws.max-attempts", "1",
+             "--no-collector.bundles"],
+            environment: emulator.environment)
+        defer { exporter.stop() }
+        let owned = SeedImages.images(count: 8, account: member, region: "us-east-1").filter { $0.ownerAccountId == member }.compactMap(\.imageId)
+        var answered: Set<String> = []
+        for round in 0..<6 {
+            let (_, metrics) = try await exporter.scrape(path: "/probe?target=\(member)/us-east-1")
+            let now = Set(metrics.series("aws_workspaces_image_shared_accounts").keys.compactMap { $0.labels["image_id"] })
+            #expect(now.isSuperset(of: answered), "round \(round): an image answered before is still exported (cached)")
+            #expect(!now.isEmpty || round == 0)
+            if metrics.value("aws_workspaces_collector_success", ["collector": "image_permissions"]) == 0 {
+                #expect(metrics.value("aws_workspaces_up", ["account_id": member]) == 1, "a refused permission call fails only its collector")
+            }
+            answered = now
+            try await Task.sleep(for: .milliseconds(1100))
+        }
+        #expect(answered == Set(owned), "every owned image answered at some point")
+        // Expired every second: asked again and again, not once.
+        #expect(try await emulator.stats().count("DescribeWorkspaceImagePermissions") > owned.count * 2)
+        #expect(exporter.log.contains("code=ThrottlingException"))
     }
 }
