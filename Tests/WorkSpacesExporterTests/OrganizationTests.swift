@@ -60,6 +60,11 @@ struct OrganizationTests {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var last: [String: [String: String]] = [:]
         while ContinuousClock.now < deadline {
+            // 503 until the first listing: keep waiting.
+            if try await HTTPFetch.fetch(exporter.url + "/sd").status == 503 {
+                try await Task.sleep(for: .milliseconds(100))
+                continue
+            }
             last = try await discovered(exporter)
             if condition(last) { return last }
             try await Task.sleep(for: .milliseconds(100))

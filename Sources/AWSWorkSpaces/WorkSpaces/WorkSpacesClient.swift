@@ -52,63 +52,47 @@ public struct WorkSpacesClient: Sendable {
     /// The account's own bundles (no `Owner`, which would select AWS's public
     /// ones), every page.
     public func allWorkspaceBundles(deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [WorkspaceBundle] {
-        var bundles: [WorkspaceBundle] = []
-        var pages = PageGuard(operation: "DescribeWorkspaceBundles", maxPages: maxPages)
-        var token: String? = nil
-        repeat {
-            try pages.next()
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.member("NextToken", token)
-            writer.endObject()
-            let answer = try await call("DescribeWorkspaceBundles", body: writer.bytes, deadline: deadline)
-            let (items, next) = try JSONReader.page(answer, items: "Bundles", operation: "DescribeWorkspaceBundles", item: WorkspaceBundle.read)
-            bundles += items
-            token = try pages.check(next)
-        } while token != nil
-        return bundles
+        try await pages("DescribeWorkspaceBundles", items: "Bundles", deadline: deadline, item: WorkspaceBundle.read) { _ in }
     }
 
     /// Every WorkSpace of the account and region, 25 per page (the most the API gives).
     public func allWorkspaces(deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [Workspace] {
-        var workspaces: [Workspace] = []
-        var pages = PageGuard(operation: "DescribeWorkspaces", maxPages: maxPages)
-        var token: String? = nil
-        repeat {
-            try pages.next()
-            var writer = JSONWriter()
-            writer.beginObject()
+        try await pages("DescribeWorkspaces", items: "Workspaces", deadline: deadline, item: Workspace.read) { writer in
             writer.member("Limit", WorkSpacesModel.maxResultsRange.upperBound)
-            writer.member("NextToken", token)
-            writer.endObject()
-            let answer = try await call("DescribeWorkspaces", body: writer.bytes, deadline: deadline)
-            let (items, next) = try JSONReader.page(answer, items: "Workspaces", operation: "DescribeWorkspaces", item: Workspace.read)
-            workspaces += items
-            token = try pages.check(next)
-        } while token != nil
-        return workspaces
+        }
     }
 
     /// The accounts image `imageId` is shared with
     /// (`DescribeWorkspaceImagePermissions`), every page.
     public func imagePermissions(imageId: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [String] {
-        var accounts: [String] = []
-        var pages = PageGuard(operation: "DescribeWorkspaceImagePermissions", maxPages: maxPages)
+        let accounts = try await pages("DescribeWorkspaceImagePermissions", items: "ImagePermissions", deadline: deadline, item: Self.readSharedAccount) { writer in
+            writer.member("ImageId", imageId)
+            writer.member("MaxResults", WorkSpacesModel.maxResultsRange.upperBound)
+        }
+        return accounts.compactMap { $0 }
+    }
+
+    /// Every page of `operation`: the request's own members, then `NextToken`.
+    private func pages<Item>(
+        _ operation: String, items key: String, deadline: ContinuousClock.Instant?,
+        item: (inout JSONReader) throws(JSONReader.Failure) -> Item, members: (inout JSONWriter) -> Void
+    ) async throws(AWSClientError) -> [Item] {
+        var all: [Item] = []
+        var pages = PageGuard(operation: operation, maxPages: maxPages)
         var token: String? = nil
         repeat {
             try pages.next()
             var writer = JSONWriter()
             writer.beginObject()
-            writer.member("ImageId", imageId)
-            writer.member("MaxResults", WorkSpacesModel.maxResultsRange.upperBound)
+            members(&writer)
             writer.member("NextToken", token)
             writer.endObject()
-            let answer = try await call("DescribeWorkspaceImagePermissions", body: writer.bytes, deadline: deadline)
-            let (items, next) = try JSONReader.page(answer, items: "ImagePermissions", operation: "DescribeWorkspaceImagePermissions", item: Self.readSharedAccount)
-            accounts += items.compactMap { $0 }
+            let answer = try await call(operation, body: writer.bytes, deadline: deadline)
+            let (page, next) = try JSONReader.page(answer, items: key, operation: operation, item: item)
+            all += page
             token = try pages.check(next)
         } while token != nil
-        return accounts
+        return all
     }
 
     /// One `ImagePermissions` member's `SharedAccountId`.
