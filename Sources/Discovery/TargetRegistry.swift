@@ -209,9 +209,6 @@ public final class TargetRegistry: Sendable {
         state.withLock { $0.sources.allSatisfy { $0.found != nil } }
     }
 
-    /// Whether any entry exists (else discovery has nothing to do).
-    public var hasSources: Bool { state.withLock { !$0.sources.isEmpty } }
-
     /// Lists the entry now and applies its accounts; on failure keeps the
     /// last good ones. Returns whether it succeeded. A listing cut short by
     /// shutdown records nothing.

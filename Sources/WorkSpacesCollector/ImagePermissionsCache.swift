@@ -20,14 +20,13 @@ final class ImagePermissionsCache: Sendable {
     /// not fresh; and the first failure, if any call failed (the rest are
     /// then not started).
     func permissions(
-        owned: [String], interval: Duration, deadline: ContinuousClock.Instant,
+        owned: Set<String>, interval: Duration,
         fetch: @escaping @Sendable (String) async throws(AWSClientError) -> [String]
     ) async -> (permissions: [String: [String]], failure: AWSClientError?) {
         let now = ContinuousClock.now
-        let wanted = Set(owned)
         let stale = entries.withLock { entries -> [String] in
-            entries = entries.filter { wanted.contains($0.key) }
-            return wanted.filter { id in entries[id].map { $0.fetched.duration(to: now) >= interval } ?? true }.sorted()
+            entries = entries.filter { owned.contains($0.key) }
+            return owned.filter { id in entries[id].map { $0.fetched.duration(to: now) >= interval } ?? true }.sorted()
         }
         var failure: AWSClientError?
         await withTaskGroup(of: (String, Result<[String], AWSClientError>).self) { group in
@@ -57,6 +56,6 @@ final class ImagePermissionsCache: Sendable {
             }
         }
         let current = entries.withLock { $0 }
-        return (Dictionary(owned.compactMap { id in current[id].map { (id, $0.accounts) } }, uniquingKeysWith: { first, _ in first }), failure)
+        return (current.mapValues(\.accounts), failure)
     }
 }

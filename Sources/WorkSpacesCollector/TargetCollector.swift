@@ -173,10 +173,9 @@ final class TargetCollector: Sendable {
         var images: Call<[WorkspaceImage]>?
         var bundles: Call<[WorkspaceBundle]>?
         var workspaces: Call<[Workspace]>?
-        /// Owned image id to the accounts it is shared with (those known).
-        var permissions: Call<[String: [String]]>?
-        /// Why some images' permissions could not be asked: fails the collector.
-        var permissionsFailure: AWSClientError?
+        /// Owned image id to the accounts it is shared with (those known), and
+        /// why some could not be asked (which fails the collector).
+        var permissions: (known: [String: [String]], failure: AWSClientError?, seconds: Double)?
 
         init(failure: AWSClientError?, account: String?) {
             self.failure = failure
@@ -213,15 +212,14 @@ final class TargetCollector: Sendable {
             // Owned images only: another account's shared image has no
             // permissions of ours. AWS always sends OwnerAccountId; without it, assume owned.
             // The ids as AWS sent them (not their label form): they go back to AWS.
-            let owned = Array(Set(found.filter { $0.ownerAccountId == nil || $0.ownerAccountId == account }.compactMap(\.imageId))).sorted()
+            let owned = Set(found.filter { $0.ownerAccountId == nil || $0.ownerAccountId == account }.compactMap(\.imageId))
             let clock = ContinuousClock()
             let start = clock.now
-            let result = await permissionsCache.permissions(owned: owned, interval: settings.imagePermissionsInterval, deadline: deadline) {
+            let result = await permissionsCache.permissions(owned: owned, interval: settings.imagePermissionsInterval) {
                 (id: String) async throws(AWSClientError) -> [String] in
                 try await client.imagePermissions(imageId: id, deadline: deadline)
             }
-            gathered.permissions = (.success(result.permissions), start.duration(to: clock.now) / .seconds(1))
-            gathered.permissionsFailure = result.failure
+            gathered.permissions = (result.permissions, result.failure, start.duration(to: clock.now) / .seconds(1))
         }
         gathered.bundles = await bundles
         gathered.workspaces = await workspaces
@@ -266,15 +264,15 @@ final class TargetCollector: Sendable {
         let images = record(.images, gathered.images)
         let bundles = record(.bundles, gathered.bundles)
         let workspaces = record(.workspaces, gathered.workspaces)
-        if let permissions = record(.imagePermissions, gathered.permissions) {
+        if let permissions = gathered.permissions {
             // One image refused (deleted meanwhile, throttled) fails the
             // collector but hides no other image: their answers, fresh or
             // cached, are still exported.
-            if let failure = gathered.permissionsFailure {
-                outcomes[.imagePermissions] = Outcome(success: false, seconds: gathered.permissions?.seconds ?? 0)
+            outcomes[.imagePermissions] = Outcome(success: permissions.failure == nil, seconds: permissions.seconds)
+            if let failure = permissions.failure {
                 Self.log(failure, operation: CollectorKind.imagePermissions.operation, action: CollectorKind.imagePermissions.action, labels: labels, logger: logger)
             }
-            families += ImagePermissionsMetrics.families(permissions, organization: organization(), target: labels)
+            families += ImagePermissionsMetrics.families(permissions.known, organization: organization(), target: labels)
         }
         var imageIds: [String]?
         if let images {
