@@ -306,7 +306,8 @@ public final class TargetRegistry: Sendable {
     private func client(for source: OrganizationsSource) throws(AWSClientError) -> OrganizationsClient {
         let region = source.regions.first ?? "us-east-1"
         let endpoint = try Endpoint.resolve(
-            service: "organizations", region: region, override: endpointOverride, useFIPS: settings.useFIPS, environment: settings.environment)
+            service: "organizations", region: region, override: endpointOverride, useFIPS: settings.useFIPS, useDualStack: settings.useDualStack,
+            environment: settings.environment)
         let credentials = listers.withLock { listers -> any CredentialProvider in
             if let existing = listers[source.lister] { return existing }
             let made: any CredentialProvider = source.lister.map {

@@ -2,8 +2,22 @@ import CGnuTLS
 
 /// SHA-256 and HMAC-SHA-256 through GnuTLS, the TLS library already linked
 /// for HTTPS, rather than a second crypto library in the binary: the one
-/// digest wrapper of the project (SigV4, remembered basic-auth passwords).
+/// digest wrapper of the project (SigV4, remembered basic-auth passwords,
+/// and SHA-1 for the names of the AWS CLI's SSO cache files).
 public enum Digest {
+    /// SHA-1 of `data`: only where a file format names it (the AWS CLI's SSO
+    /// token cache), never for security.
+    public static func sha1(_ data: some Collection<UInt8>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 20)
+        let input = Array(data)
+        input.withUnsafeBytes { bytes in
+            out.withUnsafeMutableBytes { digest in
+                _ = gnutls_hash_fast(GNUTLS_DIG_SHA1, bytes.baseAddress, bytes.count, digest.baseAddress)
+            }
+        }
+        return out
+    }
+
     /// SHA-256 of `data`.
     public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)

@@ -19,6 +19,7 @@ public final class APIMetrics: APIObserver {
         var requests: [RequestKey: Int] = [:]
         var retries: [RetryKey: Int] = [:]
         var durations: [DurationKey: Histogram] = [:]
+        var rateLimited: [DurationKey: Double] = [:]
     }
 
     private let state = Mutex(State())
@@ -41,6 +42,10 @@ public final class APIMetrics: APIObserver {
         state.withLock { $0.retries[RetryKey(context: context, operation: operation, reason: reason), default: 0] += 1 }
     }
 
+    public func rateLimited(_ context: APIContext, operation: String, seconds: Double) {
+        state.withLock { $0.rateLimited[DurationKey(context: context, operation: operation), default: 0] += seconds }
+    }
+
     /// Drops the series of the given account and region pairs.
     public func remove(_ contexts: Set<APIContext>) {
         guard !contexts.isEmpty else { return }
@@ -53,10 +58,11 @@ public final class APIMetrics: APIObserver {
             state.requests = state.requests.filter { !drop($0.key.context) }
             state.retries = state.retries.filter { !drop($0.key.context) }
             state.durations = state.durations.filter { !drop($0.key.context) }
+            state.rateLimited = state.rateLimited.filter { !drop($0.key.context) }
         }
     }
 
-    /// A snapshot of the three families.
+    /// A snapshot of the four families.
     public func families() -> [MetricFamily] {
         let snapshot = state.withLock { $0 }
         func labels(_ context: APIContext, _ extra: [Label]) -> [Label] {
@@ -67,6 +73,9 @@ public final class APIMetrics: APIObserver {
         }
         let retries = snapshot.retries.map { key, value in
             Sample(labels: labels(key.context, [Label("operation", key.operation), Label("reason", key.reason)]), value: Double(value))
+        }
+        let rateLimited = snapshot.rateLimited.map { key, value in
+            Sample(labels: labels(key.context, [Label("operation", key.operation)]), value: value)
         }
         var durations: [Sample] = []
         for (key, histogram) in snapshot.durations {
@@ -82,6 +91,7 @@ public final class APIMetrics: APIObserver {
             MetricFamily(name: "aws_workspaces_api_requests_total", help: "AWS API requests (each attempt) by operation and result: the HTTP status, a known AWS error code, Cancelled (the exporter's own deadline ended it), TransportError, or other.", type: .counter, samples: requests),
             MetricFamily(name: "aws_workspaces_api_retries_total", help: "AWS API retries by operation and reason (throttling, server_error, transport, timeout).", type: .counter, samples: retries),
             MetricFamily(name: "aws_workspaces_api_request_duration_seconds", help: "Duration of AWS API requests (each attempt) by operation.", type: .histogram, samples: durations),
+            MetricFamily(name: "aws_workspaces_api_rate_limit_wait_seconds_total", help: "Time requests waited for the client-side rate limit of the adaptive retry mode (AWS_RETRY_MODE=adaptive), by operation.", type: .counter, samples: rateLimited),
         ].map { $0.sorted() }
     }
 }

@@ -9,6 +9,8 @@ public struct CollectorSettings: Sendable {
     /// `--aws.endpoint-url`: the WorkSpaces endpoint for every region.
     public var endpointOverride: String?
     public var useFIPS: Bool
+    /// Dual-stack (IPv6) endpoints: `AWS_USE_DUALSTACK_ENDPOINT`, `use_dualstack_endpoint`.
+    public var useDualStack: Bool
     public var retryPolicy: RetryPolicy
     /// Pages one collection of one operation may read (`--workspaces.max-pages`).
     public var maxPages: Int
@@ -23,7 +25,7 @@ public struct CollectorSettings: Sendable {
     public var logger: Logger
 
     public init(
-        http: HTTPClient, environment: Environment = .process, endpointOverride: String? = nil, useFIPS: Bool = false,
+        http: HTTPClient, environment: Environment = .process, endpointOverride: String? = nil, useFIPS: Bool = false, useDualStack: Bool = false,
         retryPolicy: RetryPolicy = RetryPolicy(), maxPages: Int = 1000, minInterval: Duration = .zero,
         collectionTimeout: Duration = .seconds(30), maxConcurrency: Int = 10, imagePermissionsInterval: Duration = .seconds(3600), logger: Logger
     ) {
@@ -32,6 +34,7 @@ public struct CollectorSettings: Sendable {
         self.environment = environment
         self.endpointOverride = endpointOverride
         self.useFIPS = useFIPS
+        self.useDualStack = useDualStack
         self.retryPolicy = retryPolicy
         self.maxPages = maxPages
         self.minInterval = minInterval

@@ -58,7 +58,7 @@ public final class WorkSpacesCollector: Sendable {
                 continue
             }
             let endpoint = try Endpoint.resolve(
-                service: "workspaces", region: target.region, override: settings.endpointOverride, useFIPS: settings.useFIPS,
+                service: "workspaces", region: target.region, override: settings.endpointOverride, useFIPS: settings.useFIPS, useDualStack: settings.useDualStack,
                 environment: settings.environment)
             kept.append(TargetCollector(
                 target: target, identity: identity(for: target), endpoint: endpoint, settings: settings, observer: apiMetrics, limit: limit,

@@ -12,6 +12,8 @@ public final class EmulatorAPI: Sendable {
     let accounts: [String: EmulatedAccount]
     private let sessions = Mutex<[String: Session]>([:])
     private let counts = Mutex<[String: Int]>([:])
+    /// `throttleRate`'s buckets by account and region: tokens and when last filled.
+    private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
 
     /// Temporary credentials from `AssumeRole`.
     struct Session {
@@ -68,6 +70,10 @@ public final class EmulatorAPI: Sendable {
             case let .success(value): caller = value
             case let .failure(refusal): return refusal.json
             }
+            if !withinRate(caller) {
+                count("Throttled")
+                return .awsError(400, code: "ThrottlingException", message: "Rate exceeded")
+            }
             return WorkSpacesOperations(api: self).handle(operation: operation, caller: caller, body: body)
         }
         let parameters = Self.formParameters(body)
@@ -82,6 +88,22 @@ public final class EmulatorAPI: Sendable {
         case let .failure(refusal): return refusal.xml
         }
         return STSOperations(api: self).handle(action: action, parameters: parameters, caller: caller)
+    }
+
+    /// Takes a token of the caller's bucket; false when `throttleRate` is passed.
+    private func withinRate(_ caller: Caller) -> Bool {
+        guard let rate = configuration.throttleRate, rate > 0 else { return true }
+        let now = ContinuousClock.now
+        return buckets.withLock { buckets in
+            let key = "\(caller.account)/\(caller.region)"
+            var bucket = buckets[key] ?? (tokens: max(1, rate), at: now)
+            bucket.tokens = min(max(1, rate), bucket.tokens + bucket.at.duration(to: now) / .seconds(1) * rate)
+            bucket.at = now
+            let allowed = bucket.tokens >= 1
+            if allowed { bucket.tokens -= 1 }
+            buckets[key] = bucket
+            return allowed
+        }
     }
 
     private func count(_ operation: String) {

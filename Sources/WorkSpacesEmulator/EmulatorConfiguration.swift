@@ -11,6 +11,10 @@ public struct EmulatorConfiguration: Sendable {
     public var faultRegion: String?
     /// Only this operation gets the fault (nil: every WorkSpaces operation).
     public var faultOperation: String?
+    /// WorkSpaces requests per second each account may make in each region
+    /// (a token bucket holding one second's worth); beyond it, requests are
+    /// throttled as AWS throttles them. Nil: no limit.
+    public var throttleRate: Double?
     /// Role ARNs whose `AssumeRole` is refused with AccessDenied.
     public var deniedRoles: Set<String>
     /// Role ARNs whose trust policy requires an `sts:ExternalId`: AssumeRole

@@ -50,6 +50,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault"), help: "Inject a fault: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")).")
     var fault: String?
 
+    @Option(name: .customLong("throttle-rate"), help: "WorkSpaces requests per second each account may make in each region; more are throttled (ThrottlingException), as AWS's rate limits do.")
+    var throttleRate: Double?
+
     @Option(name: .customLong("fault-every"), help: "Inject the fault on every n-th request of an operation.")
     var faultEvery = 1
 
@@ -65,6 +68,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         if let fault, Fault(rawValue: fault) == nil {
             throw ValidationError("--fault must be one of: \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let throttleRate, !(throttleRate > 0 && throttleRate <= 1_000_000) { throw ValidationError("--throttle-rate must be above 0") }
         guard faultEvery >= 1 else { throw ValidationError("--fault-every must be 1 or more") }
         guard listenAddress.lastIndex(of: ":") != nil else { throw ValidationError("--listen-address must be host:port") }
         for entry in externalIds where Self.parseExternalId(entry) == nil {
@@ -111,6 +115,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             fault: fault.flatMap(Fault.init(rawValue:)), faultEvery: faultEvery, faultRegion: faultRegion,
             faultOperation: faultOperation, deniedRoles: Set(deniedRoles), clockOffset: clockOffset)
         configuration.acceptUnknownKeys = acceptUnknownKeys
+        configuration.throttleRate = throttleRate
         configuration.suspendedAccounts = Set(suspendedAccounts)
         for (role, id) in externalIds.compactMap(Self.parseExternalId) { configuration.externalIds[role] = id }
         let server = try await EmulatorServer.start(host: host.isEmpty ? "0.0.0.0" : host, port: port, configuration: configuration)

@@ -20,6 +20,7 @@ struct CredentialCheck {
     let externalId: String?
     let roleSessionName: String?
     let useFIPS: Bool
+    let useDualStack: Bool
     let environment: AWSWorkSpaces.Environment
     let http: HTTPClient
     let retryPolicy: RetryPolicy
@@ -41,7 +42,7 @@ struct CredentialCheck {
         do {
             let sts = STSClient(
                 region: stsRegion,
-                endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: environment),
+                endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, useDualStack: useDualStack, environment: environment),
                 httpClient: http, retryPolicy: retryPolicy, logger: logger)
             var provider = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, logger: logger)
             if let roleArn {

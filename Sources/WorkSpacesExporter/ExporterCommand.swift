@@ -104,7 +104,7 @@ struct ExporterCommand: AsyncParsableCommand {
     @Flag(name: .customLong("aws.use-fips-endpoint"), help: "Use FIPS endpoints (also AWS_USE_FIPS_ENDPOINT=true).")
     var useFIPS = false
 
-    @Option(name: .customLong("aws.max-attempts"), help: "Attempts per API request, retries included (standard retry mode). Default: AWS_MAX_ATTEMPTS, else 3.")
+    @Option(name: .customLong("aws.max-attempts"), help: "Attempts per API request, retries included. Default: AWS_MAX_ATTEMPTS, else the profile's max_attempts, else 3 (5 with retry_mode legacy).")
     var maxAttempts: Int?
 
     @Option(name: .customLong("collector.timeout"), help: "How long a collection may take (e.g. 30s), and the scrape's budget when the scraper sends no X-Prometheus-Scrape-Timeout-Seconds.")
@@ -224,9 +224,10 @@ struct ExporterCommand: AsyncParsableCommand {
         if checkCredentials {
             signal(SIGPIPE, SIG_IGN)
             let environment = AWSWorkSpaces.Environment.process
-            let (retryPolicy, http) = try awsClient(environment: environment, logger: logger)
+            let (aws, retryPolicy, http) = try awsClient(environment: environment, logger: logger)
             let check = CredentialCheck(
-                regions: regions, roleArn: roleArn, externalId: externalId, roleSessionName: roleSessionName, useFIPS: useFIPS,
+                regions: regions, roleArn: roleArn, externalId: externalId, roleSessionName: roleSessionName, useFIPS: useFIPS || aws.useFIPS,
+                useDualStack: aws.useDualStack,
                 environment: environment, http: http, retryPolicy: retryPolicy, processTimeout: collectorTimeout.duration, logger: logger)
             let passed = await check.run()
             await http.shutdown()
@@ -263,7 +264,8 @@ struct ExporterCommand: AsyncParsableCommand {
             web = try WebConfiguration.load(path: webConfigFile)
             for warning in web.warnings { logger.warning("web config", metadata: ["file": "\(webConfigFile)", "warning": "\(warning)"]) }
         }
-        let (retryPolicy, http) = try awsClient(environment: environment, logger: logger)
+        let (aws, retryPolicy, http) = try awsClient(environment: environment, logger: logger)
+        let useFIPS = self.useFIPS || aws.useFIPS
 
         let collectors = enabledCollectors
         let targets: [Target]
@@ -285,7 +287,7 @@ struct ExporterCommand: AsyncParsableCommand {
         let stsRegion = targets.first?.region ?? sources.first?.regions.first ?? "us-east-1"
         let sts = STSClient(
             region: stsRegion,
-            endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, environment: environment),
+            endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, useDualStack: aws.useDualStack, environment: environment),
             httpClient: http, retryPolicy: retryPolicy, observer: apiMetrics, logger: logger)
         // A credential helper ends a little before the collection's deadline,
         // so that the log says the helper hung rather than only that time ran out.
@@ -293,7 +295,7 @@ struct ExporterCommand: AsyncParsableCommand {
         let base = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, logger: logger)
         let reloader = ConfigReloader(path: configFile, collectors: collectors, pageSize: pageSize, logger: logger)
         let settings = CollectorSettings(
-            http: http, environment: environment, endpointOverride: endpointURL, useFIPS: useFIPS, retryPolicy: retryPolicy,
+            http: http, environment: environment, endpointOverride: endpointURL, useFIPS: useFIPS, useDualStack: aws.useDualStack, retryPolicy: retryPolicy,
             maxPages: maxPages, minInterval: minInterval.duration, collectionTimeout: collectorTimeout.duration,
             maxConcurrency: maxConcurrency, imagePermissionsInterval: imagePermissionsInterval.duration, logger: logger)
         // The registry is made after the collector it feeds; the collector
@@ -342,19 +344,18 @@ struct ExporterCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// The retry policy and HTTP client every AWS call uses, from the flags and the environment.
-    func awsClient(environment: AWSWorkSpaces.Environment, logger: Logger) throws -> (RetryPolicy, HTTPClient) {
-        let attempts: Int
-        if let maxAttempts {
-            attempts = maxAttempts
-        } else if let text = environment["AWS_MAX_ATTEMPTS"] {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw StartupError("AWS_MAX_ATTEMPTS \"\(text)\" is not a whole number from 1 to 100")
-            }
-            attempts = value
-        } else {
-            attempts = 3
+    /// The AWS settings of the environment and the profile, and the retry
+    /// policy and HTTP client every AWS call uses, from them and the flags.
+    func awsClient(environment: AWSWorkSpaces.Environment, logger: Logger) throws -> (AWSSettings, RetryPolicy, HTTPClient) {
+        let aws: AWSSettings
+        do {
+            aws = try AWSSettings.load(environment: environment)
+        } catch {
+            throw StartupError(error.message)
         }
+        // Unset, the exporter retries in standard mode (botocore's default is legacy).
+        let mode = aws.retryModeSet ? aws.retryMode : .standard
+        let attempts = maxAttempts ?? aws.maxAttempts ?? mode.defaultMaxAttempts
         let proxies = ProxySettings { environment[$0] }
         if let name = proxies.unusable.first {
             // Fail closed: going direct would reach what only the proxy may. The
@@ -365,7 +366,8 @@ struct ExporterCommand: AsyncParsableCommand {
         // As botocore: AWS_CA_BUNDLE, else the profile's ca_bundle.
         let caBundle = environment["AWS_CA_BUNDLE"] ?? SharedConfiguration(environment: environment).setting("ca_bundle")
         let http = HTTPClient(configuration: .init(userAgent: "workspaces-exporter/\(BuildInfo.current.version)", caBundle: caBundle, proxies: proxies))
-        return (RetryPolicy(maxAttempts: attempts), http)
+        logger.debug("AWS retries", metadata: ["retry_mode": "\(mode.rawValue)", "max_attempts": "\(attempts)"])
+        return (aws, RetryPolicy(mode: mode, maxAttempts: attempts), http)
     }
 
     static func describe(_ listener: HTTPServer.Listener, port: Int) -> String {

@@ -6,6 +6,12 @@ public protocol APIObserver: Sendable {
     func attemptFinished(_ context: APIContext, operation: String, code: String, seconds: Double)
     /// An attempt is about to be retried, for `reason` (`throttling`, …).
     func retrying(_ context: APIContext, operation: String, reason: String)
+    /// A request waits `seconds` for the adaptive retry mode's rate limiter.
+    func rateLimited(_ context: APIContext, operation: String, seconds: Double)
+}
+
+extension APIObserver {
+    public func rateLimited(_ context: APIContext, operation: String, seconds: Double) {}
 }
 
 /// Whose requests these are: the labels every API metric carries.

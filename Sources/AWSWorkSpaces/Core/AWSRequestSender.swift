@@ -66,8 +66,10 @@ public struct AWSRequestSender: Sendable {
         var credentialsRetried = false
         // The access key id the last attempt was signed with.
         var signedWith: String?
+        let limiter = retryPolicy.limiters?.limiter(service: service, region: region, account: context.accountId)
         while true {
             attempt += 1
+            if let limiter { try await waitForToken(limiter, operation: operation, deadline: deadline) }
             let start = clock.now
             let offsetUsed = self.clock.currentOffset
             let failure: AWSClientError
@@ -78,9 +80,11 @@ public struct AWSRequestSender: Sendable {
                 if (200..<300).contains(response.status) {
                     observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(status: response.status), seconds: seconds)
                     retryPolicy.quota.release()
+                    limiter?.responseReceived(throttled: false)
                     return response.body
                 }
                 failure = AWSErrorParser.parse(status: response.status, errorTypeHeader: response.header("x-amzn-ErrorType"), body: response.body)
+                limiter?.responseReceived(throttled: RetryPolicy.retryReason(failure) == "throttling")
                 dateHeader = response.header("Date")
                 observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(failure), seconds: seconds)
             } catch {
@@ -131,6 +135,26 @@ public struct AWSRequestSender: Sendable {
             } catch {
                 throw .cancelled("cancelled while waiting to retry \(operation) after \(reason)")
             }
+        }
+    }
+
+    /// Adaptive mode: waits for the client's rate limiter, without holding a
+    /// thread. A wait that would pass the deadline gives its token back and
+    /// fails at once, so that the scrape is answered in time.
+    func waitForToken(_ limiter: AdaptiveRateLimiter, operation: String, deadline: ContinuousClock.Instant?) async throws(AWSClientError) {
+        let wait = limiter.reserve()
+        guard wait > 0 else { return }
+        let delay = Duration.milliseconds(Int64(min(wait, 3600) * 1000))
+        if let deadline, ContinuousClock.now.advanced(by: delay) >= deadline {
+            limiter.cancel()
+            throw .deadlineExceeded("the adaptive retry mode's sending rate for \(service) in \(region) leaves no time for \(operation) before the scrape's deadline")
+        }
+        observer.rateLimited(context, operation: operation, seconds: delay / .seconds(1))
+        do {
+            try await Task.sleep(for: delay)
+        } catch {
+            limiter.cancel()
+            throw .cancelled("cancelled while waiting for the adaptive retry mode's rate limit before \(operation)")
         }
     }
 

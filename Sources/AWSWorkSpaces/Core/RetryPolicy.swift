@@ -1,13 +1,19 @@
-/// The AWS SDKs' "standard" retry mode: at most `maxAttempts` attempts,
-/// delays of random(0,1) × min(2^retry, 20) seconds, and a shared retry quota
-/// so a struggling endpoint is not hammered.
+/// The AWS SDKs' `standard` and `adaptive` retry modes: at most `maxAttempts`
+/// attempts, delays of random(0,1) × min(2^retry, 20) seconds, a shared retry
+/// quota so a struggling endpoint is not hammered and, in `adaptive` mode, a
+/// client-side rate limiter per client (``AdaptiveRateLimiter``).
 public struct RetryPolicy: Sendable {
+    public let mode: RetryMode
     public let maxAttempts: Int
     let quota: RetryQuota
+    /// The adaptive mode's limiters; nil in the other modes.
+    public let limiters: RateLimiterPool?
 
-    public init(maxAttempts: Int = 3, quota: RetryQuota = RetryQuota()) {
+    public init(mode: RetryMode = .standard, maxAttempts: Int = 3, quota: RetryQuota = RetryQuota()) {
+        self.mode = mode
         self.maxAttempts = max(1, maxAttempts)
         self.quota = quota
+        self.limiters = mode == .adaptive ? RateLimiterPool() : nil
     }
 
     /// Error codes the SDKs treat as throttling.

@@ -55,6 +55,7 @@ public actor CachingCredentialProvider: CredentialProvider {
     /// kept a bounded time. (Keys from the environment or files are long-term.)
     static let temporaryMethods: Set<String> = [
         CredentialMethod.assumeRole, CredentialMethod.webIdentity, CredentialMethod.container, CredentialMethod.instanceMetadata,
+        CredentialMethod.sso,
     ]
 
     public func resolve() async throws(AWSClientError) -> AWSCredentials? {

@@ -16,6 +16,8 @@ public enum CredentialMethod {
     public static let configFile = "config-file"
     /// The ECS or EKS container credentials endpoint.
     public static let container = "container-role"
+    /// An IAM Identity Center (SSO) profile.
+    public static let sso = "sso"
     /// EC2 instance metadata.
     public static let instanceMetadata = "iam-role"
     /// Keys given to the client directly (tests, the emulator).

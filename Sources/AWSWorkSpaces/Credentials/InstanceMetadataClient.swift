@@ -5,11 +5,9 @@ import Support
 /// with it), falling back to IMDSv1 (`GET`s without a token) as botocore does
 /// when the token request gets anything but a token or 400, or is not answered
 /// in time, the latter being what a container behind a hop limit of 1 sees.
-/// `AWS_EC2_METADATA_V1_DISABLED=true` forbids the fallback. Short timeouts:
-/// off EC2 the address does not answer at all.
-/// `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it; `AWS_EC2_METADATA_DISABLED=true`
-/// turns it off; `AWS_METADATA_SERVICE_TIMEOUT` (seconds, default 1) and
-/// `AWS_METADATA_SERVICE_NUM_ATTEMPTS` (default 1) tune it, as in botocore.
+/// `ec2_metadata_v1_disabled` forbids the fallback. Short timeouts: off EC2
+/// the address does not answer at all. ``InstanceMetadataSettings`` has where
+/// it is (IPv4 or IPv6), the timeout and the attempts, as botocore reads them.
 public struct InstanceMetadataClient: Sendable {
     public let endpoint: String
     public let disabled: Bool
@@ -19,16 +17,20 @@ public struct InstanceMetadataClient: Sendable {
     let timeout: Duration
     let attempts: Int
 
-    public init(environment: Environment, httpClient: HTTPClient) {
-        var endpoint = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
-        while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        self.endpoint = endpoint
-        self.disabled = environment.flag("AWS_EC2_METADATA_DISABLED")
-        self.v1Disabled = environment.flag("AWS_EC2_METADATA_V1_DISABLED")
+    public init(settings: InstanceMetadataSettings, httpClient: HTTPClient) {
+        self.endpoint = settings.endpoint
+        self.disabled = settings.disabled
+        self.v1Disabled = settings.v1Disabled
         self.httpClient = httpClient
-        let seconds = environment["AWS_METADATA_SERVICE_TIMEOUT"].flatMap(Double.init).map { min(max(0.1, $0), 3600) } ?? 1
-        self.timeout = .milliseconds(Int64(seconds * 1000))
-        self.attempts = min(max(1, environment["AWS_METADATA_SERVICE_NUM_ATTEMPTS"].flatMap(Int.init) ?? 1), 10)
+        self.timeout = settings.timeout
+        self.attempts = settings.attempts
+    }
+
+    /// Settings from the environment and the selected profile. A setting
+    /// botocore would refuse falls back to its default here: start-up checks
+    /// them first (``AWSSettings/load(environment:)``) and stops on an error.
+    public init(environment: Environment, httpClient: HTTPClient) {
+        self.init(settings: (try? InstanceMetadataSettings.resolve(environment: environment)) ?? InstanceMetadataSettings(), httpClient: httpClient)
     }
 
     /// Why a metadata call failed: unreachable (not on EC2; `timedOut` when

@@ -8,8 +8,9 @@ import Support
 ///    credentials of `source_profile` or `credential_source`;
 /// 2. web identity: `web_identity_token_file` and `role_arn`, each from
 ///    `AWS_WEB_IDENTITY_TOKEN_FILE`/`AWS_ROLE_ARN` first, else the profile;
-/// 3. IAM Identity Center (`sso_*`) and console (`login_session`) profiles:
-///    refused with the reason (not supported yet);
+/// 3. IAM Identity Center (`sso_account_id`/`sso_role_name`, with an
+///    `sso_session` or the legacy `sso_start_url`): ``SSOCredentialProvider``;
+///    console (`login_session`) profiles are refused with the reason;
 /// 4. keys in the credentials file;
 /// 5. `credential_process`;
 /// 6. keys in the config file.
@@ -82,11 +83,9 @@ public struct ProfileCredentialProvider: CredentialProvider {
         }
         // As botocore: a role name or account id makes it an SSO profile; the
         // other sso_* settings alone do not.
-        let sso = ["sso_account_id", "sso_role_name"].filter { settings[$0] != nil }
-        if !sso.isEmpty {
-            throw .credentials(
-                source: source,
-                reason: "IAM Identity Center (SSO) profiles (\(sso.joined(separator: ", "))) are not supported yet; use aws configure export-credentials, a credential_process, or a role")
+        if let sso = try SSOCredentialProvider.settings(profile: profile, files: files) {
+            let client = try SSOClient(region: sso.region, environment: environment, http: httpClient)
+            return SSOCredentialProvider(settings: sso, cacheDirectory: "\(environment.home)/.aws/sso/cache", client: client)
         }
         if let keys = files.credentials[profile], keys["aws_access_key_id"] != nil {
             return try staticCredentials(keys, source: "\(source) in \(configuration.credentialsPath)", method: CredentialMethod.sharedCredentialsFile)

@@ -8,10 +8,14 @@ import Support
 public struct SharedConfigFile: Sendable {
     /// Settings by profile name.
     public private(set) var profiles: [String: [String: String]] = [:]
+    /// `[sso-session NAME]` sections of the config file, by name.
+    public private(set) var ssoSessions: [String: [String: String]] = [:]
 
     public static func parse(_ text: String, path: String, isConfigFile: Bool) throws(AWSClientError) -> SharedConfigFile {
         var file = SharedConfigFile()
         var section: String? = nil
+        // The section being read is an sso-session rather than a profile.
+        var inSSOSession = false
         var lineNumber = 0
         // "\r\n" is one Character in Swift, so split on any newline Character.
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
@@ -24,9 +28,17 @@ public struct SharedConfigFile: Sendable {
                 }
                 var name = trimmed.dropFirst().dropLast().trimmingWhitespace()
                 guard !name.isEmpty else { throw .configuration("\(path):\(lineNumber): empty profile name") }
+                inSSOSession = false
                 if isConfigFile, name != "default" {
                     if name.hasPrefix("profile ") || name.hasPrefix("profile\t") {
                         name = name.dropFirst(8).trimmingWhitespace()
+                    } else if name.hasPrefix("sso-session ") || name.hasPrefix("sso-session\t") {
+                        let session = name.dropFirst(12).trimmingWhitespace()
+                        guard !session.isEmpty else { throw .configuration("\(path):\(lineNumber): empty sso-session name") }
+                        section = session
+                        inSSOSession = true
+                        file.ssoSessions[session, default: [:]] = file.ssoSessions[session] ?? [:]
+                        continue
                     } else {
                         // sso-session, services and other non-profile sections.
                         section = nil
@@ -49,7 +61,11 @@ public struct SharedConfigFile: Sendable {
                 if isConfigFile { continue } // settings of a skipped non-profile section
                 throw .configuration("\(path):\(lineNumber): setting \"\(key)\" is outside any [profile] section")
             }
-            file.profiles[current, default: [:]][key] = value
+            if inSSOSession {
+                file.ssoSessions[current, default: [:]][key] = value
+            } else {
+                file.profiles[current, default: [:]][key] = value
+            }
         }
         return file
     }

@@ -71,17 +71,20 @@ public struct SharedConfiguration: Sendable {
         public var credentials: [String: [String: String]]
         /// Every profile of both; credentials-file values win over config-file ones.
         public var merged: [String: [String: String]]
+        /// The config file's `[sso-session NAME]` sections.
+        public var ssoSessions: [String: [String: String]] = [:]
     }
 
     /// The two files as they are now; a missing file has no profiles.
     public func loadFiles() throws(AWSClientError) -> Profiles {
-        let config = try Self.read(configPath, isConfigFile: true)
-        let credentials = try Self.read(credentialsPath, isConfigFile: false)
+        let configFile = try Self.read(configPath, isConfigFile: true)
+        let config = configFile.profiles
+        let credentials = try Self.read(credentialsPath, isConfigFile: false).profiles
         var merged = config
         for (name, settings) in credentials {
             merged[name, default: [:]].merge(settings) { _, credentials in credentials }
         }
-        return Profiles(config: config, credentials: credentials, merged: merged)
+        return Profiles(config: config, credentials: credentials, merged: merged, ssoSessions: configFile.ssoSessions)
     }
 
     /// Settings of every profile; credentials-file values win over config-file ones.
@@ -118,17 +121,17 @@ public struct SharedConfiguration: Sendable {
         (try? load())?[profile]?[key].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static func read(_ path: String, isConfigFile: Bool) throws(AWSClientError) -> [String: [String: String]] {
+    static func read(_ path: String, isConfigFile: Bool) throws(AWSClientError) -> SharedConfigFile {
         // As botocore: what is not a regular file counts as missing, and a
         // file that cannot be opened (permissions) as empty.
-        guard FileContents.isRegularFile(path) else { return [:] }
-        guard FileContents.isReadable(path) else { return [:] }
+        guard FileContents.isRegularFile(path) else { return SharedConfigFile() }
+        guard FileContents.isReadable(path) else { return SharedConfigFile() }
         let text: String
         do {
             text = try FileContents.text(path, maxBytes: 1 << 20)
         } catch {
             throw .configuration("\(error)")
         }
-        return try SharedConfigFile.parse(text, path: path, isConfigFile: isConfigFile).profiles
+        return try SharedConfigFile.parse(text, path: path, isConfigFile: isConfigFile)
     }
 }

@@ -1,0 +1,138 @@
+public import HTTPClient
+import Support
+
+/// The two IAM Identity Center calls an SSO profile needs, both unsigned:
+/// the portal's `GetRoleCredentials` (the access token in the
+/// `x-amz-sso_bearer_token` header) and the OIDC service's `CreateToken`
+/// with a refresh token. Endpoints as the SDKs build them,
+/// `portal.sso.REGION.amazonaws.com` and `oidc.REGION.amazonaws.com`, or
+/// `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC`. Answers are
+/// untrusted: bounded, checked, and never echoed with their secrets.
+public struct SSOClient: Sendable {
+    public let region: String
+    let portal: String
+    let oidc: String
+    let http: HTTPClient
+    let timeout: Duration
+
+    public init(region: String, environment: Environment, http: HTTPClient, timeout: Duration = .seconds(10)) throws(AWSClientError) {
+        guard Endpoint.isValidRegion(region) else {
+            throw .invalidEndpoint("sso_region \"\(region.bounded(maxBytes: 64))\" is not a valid region name")
+        }
+        let suffix = Partition.of(region).dnsSuffix
+        self.region = region
+        portal = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO"] ?? "https://portal.sso.\(region).\(suffix)").url
+        oidc = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO_OIDC"] ?? "https://oidc.\(region).\(suffix)").url
+        self.http = http
+        self.timeout = timeout
+    }
+
+    /// `GetRoleCredentials`: the role's temporary credentials.
+    public func roleCredentials(accessToken: String, accountId: String, roleName: String) async throws(AWSClientError) -> AWSCredentials {
+        let query = "role_name=\(SigV4Signer.uriEncode(roleName))&account_id=\(SigV4Signer.uriEncode(accountId))"
+        let body = try await call(HTTPClientRequest(
+            method: "GET", url: Self.join(portal, "federation/credentials?\(query)"),
+            headers: [("x-amz-sso_bearer_token", accessToken)], body: [], timeout: timeout, maxResponseBytes: 64 << 10))
+        return try Self.decodeRoleCredentials(body)
+    }
+
+    /// What `CreateToken` answers: a new access token, how long it lasts, and
+    /// perhaps a new refresh token.
+    public struct NewToken: Sendable, Equatable {
+        public var accessToken: String
+        public var expiresIn: Int
+        public var refreshToken: String?
+    }
+
+    /// `CreateToken` with the `refresh_token` grant.
+    public func refresh(clientId: String, clientSecret: String, refreshToken: String) async throws(AWSClientError) -> NewToken {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("clientId", clientId)
+        writer.member("clientSecret", clientSecret)
+        writer.member("grantType", "refresh_token")
+        writer.member("refreshToken", refreshToken)
+        writer.endObject()
+        let body = try await call(HTTPClientRequest(
+            method: "POST", url: Self.join(oidc, "token"), headers: [("Content-Type", "application/json")], body: writer.bytes,
+            timeout: timeout, maxResponseBytes: 64 << 10))
+        return try Self.decodeNewToken(body)
+    }
+
+    static func join(_ base: String, _ path: String) -> String {
+        base.hasSuffix("/") ? base + path : base + "/" + path
+    }
+
+    func call(_ request: HTTPClientRequest) async throws(AWSClientError) -> [UInt8] {
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request)
+        } catch {
+            switch error {
+            case let .timedOut(detail): throw .transport("timed out: \(detail)", timedOut: true)
+            case .cancelled, .shutDown: throw .cancelled("the IAM Identity Center request was cancelled")
+            case let .tooLarge(limit): throw .invalidResponse("IAM Identity Center answer larger than \(limit) bytes")
+            case let .transport(detail): throw .transport(detail)
+            }
+        }
+        guard (200..<300).contains(response.status) else {
+            throw AWSErrorParser.parse(status: response.status, errorTypeHeader: response.header("x-amzn-ErrorType"), body: response.body)
+        }
+        return response.body
+    }
+
+    /// `{"roleCredentials": {"accessKeyId", "secretAccessKey", "sessionToken", "expiration" (ms)}}`.
+    public static func decodeRoleCredentials(_ bytes: [UInt8]) throws(AWSClientError) -> AWSCredentials {
+        var key: String?, secret: String?, token: String?, expiration: Double?
+        var reader = JSONReader(bytes)
+        do {
+            try reader.object { reader, member throws(JSONReader.Failure) in
+                guard member == "roleCredentials" else { try reader.skip(); return }
+                try reader.object { reader, member throws(JSONReader.Failure) in
+                    switch member {
+                    case "accessKeyId": key = try reader.optionalString()
+                    case "secretAccessKey": secret = try reader.optionalString()
+                    case "sessionToken": token = try reader.optionalString()
+                    case "expiration": expiration = try reader.null() ? nil : try reader.number()
+                    default: try reader.skip()
+                    }
+                }
+            }
+            try reader.end()
+        } catch {
+            throw .invalidResponse("GetRoleCredentials answer is not the expected JSON: \(error)")
+        }
+        guard let key, !key.isEmpty, let secret, !secret.isEmpty, let token, !token.isEmpty else {
+            throw .invalidResponse("GetRoleCredentials answer has no accessKeyId, secretAccessKey or sessionToken")
+        }
+        // Milliseconds since 1970; anything not a plausible time is dropped
+        // (the credentials are then refreshed as soon as the cache allows).
+        let seconds = expiration.flatMap { $0.isFinite && $0 > 0 && $0 < 253_402_300_799_000 ? $0 / 1000 : nil }
+        return AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, expiration: seconds, method: CredentialMethod.sso)
+    }
+
+    /// `{"accessToken", "expiresIn", "refreshToken", "tokenType"}`.
+    public static func decodeNewToken(_ bytes: [UInt8]) throws(AWSClientError) -> NewToken {
+        var accessToken: String?, expiresIn: Double?, refreshToken: String?
+        var reader = JSONReader(bytes)
+        do {
+            try reader.object { reader, member throws(JSONReader.Failure) in
+                switch member {
+                case "accessToken": accessToken = try reader.optionalString()
+                case "expiresIn": expiresIn = try reader.null() ? nil : try reader.number()
+                case "refreshToken": refreshToken = try reader.optionalString()
+                default: try reader.skip()
+                }
+            }
+            try reader.end()
+        } catch {
+            throw .invalidResponse("CreateToken answer is not the expected JSON: \(error)")
+        }
+        guard let accessToken, !accessToken.isEmpty else { throw .invalidResponse("CreateToken answer has no accessToken") }
+        // Checked: a lifetime from 1 second to a year, whole seconds.
+        guard let expiresIn, expiresIn.isFinite, expiresIn >= 1, expiresIn <= 366 * 86_400 else {
+            throw .invalidResponse("CreateToken answer's expiresIn is missing or not a number of seconds up to a year")
+        }
+        return NewToken(accessToken: accessToken, expiresIn: Int(expiresIn), refreshToken: refreshToken?.isEmpty == false ? refreshToken : nil)
+    }
+}
