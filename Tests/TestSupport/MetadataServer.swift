@@ -34,9 +34,12 @@ public final class MetadataServer: HTTPHandler {
         self.imds = imds
     }
 
-    public static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token", imds: IMDS = .v2Required) throws -> (MetadataServer, RunningServer) {
+    /// - Parameter host: the loopback address to listen on (`::1` for IPv6).
+    public static func start(lifetime: Double = 3600, containerToken: String? = "container-secret-token", imds: IMDS = .v2Required, host: String = "127.0.0.1") throws -> (MetadataServer, RunningServer) {
         let handler = MetadataServer(lifetime: lifetime, containerToken: containerToken, imds: imds)
-        return (handler, try RunningServer(configuration: .loopback(), handler: handler))
+        var configuration = HTTPServer.Configuration.loopback()
+        configuration.listeners = [.address(ListenAddress(host: host, port: 0))]
+        return (handler, try RunningServer(configuration: configuration, handler: handler))
     }
 
     public func count(_ path: String) -> Int { counters.withLock { $0[path] ?? 0 } }

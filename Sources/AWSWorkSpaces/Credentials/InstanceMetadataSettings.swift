@@ -10,15 +10,16 @@ public struct InstanceMetadataSettings: Sendable, Equatable {
 
     /// `AWS_EC2_METADATA_SERVICE_ENDPOINT`, `ec2_metadata_service_endpoint`;
     /// else the address `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE` or
-    /// `ec2_metadata_service_endpoint_mode` (`IPv4`, `IPv6`) picks. No trailing slash.
+    /// `ec2_metadata_service_endpoint_mode` (`IPv4`, `IPv6`; or the older
+    /// `AWS_IMDS_USE_IPV6`, `imds_use_ipv6`) picks. No trailing slash.
     public var endpoint: String
     /// `AWS_EC2_METADATA_DISABLED` (the environment only, as in botocore).
     public var disabled: Bool
     /// `AWS_EC2_METADATA_V1_DISABLED`, `ec2_metadata_v1_disabled`: no IMDSv1 fallback.
     public var v1Disabled: Bool
-    /// `AWS_METADATA_SERVICE_TIMEOUT`, `metadata_service_timeout` (seconds, default 1).
+    /// `AWS_METADATA_SERVICE_TIMEOUT`, `metadata_service_timeout` (whole seconds, default 1, at most an hour).
     public var timeout: Duration
-    /// `AWS_METADATA_SERVICE_NUM_ATTEMPTS`, `metadata_service_num_attempts` (default 1).
+    /// `AWS_METADATA_SERVICE_NUM_ATTEMPTS`, `metadata_service_num_attempts` (default 1, at most 10).
     public var attempts: Int
 
     public init(endpoint: String = InstanceMetadataSettings.ipv4Endpoint, disabled: Bool = false, v1Disabled: Bool = false,
@@ -38,6 +39,16 @@ public struct InstanceMetadataSettings: Sendable, Equatable {
 
     static func resolve(_ lookup: AWSSettings.Lookup) throws(AWSClientError) -> InstanceMetadataSettings {
         var settings = InstanceMetadataSettings()
+        // The mode is checked even when an endpoint overrides it, as botocore does.
+        var ipv6 = lookup.flag("AWS_IMDS_USE_IPV6", "imds_use_ipv6")
+        if let (text, source) = lookup.value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") {
+            switch text.lowercased() {
+            case "ipv4": ipv6 = false
+            case "ipv6": ipv6 = true
+            default: throw .configuration("\(source) \"\(text.bounded(maxBytes: 64))\" is not IPv4 or IPv6")
+            }
+        }
+        settings.endpoint = ipv6 ? ipv6Endpoint : ipv4Endpoint
         if let (text, source) = lookup.value("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint") {
             guard URLParts(text) != nil else {
                 throw .configuration("\(source) \"\(URLParts.redacted(text).bounded(maxBytes: 200))\" is not an absolute http:// or https:// URL")
@@ -45,20 +56,15 @@ public struct InstanceMetadataSettings: Sendable, Equatable {
             var endpoint = text
             while endpoint.hasSuffix("/") { endpoint.removeLast() }
             settings.endpoint = endpoint
-        } else if let (text, source) = lookup.value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") {
-            switch text.lowercased() {
-            case "ipv4": settings.endpoint = ipv4Endpoint
-            case "ipv6": settings.endpoint = ipv6Endpoint
-            default: throw .configuration("\(source) \"\(text.bounded(maxBytes: 64))\" is not IPv4 or IPv6")
-            }
         }
         settings.disabled = lookup.environment.flag("AWS_EC2_METADATA_DISABLED")
         settings.v1Disabled = lookup.flag("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled")
+        // Whole numbers, as botocore converts them (int()).
         if let (text, source) = lookup.value("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout") {
-            guard let seconds = Double(text.trimmingWhitespaceAndNewlines()), seconds.isFinite, seconds > 0 else {
-                throw .configuration("\(source) \"\(text.bounded(maxBytes: 64))\" is not a number of seconds above 0")
+            guard let seconds = Int(text.trimmingWhitespaceAndNewlines()), seconds >= 1 else {
+                throw .configuration("\(source) \"\(text.bounded(maxBytes: 64))\" is not a whole number of seconds from 1")
             }
-            settings.timeout = .milliseconds(Int64(min(max(0.1, seconds), 3600) * 1000))
+            settings.timeout = .seconds(min(seconds, 3600))
         }
         if let (text, source) = lookup.value("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "metadata_service_num_attempts") {
             guard let count = Int(text.trimmingWhitespaceAndNewlines()), count >= 1 else {
