@@ -1,5 +1,6 @@
 // What scripts/mixin.sh writes, by path: the rules (recording groups first),
-// the dashboard, and the same rules as a Kubernetes PrometheusRule.
+// the dashboard, the same rules as a Kubernetes PrometheusRule, and the Helm
+// chart's copy of the rules (its PrometheusRule template reads it).
 // `selector` (a top-level argument) overrides _config.selector.
 function(selector='')
   local mixin = (import 'mixin.libsonnet') + (
@@ -9,6 +10,7 @@ function(selector='')
   {
     'alerts/workspaces-images.rules.yml': { groups: groups },
     'dashboards/workspaces-images.json': mixin.grafanaDashboards['workspaces-images.json'],
+    'charts/workspaces-exporter/files/rules.yml': { groups: groups },
     'deploy/kubernetes/prometheus-rule.yaml': {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
