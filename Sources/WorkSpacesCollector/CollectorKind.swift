@@ -11,6 +11,9 @@ public enum CollectorKind: String, Sendable, Hashable, CaseIterable, Comparable 
     /// shared with; one call per owned image, each refreshed at most once
     /// per `--collector.image-permissions.interval`.
     case imagePermissions = "image_permissions"
+    /// IAM `ListAccountAliases`: the account's alias in `aws_workspaces_account_info`,
+    /// asked once per account (identity) per hour.
+    case accountAlias = "account_alias"
 
     /// The API operation it calls.
     public var operation: String {
@@ -19,11 +22,12 @@ public enum CollectorKind: String, Sendable, Hashable, CaseIterable, Comparable 
         case .bundles: return "DescribeWorkspaceBundles"
         case .workspaces: return "DescribeWorkspaces"
         case .imagePermissions: return "DescribeWorkspaceImagePermissions"
+        case .accountAlias: return "ListAccountAliases"
         }
     }
 
     /// The IAM action it needs, for the log line when it is refused.
-    public var action: String { "workspaces:\(operation)" }
+    public var action: String { self == .accountAlias ? "iam:\(operation)" : "workspaces:\(operation)" }
 
     public static func < (lhs: CollectorKind, rhs: CollectorKind) -> Bool {
         allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0

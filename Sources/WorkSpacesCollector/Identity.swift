@@ -10,12 +10,30 @@ final class Identity: Sendable {
     let sts: STSClient
     private let account: Mutex<String?>
     private let lookup = Mutex<Task<Result<String, AWSClientError>, Never>?>(nil)
+    /// The account's IAM alias (nil: it has none) and when it was asked.
+    private let alias = Mutex<(alias: String?, asked: ContinuousClock.Instant)?>(nil)
+    /// How long an alias is reused before IAM is asked again.
+    static let aliasInterval: Duration = .seconds(3600)
 
     init(credentials: any CredentialProvider, sts: STSClient, account: String?) {
         self.credentials = credentials
         self.sts = sts
         self.account = Mutex(account)
     }
+
+    /// The account's alias: the one asked within ``aliasInterval``, else
+    /// `ask`'s answer (kept only when it succeeds: a refusal is asked again
+    /// at the next collection).
+    func accountAlias(_ ask: () async throws(AWSClientError) -> String?) async throws(AWSClientError) -> String? {
+        let now = ContinuousClock.now
+        if let cached = alias.withLock({ $0 }), cached.asked.duration(to: now) < Self.aliasInterval { return cached.alias }
+        let answer = try await ask()
+        alias.withLock { $0 = (answer, now) }
+        return answer
+    }
+
+    /// The alias last learned, if any.
+    var knownAlias: String? { alias.withLock { $0?.alias } }
 
     /// The account id, known already if possible.
     var knownAccount: String? { account.withLock { $0 } }

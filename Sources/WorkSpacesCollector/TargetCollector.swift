@@ -176,6 +176,8 @@ final class TargetCollector: Sendable {
         /// Owned image id to the accounts it is shared with (those known), and
         /// why some could not be asked (which fails the collector).
         var permissions: (known: [String: [String]], failure: AWSClientError?, seconds: Double)?
+        /// The account's alias (nil inside: it has none).
+        var alias: Call<String?>?
 
         init(failure: AWSClientError?, account: String?) {
             self.failure = failure
@@ -206,6 +208,11 @@ final class TargetCollector: Sendable {
         }
         async let bundles = collectors.contains(.bundles) ? Self.timed { () async throws(AWSClientError) in try await client.allWorkspaceBundles(deadline: deadline) } : nil
         async let workspaces = collectors.contains(.workspaces) ? Self.timed { () async throws(AWSClientError) in try await client.allWorkspaces(deadline: deadline) } : nil
+        async let alias = collectors.contains(.accountAlias) ? Self.timed { () async throws(AWSClientError) in
+            try await self.identity.accountAlias { () async throws(AWSClientError) -> String? in
+                try await self.iamClient(account: account).accountAlias(deadline: deadline)
+            }
+        } : nil
         var gathered = Gathered(failure: nil, account: account)
         gathered.images = await images
         if collectors.contains(.imagePermissions), case let .success(found)? = gathered.images?.result {
@@ -223,8 +230,24 @@ final class TargetCollector: Sendable {
         }
         gathered.bundles = await bundles
         gathered.workspaces = await workspaces
+        gathered.alias = await alias
         return gathered
     }
+
+    /// IAM, global: its partition's endpoint (or `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`).
+    private func iamClient(account: String) throws(AWSClientError) -> IAMClient {
+        let endpoint = try Endpoint.resolve(
+            service: "iam", region: target.region, override: nil, useFIPS: settings.useFIPS, useDualStack: settings.useDualStack,
+            environment: settings.environment)
+        let region = endpoint.signingRegion ?? target.region
+        return IAMClient(sender: AWSRequestSender(
+            service: "iam", region: region, endpoint: endpoint, context: APIContext(accountId: account, region: region),
+            credentials: identity.credentials, http: settings.http, retryPolicy: settings.retryPolicy, observer: observer,
+            maxBodyBytes: 1 << 20, logger: settings.logger))
+    }
+
+    /// The account's IAM alias, when the account-alias collector has learned it.
+    var accountAlias: String? { identity.knownAlias }
 
     private static func timed<T: Sendable>(_ call: @Sendable () async throws(AWSClientError) -> T) async -> Gathered.Call<T> {
         let clock = ContinuousClock()
@@ -264,6 +287,7 @@ final class TargetCollector: Sendable {
         let images = record(.images, gathered.images)
         let bundles = record(.bundles, gathered.bundles)
         let workspaces = record(.workspaces, gathered.workspaces)
+        _ = record(.accountAlias, gathered.alias)
         if let permissions = gathered.permissions {
             // One image refused (deleted meanwhile, throttled) fails the
             // collector but hides no other image: their answers, fresh or

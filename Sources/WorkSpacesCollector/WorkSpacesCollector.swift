@@ -235,8 +235,13 @@ public final class WorkSpacesCollector: Sendable {
                 collectorSuccess.append(Sample(labels: kindLabels, value: outcome?.success == true ? 1 : 0))
                 collectorDurations.append(Sample(labels: kindLabels, value: outcome?.seconds ?? elapsed))
             }
-            if let name = collector.accountName, named.insert(answer.labels.accountId).inserted {
-                accountInfo.append(Sample(labels: [Label("account_id", answer.labels.accountId), Label("account_name", LabelValues.text(name))], value: 1))
+            let name = collector.accountName
+            let alias = collector.target.collectors.contains(.accountAlias) ? collector.accountAlias : nil
+            if name != nil || alias != nil, named.insert(answer.labels.accountId).inserted {
+                var labels = [Label("account_id", answer.labels.accountId)]
+                if let alias { labels.append(Label("account_alias", LabelValues.text(alias))) }
+                if let name { labels.append(Label("account_name", LabelValues.text(name))) }
+                accountInfo.append(Sample(labels: labels.sorted { $0.name < $1.name }, value: 1))
             }
             snapshots.append(answer.result?.snapshot ?? .empty)
         }
@@ -262,7 +267,7 @@ public final class WorkSpacesCollector: Sendable {
         ]
         if !accountInfo.isEmpty {
             families.append(gauge("aws_workspaces_account_info",
-                                  "The name of each account discovered from AWS Organizations, always 1: join on account_id for names.", accountInfo))
+                                  "Each account's name from AWS Organizations discovery and its IAM alias (--collector.account-alias), always 1: join on account_id.", accountInfo))
         }
         return (snapshots, families)
     }

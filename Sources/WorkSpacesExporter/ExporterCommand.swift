@@ -128,6 +128,9 @@ struct ExporterCommand: AsyncParsableCommand {
     @Flag(name: .customLong("collector.image-permissions"), inversion: .prefixedNo, help: "The image-permissions collector (DescribeWorkspaceImagePermissions): the accounts each owned image is shared with, and how many are outside the organisation when Organizations discovery lists it. One API call per owned image per --collector.image-permissions.interval.")
     var imagePermissionsCollector = false
 
+    @Flag(name: .customLong("collector.account-alias"), inversion: .prefixedNo, help: "The account-alias collector (IAM ListAccountAliases, once per account per hour): the alias in aws_workspaces_account_info{account_alias}.")
+    var accountAliasCollector = false
+
     @Option(name: .customLong("collector.image-permissions.interval"), help: "How long an image's shared accounts are reused before DescribeWorkspaceImagePermissions is called again for it (e.g. 1h).")
     var imagePermissionsInterval = DurationValue(.seconds(3600))
 
@@ -155,6 +158,7 @@ struct ExporterCommand: AsyncParsableCommand {
         if bundlesCollector { kinds.insert(.bundles) }
         if workspacesCollector { kinds.insert(.workspaces) }
         if imagePermissionsCollector { kinds.insert(.imagePermissions) }
+        if accountAliasCollector { kinds.insert(.accountAlias) }
         return kinds
     }
 

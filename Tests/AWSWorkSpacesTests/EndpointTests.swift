@@ -116,4 +116,33 @@ import Testing
         let organizations = try Endpoint.resolve(service: "organizations", region: "eu-west-1", override: nil, environment: Environment([:]))
         #expect(organizations.url == "https://organizations.us-east-1.amazonaws.com/" && organizations.signingRegion == "us-east-1")
     }
+
+    /// IAM (the account-alias collector): botocore 1.43's answers, URL and
+    /// signing region, for its three partitions with an IAM endpoint of
+    /// their own, in every FIPS and dual-stack combination.
+    @Test(arguments: [
+        ("us-east-1", false, false, "https://iam.amazonaws.com/", "us-east-1"),
+        ("eu-west-1", true, false, "https://iam-fips.amazonaws.com/", "us-east-1"),
+        ("eu-west-1", false, true, "https://iam.global.api.aws/", "us-east-1"),
+        ("us-east-1", true, true, "https://iam-fips.global.api.aws/", "us-east-1"),
+        ("cn-north-1", false, false, "https://iam.cn-north-1.amazonaws.com.cn/", "cn-north-1"),
+        ("cn-northwest-1", true, false, "https://iam-fips.amazonaws.com.cn/", "cn-northwest-1"),
+        ("cn-north-1", false, true, "https://iam.global.api.amazonwebservices.com.cn/", "cn-north-1"),
+        ("cn-northwest-1", true, true, "https://iam-fips.api.amazonwebservices.com.cn/", "cn-northwest-1"),
+        ("us-gov-west-1", false, false, "https://iam.us-gov.amazonaws.com/", "us-gov-west-1"),
+        ("us-gov-east-1", true, false, "https://iam.us-gov.amazonaws.com/", "us-gov-west-1"),
+        ("us-gov-east-1", false, true, "https://iam.us-gov.api.aws/", "us-gov-west-1"),
+    ])
+    func iamIsGlobalPerPartition(region: String, fips: Bool, dualStack: Bool, url: String, signingRegion: String) throws {
+        let endpoint = try Endpoint.resolve(service: "iam", region: region, override: nil, useFIPS: fips, useDualStack: dualStack, environment: Environment([:]))
+        #expect(endpoint.url == url)
+        #expect((endpoint.signingRegion ?? region) == signingRegion)
+    }
+
+    @Test func iamElsewhereNeedsAnEndpoint() {
+        #expect(throws: AWSClientError.self) {
+            try Endpoint.resolve(service: "iam", region: "us-isob-east-1", override: nil, environment: Environment([:]))
+        }
+        #expect((try? Endpoint.resolve(service: "iam", region: "us-isob-east-1", override: nil, environment: Environment(["AWS_ENDPOINT_URL_IAM": "https://iam.internal"])))?.url == "https://iam.internal/")
+    }
 }

@@ -27,6 +27,7 @@ enum FuzzTargets {
         ("metadata-credentials", metadataCredentials),
         ("process-credentials", processCredentials),
         ("sts-answer", stsAnswer),
+        ("sso-answers", ssoAnswers),
         ("xml", xml),
         ("dates", dates),
         ("response-reader", responseReader),
@@ -121,6 +122,25 @@ enum FuzzTargets {
         let answer = text(bytes)
         _ = try? STSClient.credentials(fromAnswer: answer, source: "fuzz")
         _ = STSClient.account(fromAnswer: answer)
+        _ = try? IAMClient.alias(fromAnswer: bytes)
+    }
+
+    /// IAM Identity Center: the CLI's token cache file, the portal's
+    /// GetRoleCredentials and the OIDC service's CreateToken answers.
+    @Sendable static func ssoAnswers(_ bytes: [UInt8]) {
+        if let token = try? SSOToken.decode(bytes) {
+            check(token.expiresAt.isFinite, "expiresAt \(token.expiresAt)")
+            // What the exporter writes back must read back.
+            let again = try? SSOToken.decode(token.encoded())
+            check(again?.accessToken == token.accessToken && again?.refreshToken == token.refreshToken, "token cache round trip")
+        }
+        if let credentials = try? SSOClient.decodeRoleCredentials(bytes) {
+            check(!credentials.accessKeyId.isEmpty, "empty key")
+            if let expiration = credentials.expiration { check(expiration.isFinite && expiration > 0 && expiration < 3e11, "expiration \(expiration)") }
+        }
+        if let token = try? SSOClient.decodeNewToken(bytes) {
+            check((1...(366 * 86_400)).contains(token.expiresIn), "expiresIn \(token.expiresIn)")
+        }
     }
 
     /// The bounded XML reader: a tree within its bounds, or nothing.
@@ -250,6 +270,11 @@ enum FuzzTargets {
         let value = text(bytes)
         _ = try? SharedConfigFile.parse(value, path: "config", isConfigFile: true)
         _ = try? SharedConfigFile.parse(value, path: "credentials", isConfigFile: false)
+        // The IAM Identity Center settings of every profile, as the credential chain reads them.
+        if let file = try? SharedConfigFile.parse(value, path: "config", isConfigFile: true) {
+            let profiles = SharedConfiguration.Profiles(config: file.profiles, credentials: [:], merged: file.profiles, ssoSessions: file.ssoSessions)
+            for name in file.profiles.keys.prefix(8) { _ = try? SSOCredentialProvider.settings(profile: name, files: profiles) }
+        }
     }
 
     @Sendable static func configFile(_ bytes: [UInt8]) {

@@ -61,4 +61,44 @@ struct MotoTests {
         #expect(try await denied.scrape().1.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
         #expect(denied.log.contains("code=AccessDenied"), "\(denied.log)")
     }
+
+    /// Issue 22: `--collector.account-alias` puts the account's IAM alias in
+    /// `aws_workspaces_account_info`, asked once for several scrapes; a key
+    /// without iam:ListAccountAliases fails only that collector.
+    @Test func accountAliasFromIAM() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let python = try #require(PackagePaths.which("python3"))
+        let create = """
+            import boto3, sys
+            boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="AKIDALIAS",
+                         aws_secret_access_key="s").create_account_alias(AccountAlias="corp-prod")
+            """
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        let created = try await runCommand(python, ["-c", create, moto.url], environment: environment)
+        #expect(created.status == 0, "\(created.output)")
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--collector.account-alias", "--no-collector.bundles"],
+            environment: ["AWS_ENDPOINT_URL": moto.url, "AWS_ACCESS_KEY_ID": "AKIDALIAS", "AWS_SECRET_ACCESS_KEY": "s"])
+        defer { exporter.stop() }
+        for _ in 0..<2 {
+            let (_, metrics) = try await exporter.scrape()
+            #expect(metrics.value("aws_workspaces_account_info", ["account_id": Exporter.defaultAccount, "account_alias": "corp-prod"]) == 1, "\(exporter.log)")
+            #expect(metrics.value("aws_workspaces_collector_success", ["collector": "account_alias"]) == 1)
+            #expect(metrics.value("aws_workspaces_api_requests_total", ["operation": "ListAccountAliases", "code": "200"]) == 1)
+        }
+
+        // moto with IAM checks: the exporter's key may only describe images.
+        let (checked, url, keys) = try await startMoto()
+        defer { checked.stop() }
+        let refused = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--collector.account-alias", "--no-collector.bundles"],
+            environment: ["AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": keys.exporter.AccessKeyId, "AWS_SECRET_ACCESS_KEY": keys.exporter.SecretAccessKey])
+        defer { refused.stop() }
+        let (_, metrics) = try await refused.scrape()
+        #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 1, "\(refused.log)")
+        #expect(metrics.value("aws_workspaces_collector_success", ["collector": "account_alias"]) == 0)
+        #expect(metrics.series("aws_workspaces_account_info").isEmpty)
+        #expect(refused.log.contains("iam:ListAccountAliases"), "\(refused.log)")
+    }
 }

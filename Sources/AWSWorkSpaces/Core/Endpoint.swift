@@ -81,6 +81,19 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
                 // STS in GovCloud is FIPS-validated on its standard host.
                 host = "sts.\(region).amazonaws.com"
             }
+        case "iam":
+            // Global: one host per partition, as botocore's rules give them.
+            switch (partition.name, fips, dualStack) {
+            case ("aws", _, false): host = fips ? "iam-fips.amazonaws.com" : "iam.amazonaws.com"; signingRegion = "us-east-1"
+            case ("aws", _, true): host = fips ? "iam-fips.global.api.aws" : "iam.global.api.aws"; signingRegion = "us-east-1"
+            case ("aws-cn", false, false): host = "iam.cn-north-1.amazonaws.com.cn"; signingRegion = "cn-north-1"
+            case ("aws-cn", false, true): host = "iam.global.api.amazonwebservices.com.cn"; signingRegion = "cn-north-1"
+            case ("aws-cn", true, false): host = "iam-fips.amazonaws.com.cn"; signingRegion = "cn-northwest-1"
+            case ("aws-cn", true, true): host = "iam-fips.api.amazonwebservices.com.cn"; signingRegion = "cn-northwest-1"
+            case ("aws-us-gov", _, _): host = dualStack ? "iam.us-gov.api.aws" : "iam.us-gov.amazonaws.com"; signingRegion = "us-gov-west-1"
+            default:
+                throw .invalidEndpoint("no IAM endpoint is modelled for \(partition.name); set AWS_ENDPOINT_URL_IAM")
+            }
         case "organizations":
             // A global service: one endpoint per partition, signed in its home region.
             signingRegion = partition.organizationsRegion ?? region
