@@ -21,17 +21,15 @@ public final class RateLimiter: HTTPMiddleware {
 
     let settings: Settings
     private let bucket: Mutex<(tokens: Double, last: ContinuousClock.Instant)>
-    private let clock = ContinuousClock()
 
-    init(_ settings: Settings) {
+    init(_ settings: Settings, now: ContinuousClock.Instant = ContinuousClock.now) {
         self.settings = settings
-        bucket = Mutex((Double(settings.burst), clock.now))
+        bucket = Mutex((Double(settings.burst), now))
     }
 
-    /// Takes a token if there is one, as `rate.Limiter.Allow` does.
-    func allow() -> Bool {
-        let now = clock.now
-        // Tokens per nanosecond; the interval is positive and at most Go's ~292 years.
+    /// Takes a token if there is one, as `rate.Limiter.Allow` does; `now` for tests.
+    func allow(now: ContinuousClock.Instant = ContinuousClock.now) -> Bool {
+        // Tokens per second; the interval is positive and at most Go's ~292 years.
         let interval = settings.interval
         let perSecond = 1 / (Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
         return bucket.withLock { bucket in

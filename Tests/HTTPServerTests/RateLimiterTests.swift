@@ -3,20 +3,21 @@ import Testing
 
 /// The token bucket of `rate_limit`, as golang.org/x/time/rate's Allow.
 @Suite struct RateLimiterTests {
-    @Test func startsFullThenRefillsOneTokenPerInterval() async throws {
-        let limiter = RateLimiter(.init(interval: .milliseconds(200), burst: 3))
-        #expect((0..<3).allSatisfy { _ in limiter.allow() })
-        #expect(!limiter.allow())
-        try await Task.sleep(for: .milliseconds(250))
-        #expect(limiter.allow())
-        #expect(!limiter.allow())
+    let start = ContinuousClock.now
+
+    @Test func startsFullThenRefillsOneTokenPerInterval() {
+        let limiter = RateLimiter(.init(interval: .milliseconds(200), burst: 3), now: start)
+        #expect((0..<3).allSatisfy { _ in limiter.allow(now: start) })
+        #expect(!limiter.allow(now: start + .milliseconds(150)))
+        #expect(limiter.allow(now: start + .milliseconds(250)))
+        #expect(!limiter.allow(now: start + .milliseconds(300)))
+        #expect(limiter.allow(now: start + .milliseconds(450)))
     }
 
-    @Test func neverHoldsMoreThanTheBurst() async throws {
-        let limiter = RateLimiter(.init(interval: .milliseconds(10), burst: 2))
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(limiter.allow() && limiter.allow())
-        #expect(!limiter.allow())
+    @Test func neverHoldsMoreThanTheBurst() {
+        let limiter = RateLimiter(.init(interval: .milliseconds(10), burst: 2), now: start)
+        #expect(limiter.allow(now: start + .seconds(100)) && limiter.allow(now: start + .seconds(100)))
+        #expect(!limiter.allow(now: start + .seconds(100)))
     }
 
     @Test func burstZeroRefusesEverything() {
@@ -25,9 +26,9 @@ import Testing
     }
 
     @Test func theLongestGoIntervalDoesNotOverflow() {
-        let limiter = RateLimiter(.init(interval: .nanoseconds(Int64.max), burst: 1))
-        #expect(limiter.allow())
-        #expect(!limiter.allow())
+        let limiter = RateLimiter(.init(interval: .nanoseconds(Int64.max), burst: 1), now: start)
+        #expect(limiter.allow(now: start))
+        #expect(!limiter.allow(now: start + .seconds(86_400 * 365)))
     }
 
     @Test func answers429BeforeTheNextStage() async {
