@@ -164,4 +164,108 @@ static inline void *cmhd_session_socket_context(gnutls_session_t session) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return info == NULL ? NULL : info->socket_context;
 }
+/* The socket context of a connection (what the connection-start notification set), or NULL. */
+static inline void *cmhd_connection_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
+}
+
+/* The TLS session of a connection, or NULL for plain HTTP. */
+static inline gnutls_session_t cmhd_connection_session(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return info == NULL ? NULL : (gnutls_session_t)info->tls_session;
+}
+
+/* Credentials for one generation of the web config's TLS settings: the
+   certificate comes from `retrieve` at each handshake, and `ca` (PEM, may be
+   NULL) is what client certificates are verified against and what the
+   certificate request names. 0 and *out, or a negative GnuTLS error code. */
+static inline int cmhd_credentials_new(const char *ca, gnutls_certificate_retrieve_function2 *retrieve,
+                                       gnutls_certificate_credentials_t *out) {
+    *out = NULL;
+    gnutls_certificate_credentials_t credentials;
+    int result = gnutls_certificate_allocate_credentials(&credentials);
+    if (result < 0) return result;
+    if (ca != NULL) {
+        gnutls_datum_t datum = { (unsigned char *)ca, (unsigned int)__builtin_strlen(ca) };
+        result = gnutls_certificate_set_x509_trust_mem(credentials, &datum, GNUTLS_X509_FMT_PEM);
+        if (result < 0) { gnutls_certificate_free_credentials(credentials); return result; }
+    }
+    gnutls_certificate_set_retrieve_function2(credentials, retrieve);
+    *out = credentials;
+    return 0;
+}
+
+/* Puts a session, before its handshake, under one generation's settings:
+   priorities, credentials, whether a client certificate is ignored (0),
+   requested (1) or required (2), and the function that checks it on receipt.
+   0, or a negative GnuTLS error code. */
+static inline int cmhd_session_configure(gnutls_session_t session, gnutls_priority_t priorities,
+                                         gnutls_certificate_credentials_t credentials, int request,
+                                         gnutls_certificate_verify_function *verify) {
+    int result = gnutls_priority_set(session, priorities);
+    if (result < 0) return result;
+    result = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
+    if (result < 0) return result;
+    gnutls_certificate_server_set_request(session, request == 2 ? GNUTLS_CERT_REQUIRE : request == 1 ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
+    if (request != 0 && verify != NULL) gnutls_session_set_verify_function(session, verify);
+    return 0;
+}
+
+/* The DER of the peer's own certificate (the first it sent), or NULL when it sent none. */
+static inline const gnutls_datum_t *cmhd_peer_certificate(gnutls_session_t session) {
+    unsigned int count = 0;
+    const gnutls_datum_t *list = gnutls_certificate_get_peers(session, &count);
+    return (list == NULL || count == 0) ? NULL : &list[0];
+}
+
+/* Verifies the peer's certificate against the session's trusted CAs, for
+   client authentication (a certificate naming key purposes must name TLS
+   client authentication): 0 and *status (0 when trusted), or a GnuTLS error. */
+static inline int cmhd_verify_client_certificate(gnutls_session_t session, unsigned int *status) {
+    gnutls_typed_vdata_st purpose = { GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0 };
+    *status = 0;
+    return gnutls_certificate_verify_peers(session, &purpose, 1, status);
+}
+
+/* A GnuTLS priority string checked: 0, or a negative error code and the
+   offset in `priorities` where GnuTLS stopped. */
+static inline int cmhd_priorities_check(const char *priorities, int *offset) {
+    gnutls_priority_t cache;
+    const char *error = NULL;
+    *offset = -1;
+    int result = gnutls_priority_init(&cache, priorities, &error);
+    if (result < 0) {
+        if (error != NULL) *offset = (int)(error - priorities);
+        return result;
+    }
+    gnutls_priority_deinit(cache);
+    return 0;
+}
+
+/* The cipher suites a priority string enables, one by one: call with index
+   0, 1, ... until it returns 0; returns 1 and fills the suite's GnuTLS
+   name (kx, cipher and MAC) and its minimum version (GnuTLS's numbering),
+   or -1 for an index to skip. */
+static inline int cmhd_priority_suite(gnutls_priority_t cache, unsigned int index, const char **kx, const char **cipher,
+                                      const char **mac, int *version) {
+    unsigned int suite;
+    int result = gnutls_priority_get_cipher_suite_index(cache, index, &suite);
+    if (result == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) return 0;
+    if (result < 0) return -1;
+    unsigned char id[2];
+    gnutls_kx_algorithm_t kxAlgorithm;
+    gnutls_cipher_algorithm_t cipherAlgorithm;
+    gnutls_mac_algorithm_t macAlgorithm;
+    gnutls_protocol_t minimum;
+    if (gnutls_cipher_suite_info(suite, id, &kxAlgorithm, &cipherAlgorithm, &macAlgorithm, &minimum) == NULL) return -1;
+    *kx = kxAlgorithm == 0 ? "" : gnutls_kx_get_name(kxAlgorithm);
+    *cipher = gnutls_cipher_get_name(cipherAlgorithm);
+    *mac = gnutls_mac_get_name(macAlgorithm);
+    if (*kx == NULL) *kx = "";
+    if (*cipher == NULL) *cipher = "";
+    if (*mac == NULL) *mac = "";
+    *version = (int)minimum;
+    return 1;
+}
 #endif

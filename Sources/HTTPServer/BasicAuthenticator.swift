@@ -123,3 +123,20 @@ public final class BasicAuthenticator: Sendable {
         return crypt(password, setting: String(decoding: setting[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 }
+
+/// As a stage before the handler: a request without the right user and
+/// password is answered 401 (which part was wrong is not said, and the
+/// header is never logged).
+extension BasicAuthenticator: HTTPMiddleware {
+    public func respond(to request: HTTPRequest, next: @Sendable (HTTPRequest) async -> HTTPResponse) async -> HTTPResponse {
+        switch await authorize(request.header("authorization"), from: request.clientAddress) {
+        case .allowed:
+            return await next(request)
+        case .denied:
+            return .text(401, "Unauthorized", headers: [("WWW-Authenticate", "Basic")])
+        case .overloaded:
+            // Never 401 for a check that did not run: Prometheus would report bad credentials.
+            return .text(503, "too many authentication checks waiting; try again", headers: [("Retry-After", "1")])
+        }
+    }
+}

@@ -50,15 +50,18 @@ public final class HTTPServer: Sendable {
         /// Request bodies accepted (and discarded: handlers never see one), by
         /// `Content-Length`; 0, the default, answers any body 413 at once.
         public var maxBodyBytes: Int
-        /// TLS, basic authentication and extra headers (`--web.config.file`).
+        /// TLS, basic authentication, extra headers and a rate limit (`--web.config.file`).
         public var web: WebConfiguration
+        /// The file `web` was read from, read again when it changes; nil for a fixed `web`.
+        public var webConfigFile: String?
         public var logger: Logger
 
         public init(
             listeners: [Listener], idleTimeout: Duration = .seconds(60), readHeaderTimeout: Duration = .seconds(10),
             maxConnections: Int = 1024, maxConnectionsPerIP: Int = 0, maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 0,
-            web: WebConfiguration = WebConfiguration(), logger: Logger = Logger(label: "http")
+            web: WebConfiguration = WebConfiguration(), webConfigFile: String? = nil, logger: Logger = Logger(label: "http")
         ) {
+            self.webConfigFile = webConfigFile
             self.maxBodyBytes = maxBodyBytes
             self.listeners = listeners
             self.idleTimeout = idleTimeout
@@ -95,10 +98,8 @@ public final class HTTPServer: Sendable {
 
     let handler: any HTTPHandler
     let logger: Logger
-    let web: WebConfiguration
-    /// Whether requests must carry a verified client certificate, or one that
-    /// verifies when given.
-    let clientAuth: TLSConfiguration.ClientAuth
+    /// The web config in service, read again when its file changes.
+    let webConfig: WebConfigWatcher
     let maxHeaderBytes: Int
     let maxBodyBytes: Int
     let connections: ConnectionTable
@@ -117,8 +118,6 @@ public final class HTTPServer: Sendable {
     let mhdLogger: LoggerContext
     /// Cleared at stop, ending the sweeper thread.
     let sweeper = SweeperFlag()
-    /// The TLS certificate and key, with TLS.
-    let certificates: CertificateReloader?
 
     struct Shared {
         var contexts: [ObjectIdentifier: RequestContext] = [:]
@@ -137,8 +136,6 @@ public final class HTTPServer: Sendable {
     public init(configuration: Configuration, handler: any HTTPHandler) throws(StartError) {
         self.handler = handler
         self.logger = configuration.logger
-        self.web = configuration.web
-        self.clientAuth = configuration.web.tls?.clientAuth ?? .noClientCert
         self.maxHeaderBytes = configuration.maxHeaderBytes
         self.maxBodyBytes = configuration.maxBodyBytes
         self.connections = ConnectionTable(limits: .init(
@@ -167,19 +164,12 @@ public final class HTTPServer: Sendable {
         }
         ports = sockets.map(\.port)
         listenDescriptors = Mutex(sockets.map(\.descriptor))
-        if let tls = configuration.web.tls {
-            let logger = configuration.logger
-            do {
-                certificates = try CertificateReloader(tls) { message, failed in
-                    if failed { logger.error("\(message)") } else { logger.info("\(message)") }
-                }
-            } catch {
-                for socket in sockets { close(socket.descriptor) }
-                mhdLogger.pointer.deallocate()
-                throw .daemon(listener: configuration.listeners.first?.description ?? "", reasons: [error.description])
-            }
-        } else {
-            certificates = nil
+        do {
+            webConfig = try WebConfigWatcher(configuration.web, path: configuration.webConfigFile, logger: configuration.logger)
+        } catch {
+            for socket in sockets { close(socket.descriptor) }
+            mhdLogger.pointer.deallocate()
+            throw .daemon(listener: configuration.listeners.first?.description ?? "", reasons: [error.description])
         }
         mhdLogger.pointer.initialize(to: cmhd_logger(sink: mhdLogSink, context: Unmanaged.passUnretained(self).toOpaque()))
 
@@ -193,13 +183,15 @@ public final class HTTPServer: Sendable {
         }
         startupMessages.withLock { $0 = nil }
         let sweepEvery = min(configuration.readHeaderTimeout, configuration.idleTimeout, .seconds(1)) / 4
-        // Closes slow connections, and reads renewed certificates (at most once
-        // a second), off libmicrohttpd's thread.
-        DedicatedThread.start(name: "http-sweeper") { [connections, sweeper, certificates] in
+        // Closes slow connections, reads a changed web config for new
+        // connections, and renewed certificates (at most once a second), off
+        // libmicrohttpd's thread.
+        DedicatedThread.start(name: "http-sweeper") { [connections, sweeper, webConfig] in
             while sweeper.running.load(ordering: .relaxed) {
                 usleep(UInt32(max(10_000, sweepEvery / .microseconds(1))))
                 connections.sweep()
-                certificates?.refresh()
+                webConfig.refresh()
+                webConfig.current.tls?.certificates.refresh()
             }
         }
     }
@@ -233,12 +225,13 @@ public final class HTTPServer: Sendable {
         defer { strings.forEach { free($0) } }
         if let tls = configuration.web.tls {
             flags |= MHD_USE_TLS.rawValue
-            var texts: [(MHD_OPTION, String)] = [(.HTTPS_PRIORITIES, tls.priorities)]
+            // Each connection is put under the settings in service when it
+            // starts (credentials, priorities, client certificates: TLSContext);
+            // these are the daemon's defaults, never used for a handshake.
+            let texts: [(MHD_OPTION, String)] = [(.HTTPS_PRIORITIES, tls.priorities.string)]
             // The pair is asked for at each handshake, so that renewed files are served.
             let callback = unsafeBitCast(certificateCallback, to: UnsafeRawPointer.self)
             options += [MHD_OPTION.HTTPS_CERT_CALLBACK.rawValue, OpaquePointer(callback)]
-            // With CAs to trust, MHD asks clients for a certificate.
-            if tls.clientAuth != .noClientCert, let clientCA = tls.clientCA { texts.append((.HTTPS_MEM_TRUST, clientCA)) }
             for (option, text) in texts {
                 guard let copy = strdup(text) else { return nil }
                 strings.append(copy)
@@ -385,46 +378,44 @@ public final class HTTPServer: Sendable {
         if !kept { logger.debug("libmicrohttpd", metadata: ["message": "\(message)"]) }
     }
 
-    /// The answer for a TLS client whose certificate does not satisfy
-    /// `client_auth_type`, or nil to go on. MHD cannot fail the handshake for
-    /// a missing certificate, so the refusal is an HTTP 403 on a closed connection.
-    func clientCertificateRefusal(_ connection: OpaquePointer) -> HTTPResponse? {
-        guard clientAuth != .noClientCert else { return nil }
-        var status: UInt32 = 0
-        let result = cmhd_client_certificate(connection, &status)
-        let refusal: String
-        switch (result, clientAuth) {
-        case (CMHD_CLIENT_CERT_VALID.rawValue, _), (CMHD_CLIENT_CERT_NONE.rawValue, .verifyClientCertIfGiven):
-            return nil
-        case (CMHD_CLIENT_CERT_NONE.rawValue, _):
-            refusal = "a client certificate is required"
-        default:
-            refusal = "the client certificate was not verified (GnuTLS status \(status))"
+    /// Puts a new TLS connection, before its handshake, under the TLS
+    /// settings in service, which it keeps (as its socket context) until it closes.
+    func connectionStarted(_ connection: OpaquePointer, socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        guard let socketContext, let session = cmhd_connection_session(connection), let tls = webConfig.current.tls else { return }
+        socketContext.pointee = Unmanaged.passRetained(tls).toOpaque()
+        if !tls.apply(to: session) {
+            logger.debug("could not apply the TLS settings to a new connection; the daemon's defaults apply")
         }
+    }
+
+    /// Releases the connection's TLS settings.
+    func connectionClosed(socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        guard let socketContext, let raw = socketContext.pointee else { return }
+        socketContext.pointee = nil
+        Unmanaged<TLSContext>.fromOpaque(raw).release()
+    }
+
+    /// The answer for a TLS client whose certificate does not satisfy
+    /// `client_auth_type` and `client_allowed_sans` of the settings its
+    /// connection started under, or nil to go on. The handshake refuses such
+    /// a certificate already; this catches what GnuTLS lets through (no
+    /// certificate at all where allowed names are required), as an HTTP 403
+    /// on a closed connection.
+    func clientCertificateRefusal(_ connection: OpaquePointer) -> HTTPResponse? {
+        guard let raw = cmhd_connection_socket_context(connection), let session = cmhd_connection_session(connection) else { return nil }
+        let tls = Unmanaged<TLSContext>.fromOpaque(raw).takeUnretainedValue()
+        guard let refusal = tls.refusal(session) else { return nil }
         // Debug, not warning: a client could otherwise write a line per request.
         logger.debug("refused a TLS client", metadata: ["reason": "\(refusal)"])
         return .text(403, "403 Forbidden: \(refusal)", headers: [("Connection", "close")])
     }
 
-    /// Runs the handler for a fully received request, then resumes the
-    /// connection. Basic authentication comes first, when configured.
+    /// Runs the stages of the web config in service (rate limit, basic
+    /// authentication) and the handler for a fully received request, then
+    /// resumes the connection.
     func serve(_ request: HTTPRequest, context: RequestContext) async {
-        var response: HTTPResponse
-        if let authenticator = web.basicAuth {
-            switch await authenticator.authorize(request.header("authorization"), from: request.clientAddress) {
-            case .allowed:
-                response = await handler.handle(request)
-            case .denied:
-                // Which part was wrong is not said, and the header is never logged.
-                response = .text(401, "Unauthorized", headers: [("WWW-Authenticate", "Basic")])
-                logger.debug("refused basic authentication", metadata: ["path": "\(request.path)", "client": "\(request.clientAddress)"])
-            case .overloaded:
-                // Never 401 for a check that did not run: Prometheus would report bad credentials.
-                response = .text(503, "too many authentication checks waiting; try again", headers: [("Retry-After", "1")])
-            }
-        } else {
-            response = await handler.handle(request)
-        }
+        let generation = await webConfig.forRequest()
+        let response = await generation.stages.respond(to: request, handler: handler)
         logger.debug("request served", metadata: [
             "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
             "content_type": "\(response.headers.first { $0.name.lowercased() == "content-type" }?.value ?? "")",

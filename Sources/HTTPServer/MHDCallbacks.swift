@@ -27,7 +27,7 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
         }
         if let refusal {
             context.state.withLock { $0 = .sent }
-            return queue(refusal, on: connection, extraHeaders: server.web.headers)
+            return queue(refusal, on: connection, extraHeaders: server.webConfig.current.headers)
         }
         return .YES
     }
@@ -46,7 +46,7 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
             server.connections.requestStarted(UInt(bitPattern: connection))
             if let refusal = server.clientCertificateRefusal(connection) {
                 state = .sent
-                return queue(refusal, on: connection, extraHeaders: server.web.headers)
+                return queue(refusal, on: connection, extraHeaders: server.webConfig.current.headers)
             }
             let request = HTTPRequest(
                 method: method.map { String(cString: $0) } ?? "",
@@ -59,14 +59,14 @@ let accessHandlerCallback: MHD_AccessHandlerCallback = { cls, connection, url, m
             }
             guard queued else {
                 state = .sent
-                return queue(.shuttingDown, on: connection, extraHeaders: server.web.headers)
+                return queue(.shuttingDown, on: connection, extraHeaders: server.webConfig.current.headers)
             }
             return .YES
         case .pending:
             return .YES
         case let .ready(response):
             state = .sent
-            return queue(response, on: connection, extraHeaders: server.web.headers)
+            return queue(response, on: connection, extraHeaders: server.webConfig.current.headers)
         case .sent:
             return .NO
         }
@@ -92,11 +92,13 @@ let connectionNotifyCallback: MHD_NotifyConnectionCallback = { cls, connection, 
     let key = UInt(bitPattern: connection)
     switch event {
     case .CONNECTION_NOTIFY_STARTED:
-        // Before any TLS handshake: how the certificate callback finds its server.
-        socketContext?.pointee = cls
+        // Before any TLS handshake: the connection's TLS settings, which the
+        // certificate and verify callbacks find through the socket context.
+        server.connectionStarted(connection, socketContext: socketContext)
         server.connections.opened(key, descriptor: cmhd_connection_fd(connection), address: clientAddress(connection))
     case .CONNECTION_NOTIFY_CLOSED:
         server.connections.closed(key)
+        server.connectionClosed(socketContext: socketContext)
     default:
         break
     }
@@ -155,7 +157,7 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer, extra
 }
 
 /// GnuTLS asks, through MHD, for the certificate chain and key at each TLS
-/// handshake: those of the daemon's ``CertificateReloader``. (GnuTLS's
+/// handshake: those of the ``CertificateReloader`` of the connection's ``TLSContext``. (GnuTLS's
 /// `gnutls_certificate_retrieve_function2`, spelled out: Swift imports that
 /// typedef as a plain function type.)
 typealias CertificateCallback = @convention(c) (
@@ -164,7 +166,7 @@ typealias CertificateCallback = @convention(c) (
 ) -> Int32
 let certificateCallback: CertificateCallback = { session, _, _, _, _, chain, length, key in
     guard let session, let chain, let length, let key, let context = cmhd_session_socket_context(session),
-          let credential = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().certificates?.credential() else { return -1 }
+          let credential = Unmanaged<TLSContext>.fromOpaque(context).takeUnretainedValue().certificates.credential() else { return -1 }
     chain.pointee = cmhd_credential_chain(credential)
     length.pointee = credential.pointee.count
     key.pointee = credential.pointee.key

@@ -325,7 +325,7 @@ struct ExporterCommand: AsyncParsableCommand {
             configuration: .init(
                 listeners: listeners, idleTimeout: idleTimeout.duration, readHeaderTimeout: readHeaderTimeout.duration,
                 maxConnections: maxConnections, maxConnectionsPerIP: maxConnectionsPerIP, maxHeaderBytes: maxHeaderBytes,
-                web: web, logger: Logger(label: "http")),
+                web: web, webConfigFile: webConfigFile, logger: Logger(label: "http")),
             handler: handler)
         logger.info("listening", metadata: [
             "address": "\(zip(listeners, server.ports).map { listener, port in Self.describe(listener, port: port) }.joined(separator: ","))",

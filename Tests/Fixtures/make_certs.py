@@ -50,7 +50,7 @@ def ca(common_name):
 
 
 def leaf(issuer_key, issuer_cert, common_name, server, not_before, not_after,
-         names=("localhost", "127.0.0.1", "origin.test")):
+         names=("localhost", "127.0.0.1", "origin.test"), uris=(), emails=()):
     private = key()
     builder = (x509.CertificateBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
@@ -60,13 +60,15 @@ def leaf(issuer_key, issuer_cert, common_name, server, not_before, not_after,
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                .add_extension(x509.ExtendedKeyUsage(
                    [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
-    if server:
+    if names:
         entries = []
         for name in names:
             try:
                 entries.append(x509.IPAddress(ipaddress.ip_address(name)))
             except ValueError:
                 entries.append(x509.DNSName(name))
+        entries += [x509.UniformResourceIdentifier(uri) for uri in uris]
+        entries += [x509.RFC822Name(email) for email in emails]
         builder = builder.add_extension(x509.SubjectAlternativeName(entries), critical=False)
     return private, builder.sign(issuer_key, hashes.SHA256())
 
@@ -84,7 +86,8 @@ for name, issuer, server, before, after in [
     ("client-expired", (ca_key, ca_cert), False, now - 60 * day, now - 30 * day),
     ("client-untrusted", (other_key, other_cert), False, now - day, now + 30 * day),
 ]:
-    private, cert = leaf(issuer[0], issuer[1], name, server, before, after)
+    names = ("localhost", "127.0.0.1", "origin.test") if server else ()
+    private, cert = leaf(issuer[0], issuer[1], name, server, before, after, names=names)
     write_key(f"{name}.key", private)
     write_cert(f"{name}.pem", cert)
 
@@ -92,3 +95,14 @@ for name, issuer, server, before, after in [
 private, cert = leaf(ca_key, ca_cert, "server-other-host", True, now - day, now + 30 * day, names=("other.example",))
 write_key("server-other-host.key", private)
 write_cert("server-other-host.pem", cert)
+
+# Client certificates with subject alternative names, for client_allowed_sans:
+# one of each kind Go compares (DNS, IP, e-mail, URI), and one with other names.
+private, cert = leaf(ca_key, ca_cert, "client-sans", False, now - day, now + 30 * day,
+                     names=("client.test", "10.0.0.7", "2001:db8::7"), uris=("spiffe://example.test/client",),
+                     emails=("client@example.test",))
+write_key("client-sans.key", private)
+write_cert("client-sans.pem", cert)
+private, cert = leaf(ca_key, ca_cert, "client-other-sans", False, now - day, now + 30 * day, names=("other-client.test",))
+write_key("client-other-sans.key", private)
+write_cert("client-other-sans.pem", cert)

@@ -35,6 +35,7 @@ enum FuzzTargets {
         ("shared-config", sharedConfig),
         ("config-file", configFile),
         ("web-config", webConfig),
+        ("client-certificate", clientCertificate),
         ("proxy-url", proxyURL),
         ("labels-and-logs", labelsAndLogs),
     ]
@@ -283,7 +284,24 @@ enum FuzzTargets {
     }
 
     @Sendable static func webConfig(_ bytes: [UInt8]) {
-        _ = try? WebConfiguration.parse(text(bytes), path: "/nonexistent/web.yml")
+        let value = text(bytes)
+        if let configuration = try? WebConfiguration.parse(value, path: "/nonexistent/web.yml") {
+            if let limit = configuration.rateLimit { check(limit.interval > .zero && limit.burst >= 0, "rate limit \(limit)") }
+            if let tls = configuration.tls { check(tls.priorities.problem() == nil, "priorities \(tls.priorities.string)") }
+        }
+        // rate_limit.interval, alone: Go's durations within Go's range.
+        if let nanoseconds = GoDuration.nanoseconds(value) {
+            check(!value.isEmpty && (nanoseconds == 0 || value.unicodeScalars.contains { !("0"..."9").contains($0) }), "duration \(nanoseconds)")
+        }
+    }
+
+    /// A client's certificate, as the client_allowed_sans check reads it.
+    @Sendable static func clientCertificate(_ bytes: [UInt8]) {
+        guard let names = ClientCertificateNames.of(der: bytes) else { return }
+        check(names.count <= ClientCertificateNames.maxNames, "\(names.count) names")
+        for name in names {
+            check(name.utf8.count <= ClientCertificateNames.maxNameBytes && !name.utf8.contains(0), "a name of \(name.utf8.count) bytes")
+        }
     }
 
     // MARK: Labels and logs
