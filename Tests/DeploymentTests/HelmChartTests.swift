@@ -9,7 +9,8 @@ import Testing
 /// refusals, strict Kubernetes 1.32 validation of every object of every
 /// ci/*-values.yaml, the restricted Pod Security Standard, the rules against
 /// the mixin's, and each rendered Deployment's args, env and mounted files
-/// run by the real exporter against the emulator.
+/// run by the real exporter against the emulator (the web config's client
+/// certificates, cipher suites, rate limit and reloading included).
 @Suite(.timeLimit(.minutes(6)))
 struct HelmChartTests {
     static let script = PackagePaths.root.appendingPathComponent("charts/workspaces-exporter/ci/check.py").path

@@ -11,9 +11,11 @@ WORKSPACES_BIN_DIR or .build/debug; --no-run skips step 8.
  1. Chart.yaml: apiVersion v2, appVersion is the repository's VERSION.
  2. values.yaml: every key described (`# --`), README.md's values table is
     what ci/values_table.py generates from it.
- 3. values.schema.json is a valid draft-07 schema, accepts the defaults and
-    every ci/*-values.yaml, and refuses typos (unknown keys at the top and
-    inside objects, in the config and web config files too) and wrong types:
+ 3. values.schema.json is a valid draft-07 schema, accepts the defaults,
+    every ci/*-values.yaml and every field of exporter-toolkit's web config,
+    and refuses typos (unknown keys at the top and inside objects, in the
+    config and web config files too), wrong types and values outside an
+    enumeration (client_auth_type, cipher suites, curves, versions):
     rendering fails naming the key.
  4. `helm lint --strict` (Kubernetes 1.32) passes with each ci/*-values.yaml;
     combinations the exporter would refuse fail at render time with a message.
@@ -22,7 +24,8 @@ WORKSPACES_BIN_DIR or .build/debug; --no-run skips step 8.
     objects of prometheus-operator's CRDs (monitoring.coreos.com) are not in
     them: named as skipped and their fields checked here instead.
  6. The objects fit together: the restricted Pod Security Standard, probes on
-    /-/healthy and /-/ready with the right scheme, selectors, port names, the
+    /-/healthy and /-/ready with the right scheme (TCP under basic
+    authentication or a required client certificate), selectors, port names, the
     ServiceAccount, mounts of the ConfigMap and Secrets, checksum annotations
     that change with their content only, the PodDisruptionBudget (replicas > 1),
     NetworkPolicy, ServiceMonitor, ScrapeConfig, and the config file passes
@@ -35,7 +38,11 @@ WORKSPACES_BIN_DIR or .build/debug; --no-run skips step 8.
     temporary directory (the paths rewritten, the listen address a free
     loopback port), run by the real exporter against the emulator: the
     probes' requests answer as the kubelet needs, /metrics (or /sd and
-    /probe in probe mode) answers 200 with aws_workspaces_up 1. Credentials
+    /probe in probe mode) answers 200 with aws_workspaces_up 1; with a web
+    config, what it asks for is seen from outside (client certificates and
+    their CA and SANs, cipher suites, versions, headers, rate_limit's 429 past
+    the burst), and the file changed in place, as the kubelet updates a
+    mounted Secret, applies without a restart. Credentials
     as EKS would give them: IRSA's web identity when the ServiceAccount has
     the role annotation, a fake Pod Identity agent for pod-identity-values.yaml,
     else keys in the environment.
@@ -225,6 +232,28 @@ def check_schema(chart):
             print(f"ok   values.schema.json accepts ci/{os.path.basename(path)}")
         except helm.HelmError as error:
             fail(f"values.schema.json refuses ci/{os.path.basename(path)}: {error}")
+    # Every field of exporter-toolkit's web config is accepted (ci/web-config-full-values.yaml has most of the rest).
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    accepted = [
+        {"tls_server_config": {"cert": pem, "key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", "client_ca": pem,
+                               "client_auth_type": "RequireAnyClientCert", "client_allowed_sans": ["spiffe://example.test/prometheus"]}},
+        {"tls_server_config": {"cert_file": "/certs/server.pem", "key_file": "/certs/server.key", "client_ca_file": "/certs/ca.pem",
+                               "client_auth_type": "VerifyClientCertIfGiven", "min_version": "TLS13", "max_version": "TLS13",
+                               "cipher_suites": ["TLS_AES_128_GCM_SHA256"], "curve_preferences": ["CurveP384", "CurveP521"],
+                               "prefer_server_cipher_suites": False}},
+        {"tls_server_config": {"cert_file": "/certs/server.pem", "key_file": "/certs/server.key", "client_auth_type": "RequestClientCert",
+                               "min_version": "TLS10", "max_version": "TLS12", "cipher_suites": ["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"]}},
+        {"tls_server_config": {"cert_file": "/certs/server.pem", "key_file": "/certs/server.key", "client_auth_type": "RequireClientCert"}},
+        {"http_server_config": {"http2": True, "headers": {"Content-Security-Policy": "default-src 'none'", "X-XSS-Protection": "0", "X-Frame-Options": ""}},
+         "rate_limit": {"interval": 500000000, "burst": 0}},
+        {"rate_limit": {"interval": "1m30s", "burst": 100}, "basic_auth_users": {"prometheus": "$2y$10$p5VL8m38ZrUHAOdxruDb9eQQMqTfzWhoxcMbkpfdizMThnxkLhAuK"}},
+    ]
+    for web in accepted:
+        try:
+            render(chart, {"webConfig": {"config": web}})
+            print(f"ok   values.schema.json accepts webConfig.config {json.dumps(web)[:160]}")
+        except helm.HelmError as error:
+            fail(f"values.schema.json refuses webConfig.config {json.dumps(web)}: {str(error).strip().splitlines()[-1].strip()}")
     # Typos and wrong types: each must make the render fail, naming the key.
     refused = [
         ({"replica": 2}, "replica"),
@@ -236,8 +265,22 @@ def check_schema(chart):
         ({"config": {"targets": [{"regions": ["eu-west-1"], "rolearn": "x"}]}}, "rolearn"),
         ({"config": {"targets": [{"regions": ["eu-west-1"], "account_id": 111111111111}]}}, "account_id"),
         ({"config": {"organizations": [{"role_name": "R", "regions": ["eu-west-1"], "exclude_account": ["111111111111"]}]}}, "exclude_account"),
-        ({"webConfig": {"config": {"rate_limit": {"interval": "1s"}}}}, "rate_limit"),
-        ({"webConfig": {"config": {"tls_server_config": {"cert": "inline"}}}}, "cert"),
+        # The web config: every field of exporter-toolkit's format is accepted, typos and wrong values are not.
+        ({"webConfig": {"config": {"rate_limt": {"interval": "1s"}}}}, "rate_limt"),
+        ({"webConfig": {"config": {"rate_limit": {"intervall": "1s"}}}}, "intervall"),
+        ({"webConfig": {"config": {"rate_limit": {"interval": "1d"}}}}, "interval"),
+        ({"webConfig": {"config": {"rate_limit": {"interval": "1s", "burst": -1}}}}, "burst"),
+        ({"webConfig": {"config": {"tls_server_config": {"client_auth_typ": "NoClientCert"}}}}, "client_auth_typ"),
+        ({"webConfig": {"config": {"tls_server_config": {"client_auth_type": "VerifyClientCert"}}}}, "client_auth_type"),
+        ({"webConfig": {"config": {"tls_server_config": {"cipher_suites": [49195]}}}}, "cipher_suites"),
+        ({"webConfig": {"config": {"tls_server_config": {"cipher_suites": ["ECDHE-ECDSA-AES128-GCM-SHA256"]}}}}, "cipher_suites"),
+        ({"webConfig": {"config": {"tls_server_config": {"curve_preferences": ["P256"]}}}}, "curve_preferences"),
+        ({"webConfig": {"config": {"tls_server_config": {"max_version": "TLS1.3"}}}}, "max_version"),
+        ({"webConfig": {"config": {"tls_server_config": {"cert": "/etc/tls/server.pem"}}}}, "cert"),
+        ({"webConfig": {"config": {"tls_server_config": {"client_allowed_sans": "client.test"}}}}, "client_allowed_sans"),
+        ({"webConfig": {"config": {"http_server_config": {"http2": "yes"}}}}, "http2"),
+        ({"webConfig": {"config": {"http_server_config": {"headers": {"X-Frame-Options": "allow"}}}}}, "X-Frame-Options"),
+        ({"webConfig": {"config": {"http_server_config": {"headers": {"Server": "x"}}}}}, "Server"),
         ({"networkPolicy": {"egress": {"dns": []}}}, "dns"),
         ({"replicas": "2"}, "replicas"),
         ({"log": {"level": "verbose"}}, "level"),
@@ -271,6 +314,12 @@ def check_refusals(chart):
         ({"webConfig": {"tls": {"enabled": True}}}, "webConfig.tls.enabled needs"),
         ({"webConfig": {"tls": {"secretName": "x"}}}, "webConfig.tls.enabled is false"),
         ({"aws": {"externalId": "x"}}, "needs aws.roleArn"),
+        ({"webConfig": {"tls": {"enabled": True, "secretName": "x"}, "config": {"tls_server_config": {"client_auth_type": "RequireAndVerifyClientCert"}}}},
+         "client_auth_type RequireAndVerifyClientCert needs client_ca_file or client_ca"),
+        ({"webConfig": {"tls": {"enabled": True, "secretName": "x"}, "config": {"tls_server_config": {"client_ca_file": "/etc/workspaces-exporter/tls/ca.crt"}}}},
+         "client CAs are configured without a client_auth_type"),
+        ({"webConfig": {"config": {"tls_server_config": {"min_version": "TLS13", "max_version": "TLS12"}}}}, "min_version TLS13 is above max_version TLS12"),
+        ({"webConfig": {"tls": {"enabled": True, "secretName": "x"}, "config": {"tls_server_config": {"max_version": "TLS11"}}}}, "min_version TLS12 is above max_version TLS11"),
     ]
     for values, message in cases:
         try:
@@ -350,6 +399,17 @@ def load_rules():
         return yaml.safe_load(stream)
 
 
+def go_seconds(value):
+    """Seconds of a Go duration (1s, 500ms, 1m30s) or whole nanoseconds; None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value / 1e9
+    parts = re.findall(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)", str(value))
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * units[u] for n, u in parts) if "".join(n + u for n, u in parts) == str(value).lstrip("+") else None
+
+
 def seconds(text):
     match = re.fullmatch(r"([0-9.]+)(ms|s|m|h)", str(text or ""))
     if not match:
@@ -385,6 +445,9 @@ def check_rendered(chart, path, exporter):
     args = container.get("args", [])
     tls = bool(merged["webConfig"]["tls"]["enabled"] or "tls_server_config" in (merged["webConfig"]["config"] or {}))
     basic_auth = bool(merged["webConfig"]["basicAuth"] or (merged["webConfig"]["config"] or {}).get("basic_auth_users"))
+    tls_server = (merged["webConfig"]["config"] or {}).get("tls_server_config") or {}
+    client_auth = tls_server.get("client_auth_type") or ("RequireAnyClientCert" if merged["webConfig"]["requireClientCert"] else "NoClientCert")
+    client_cert_required = client_auth in ("RequireAnyClientCert", "RequireClientCert", "RequireAndVerifyClientCert")
     scheme = "https" if tls else "http"
 
     check_restricted(pod, f"{label}: Deployment")
@@ -401,9 +464,10 @@ def check_rendered(chart, path, exporter):
           f"{label}: listens on :{merged['containerPort']}, port http-metrics")
     for probe, wanted in (("livenessProbe", "/-/healthy"), ("readinessProbe", "/-/ready")):
         definition = container.get(probe, {})
-        if basic_auth and not merged["probeHttpHeaders"]:
+        if client_cert_required or (basic_auth and not merged["probeHttpHeaders"]):
+            why = f"client_auth_type {client_auth}: the kubelet has no client certificate" if client_cert_required else f"basic authentication guards {wanted}"
             check(get(definition, "tcpSocket", "port") == "http-metrics" and "httpGet" not in definition,
-                  f"{label}: {probe} connects by TCP (basic authentication guards {wanted})")
+                  f"{label}: {probe} connects by TCP ({why})")
         else:
             check(get(definition, "httpGet", "path") == wanted and get(definition, "httpGet", "port") == "http-metrics"
                   and get(definition, "httpGet", "scheme") == scheme.upper(), f"{label}: {probe} GET {wanted} over {scheme.upper()}")
@@ -461,6 +525,9 @@ def check_rendered(chart, path, exporter):
               and get(web, "tls_server_config", "key_file") == f"{tls_dir}/tls.key",
               f"{label}: the TLS Secret is mounted at {tls_dir} and the web config names its tls.crt and tls.key")
         check(not any(m.get("subPath") for m in mounts.values()), f"{label}: no subPath mounts (renewed certificates reach the pod)")
+    if web_args:
+        check(not get(mounts, os.path.dirname(web_args[0]), "subPath"),
+              f"{label}: the web config is mounted without subPath (the kubelet updates it in place, the exporter re-reads it)")
 
     # PodDisruptionBudget.
     budgets = by_kind(objects, "PodDisruptionBudget")
@@ -545,7 +612,8 @@ def check_rendered(chart, path, exporter):
 
     notes = next((t for p, t in rendered.items() if p.endswith("NOTES.txt")), "")
     check(get(service, "metadata", "name") in notes and f"{scheme}://" in notes, f"{label}: NOTES.txt names the Service and the scheme")
-    return {"label": label, "values": merged, "objects": objects, "deployment": deployment, "scheme": scheme, "basic_auth": basic_auth}
+    return {"label": label, "values": merged, "objects": objects, "deployment": deployment, "scheme": scheme, "basic_auth": basic_auth,
+            "client_auth": client_auth}
 
 
 def check_config_file(text, exporter, label):
@@ -832,7 +900,10 @@ def run_rendered(case, exporter, emulator_url, certs, log_dir):
     started = time.monotonic()
     child = start([exporter] + args, env, log_path)
     base = f"{case['scheme']}://127.0.0.1:{port}"
-    context = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem")) if case["scheme"] == "https" else None
+    web = case["values"]["webConfig"]["config"] or {}
+    # A client certificate when the server asks for one; with client_allowed_sans, one that carries client.test.
+    client = None if case["client_auth"] == "NoClientCert" else "client-sans" if get(web, "tls_server_config", "client_allowed_sans") else "client"
+    context = tls_context(certs, client) if case["scheme"] == "https" else None
     auth = ("prometheus", "ci-password") if case["basic_auth"] else None
     try:
         if not check(wait_listening(port, child), f"{label}: run: the exporter listens ({' '.join(args)})"):
@@ -862,6 +933,9 @@ def run_rendered(case, exporter, emulator_url, certs, log_dir):
             probe_mode(case, base, context, auth)
         else:
             metrics_mode(case, base, context, auth)
+        if web:
+            web_file = next(a.split("=", 1)[1] for a in args if a.startswith("--web.config.file="))
+            web_config_mode(case, base, certs, client, context, auth, web_file)
         if role:
             after = operations()
             exchanged = after.get("AssumeRoleWithWebIdentity", 0) - before.get("AssumeRoleWithWebIdentity", 0)
@@ -899,6 +973,121 @@ def metrics_mode(case, base, context, auth):
     header = (values["webConfig"]["config"] or {}).get("http_server_config", {}).get("headers", {})
     for name, content in header.items():
         check(headers.get(name) == content, f"{label}: run: header {name}: {content}")
+
+
+def tls_context(certs, client=None, maximum=None, ciphers=None):
+    """A client's TLS context trusting the test CA, with a client certificate (client.pem, client-sans.pem, …)."""
+    context = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+    if client:
+        context.load_cert_chain(os.path.join(certs, f"{client}.pem"), os.path.join(certs, f"{client}.key"))
+    if maximum:
+        context.maximum_version = maximum
+    if ciphers:
+        context.set_ciphers(ciphers)
+    return context
+
+
+def handshake(port, context):
+    """(version, OpenSSL cipher name) of a TLS connection, or the error; a request is sent
+    and its status line read, as TLS 1.3 servers refuse client certificates after the handshake."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                tls.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                status = tls.recv(64).decode("latin-1").split("\r\n")[0]
+                if not status.startswith("HTTP/1.1 "):
+                    return None, f"closed without an answer ({status!r})"
+                return (tls.version(), tls.cipher()[0]), status
+    except (OSError, ssl.SSLError) as error:
+        return None, f"{type(error).__name__}: {error}"
+
+
+def openssl_cipher(go_name):
+    """The OpenSSL name of a Go (IANA) TLS 1.2 suite name, e.g. ECDHE-ECDSA-AES128-GCM-SHA256."""
+    match = re.fullmatch(r"TLS_(?:ECDHE_(ECDSA|RSA)_)?(?:RSA_)?WITH_(AES_(128|256)_(GCM|CBC)|CHACHA20_POLY1305)_(SHA(?:256|384)?)", go_name)
+    if not match:
+        return None
+    kx = f"ECDHE-{match.group(1)}-" if match.group(1) else ""
+    if match.group(2) is None:
+        return kx + "CHACHA20-POLY1305"
+    if match.group(4) == "GCM":
+        return f"{kx}AES{match.group(3)}-GCM-{match.group(5)}"
+    return f"{kx}AES{match.group(3)}-SHA"
+
+
+def web_config_mode(case, base, certs, client, context, auth, web_file):
+    """What the rendered web config asks for, seen from outside: client certificates,
+    allowed SANs, cipher suites, versions, the rate limit; then the file changed in
+    place, as the kubelet updates a mounted Secret, applies without a restart."""
+    label, web = case["label"], case["values"]["webConfig"]["config"]
+    port = int(base.rsplit(":", 1)[1])
+    tls_server = web.get("tls_server_config") or {}
+    if case["scheme"] == "https" and case["client_auth"] in ("RequireAnyClientCert", "RequireClientCert", "RequireAndVerifyClientCert"):
+        answered, detail = handshake(port, tls_context(certs))
+        check(answered is None, f"{label}: run: client_auth_type {case['client_auth']}: a client without a certificate is refused ({detail})")
+    if case["scheme"] == "https" and case["client_auth"] in ("VerifyClientCertIfGiven", "RequireAndVerifyClientCert"):
+        answered, detail = handshake(port, tls_context(certs, "client-untrusted"))
+        check(answered is None, f"{label}: run: a client certificate from another CA is refused ({detail})")
+    if case["scheme"] == "https" and tls_server.get("client_allowed_sans"):
+        answered, detail = handshake(port, tls_context(certs, "client-other-sans"))
+        check(answered is None, f"{label}: run: a client certificate without one of client_allowed_sans is refused ({detail})")
+    listed = [openssl_cipher(s) for s in tls_server.get("cipher_suites", [])]
+    if case["scheme"] == "https" and listed and tls_server.get("min_version", "TLS12") <= "TLS12":
+        answered, detail = handshake(port, tls_context(certs, client, maximum=ssl.TLSVersion.TLSv1_2))
+        check(answered and answered[0] == "TLSv1.2" and answered[1] in listed,
+              f"{label}: run: over TLS 1.2 a listed suite is negotiated ({answered}, {detail}; listed {listed})")
+        others = [c for c in ("ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256") if c not in listed]
+        if others:
+            answered, detail = handshake(port, tls_context(certs, client, maximum=ssl.TLSVersion.TLSv1_2, ciphers=others[0]))
+            check(answered is None, f"{label}: run: a client offering only {others[0]} (not in cipher_suites) is refused ({detail})")
+    versions = {"TLS12": "TLSv1.2", "TLS13": "TLSv1.3"}
+    if case["scheme"] == "https" and tls_server.get("max_version") in versions:
+        answered, detail = handshake(port, tls_context(certs, client))
+        wanted = versions[tls_server["max_version"]]
+        check(answered and answered[0] == wanted, f"{label}: run: max_version {tls_server['max_version']}: {wanted} is negotiated ({answered}, {detail})")
+    limit = web.get("rate_limit") or {}
+    interval = go_seconds(limit.get("interval"))
+    burst = limit.get("burst", 0)
+    if interval and burst and interval * burst <= 30:
+        # Within the limit (a token back after one interval): 200.
+        time.sleep(interval + 0.1)
+        status = fetch(base + "/metrics", context, auth)[0]
+        check(status == 200, f"{label}: run: /metrics within rate_limit (interval {limit['interval']}, burst {burst}) answers {status}")
+        # Past the burst: 429 Too Many Requests (before basic authentication).
+        statuses = []
+        for _ in range(burst + 20):
+            statuses.append(fetch(base + "/-/healthy", context)[0])
+            if statuses[-1] == 429:
+                break
+        check(statuses[-1] == 429 and set(statuses[:-1]) <= {200, 401},
+              f"{label}: run: past the burst of {burst} a request answers 429 (after {len(statuses) - 1} answered {sorted(set(statuses[:-1]))})")
+        time.sleep(interval + 0.1)
+        status = fetch(base + "/-/healthy", context, auth)[0]
+        check(status == 200, f"{label}: run: one interval ({limit['interval']}) later a request answers {status} again")
+    # The Secret changes: the kubelet swaps the mounted file atomically; the exporter reads it again
+    # before the next request. Another X-Frame-Options, and no rate limit.
+    with open(web_file, encoding="utf-8") as stream:
+        changed = yaml.safe_load(stream)
+    headers = changed.setdefault("http_server_config", {}).setdefault("headers", {})
+    frame = "deny" if headers.get("X-Frame-Options") == "sameorigin" else "sameorigin"
+    headers["X-Frame-Options"] = frame
+    changed.pop("rate_limit", None)
+    with open(web_file + ".new", "w", encoding="utf-8") as stream:
+        yaml.safe_dump(changed, stream)
+    os.replace(web_file + ".new", web_file)
+    deadline = time.monotonic() + 10
+    seen = None
+    while time.monotonic() < deadline:
+        if interval:
+            time.sleep(interval + 0.1)  # a token, until the new file (without a limit) is in service
+        status, response_headers, _ = fetch(base + "/-/healthy", context, auth)
+        seen = (status, response_headers.get("X-Frame-Options"))
+        if seen == (200, frame):
+            break
+    check(seen == (200, frame), f"{label}: run: the web config changed in place: X-Frame-Options {frame} without a restart (got {seen})")
+    if interval:
+        statuses = [fetch(base + "/-/healthy", context, auth)[0] for _ in range((burst or 0) + 5)]
+        check(set(statuses) == {200}, f"{label}: run: rate_limit removed in place: {len(statuses)} requests at once answer {sorted(set(statuses))}")
 
 
 def probe_mode(case, base, context, auth):

@@ -83,14 +83,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .Values.existingConfigMap }}{{ .Values.existingConfigMapKey }}{{ else }}config.yml{{ end }}
 {{- end }}
 
-{{/* The web config the chart renders: webConfig.config plus the mounted certificate's paths. */}}
+{{/* The web config the chart renders: webConfig.config plus the mounted certificate's paths (unless it has its own certificate and key). */}}
 {{- define "workspaces-exporter.webConfig" -}}
 {{- $web := deepCopy (.Values.webConfig.config | default dict) }}
 {{- if and .Values.webConfig.tls.enabled .Values.webConfig.tls.secretName }}
 {{- $tls := deepCopy (get $web "tls_server_config" | default dict) }}
 {{- $dir := include "workspaces-exporter.tlsDir" . }}
-{{- if not (hasKey $tls "cert_file") }}{{ $_ := set $tls "cert_file" (printf "%s/tls.crt" $dir) }}{{ end }}
-{{- if not (hasKey $tls "key_file") }}{{ $_ := set $tls "key_file" (printf "%s/tls.key" $dir) }}{{ end }}
+{{- if not (or (hasKey $tls "cert_file") (hasKey $tls "cert")) }}{{ $_ := set $tls "cert_file" (printf "%s/tls.crt" $dir) }}{{ end }}
+{{- if not (or (hasKey $tls "key_file") (hasKey $tls "key")) }}{{ $_ := set $tls "key_file" (printf "%s/tls.key" $dir) }}{{ end }}
 {{- $_ := set $web "tls_server_config" $tls }}
 {{- end }}
 {{- if $web }}{{ toYaml $web }}{{ end }}
@@ -123,10 +123,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if or .Values.webConfig.basicAuth (and .Values.webConfig.config .Values.webConfig.config.basic_auth_users) }}true{{ end }}
 {{- end }}
 
-{{/* A probe's handler: HTTP GET on PATH, or a TCP connection under basic authentication without probe headers. */}}
+{{/* webConfig.config's tls_server_config, or an empty dict. */}}
+{{- define "workspaces-exporter.tlsServerConfig" -}}
+{{- toYaml ((.Values.webConfig.config | default dict).tls_server_config | default dict) }}
+{{- end }}
+
+{{/* "true" when TLS connections without a client certificate are refused (the kubelet's probes have none). */}}
+{{- define "workspaces-exporter.clientCertRequired" -}}
+{{- $tls := include "workspaces-exporter.tlsServerConfig" . | fromYaml }}
+{{- if or .Values.webConfig.requireClientCert (has ($tls.client_auth_type | default "") (list "RequireAnyClientCert" "RequireClientCert" "RequireAndVerifyClientCert")) }}true{{ end }}
+{{- end }}
+
+{{/* A probe's handler: HTTP GET on PATH, or a TCP connection when TLS requires a client
+certificate, or under basic authentication without probe headers. */}}
 {{- define "workspaces-exporter.probeHandler" -}}
 {{- $ := index . 0 }}
-{{- if and (include "workspaces-exporter.basicAuthEnabled" $) (not $.Values.probeHttpHeaders) }}
+{{- if or (include "workspaces-exporter.clientCertRequired" $) (and (include "workspaces-exporter.basicAuthEnabled" $) (not $.Values.probeHttpHeaders)) }}
 tcpSocket:
   port: http-metrics
 {{- else }}
@@ -166,6 +178,20 @@ httpGet:
 {{- end }}
 {{- if and .Values.webConfig.tls.secretName (not .Values.webConfig.tls.enabled) }}
 {{- fail "webConfig.tls.secretName is set but webConfig.tls.enabled is false" }}
+{{- end }}
+{{- $tls := include "workspaces-exporter.tlsServerConfig" . | fromYaml }}
+{{- $verify := has ($tls.client_auth_type | default "") (list "VerifyClientCertIfGiven" "RequireAndVerifyClientCert") }}
+{{- $clientCA := or $tls.client_ca_file $tls.client_ca }}
+{{- if and $verify (not $clientCA) }}
+{{- fail (printf "webConfig.config.tls_server_config: client_auth_type %s needs client_ca_file or client_ca" $tls.client_auth_type) }}
+{{- end }}
+{{- if and $clientCA (has ($tls.client_auth_type | default "") (list "" "NoClientCert")) }}
+{{- fail "webConfig.config.tls_server_config: client CAs are configured without a client_auth_type that asks for certificates" }}
+{{- end }}
+{{- $min := $tls.min_version | default "TLS12" }}
+{{- $max := $tls.max_version | default "TLS13" }}
+{{- if gt $min $max }}
+{{- fail (printf "webConfig.config.tls_server_config: min_version %s is above max_version %s (the defaults are TLS12 and TLS13)" $min $max) }}
 {{- end }}
 {{- if and .Values.webConfig.tls.enabled (not .Values.webConfig.tls.secretName) (not .Values.webConfig.existingSecret) (not (and .Values.webConfig.config (hasKey .Values.webConfig.config "tls_server_config"))) }}
 {{- fail "webConfig.tls.enabled needs webConfig.tls.secretName (a kubernetes.io/tls Secret), a tls_server_config in webConfig.config, or webConfig.existingSecret" }}
