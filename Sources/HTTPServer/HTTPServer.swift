@@ -384,7 +384,11 @@ public final class HTTPServer: Sendable {
         guard let socketContext, let session = cmhd_connection_session(connection), let tls = webConfig.current.tls else { return }
         socketContext.pointee = Unmanaged.passRetained(tls).toOpaque()
         if !tls.apply(to: session) {
-            logger.debug("could not apply the TLS settings to a new connection; the daemon's defaults apply")
+            // Never serve it under older, perhaps weaker, settings: the
+            // handshake fails on a socket shut down under it.
+            let descriptor = cmhd_connection_fd(connection)
+            if descriptor >= 0 { _ = shutdown(descriptor, Int32(SHUT_RDWR)) }
+            logger.warning("could not apply the TLS settings in service to a new connection; it is closed")
         }
     }
 

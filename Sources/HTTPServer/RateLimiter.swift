@@ -36,7 +36,9 @@ public final class RateLimiter: HTTPMiddleware {
             let elapsed = now - bucket.last
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             bucket.tokens = min(Double(settings.burst), bucket.tokens + max(0, seconds) * perSecond)
-            bucket.last = now
+            // A request that read the time before another one took the lock
+            // must not move the bucket's time back (and count that time twice).
+            bucket.last = max(bucket.last, now)
             guard bucket.tokens >= 1 else { return false }
             bucket.tokens -= 1
             return true

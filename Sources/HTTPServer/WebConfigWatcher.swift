@@ -10,7 +10,8 @@ import Synchronization
 /// looked at before each request, and by the server's sweeper thread a few
 /// times a second for new connections; when it changed, the file is read and
 /// checked again on a thread of its own (bcrypt hashes are checked, never on
-/// the cooperative pool), and the request waits for it. Users, headers and
+/// the cooperative pool, nor on the sweeper), and a request waits for it at
+/// most ``maxWait`` before it is served with the settings in service. Users, headers and
 /// `rate_limit` apply to the next request; TLS settings (certificate source,
 /// client CAs, client auth type, versions, suites, curves, allowed names) to
 /// connections accepted after the change is seen. A file that becomes
@@ -39,7 +40,9 @@ final class WebConfigWatcher: Sendable {
         /// The problem last logged, while the file is invalid.
         var problem: String?
         var loading = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Requests waiting for the file to be read, by id (a timed-out one removes itself).
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
     }
 
     /// Nil for a configuration given in memory: it never changes.
@@ -64,7 +67,13 @@ final class WebConfigWatcher: Sendable {
     /// The settings in service, without looking at the file.
     var current: Generation { state.withLock { $0.generation } }
 
-    /// The settings for a request: the file is read again first when it changed.
+    /// How long a request waits for a changed file to be read before it is
+    /// served with the settings in service: reading checks bcrypt hashes, and
+    /// a file full of costly ones must not hold scrapes up.
+    static let maxWait: Duration = .seconds(1)
+
+    /// The settings for a request: when the file changed, it is read again
+    /// first (on a thread of its own), waiting at most ``maxWait``.
     func forRequest() async -> Generation {
         guard path != nil else { return current }
         let (stamp, paths) = state.withLock { ($0.stamp, $0.paths) }
@@ -74,31 +83,49 @@ final class WebConfigWatcher: Sendable {
         return current
     }
 
-    /// Reads the file again if it changed; for the sweeper thread (it blocks).
+    /// Starts reading the file again if it changed, on a thread of its own;
+    /// for the sweeper thread, which must not wait for bcrypt.
     func refresh() {
         guard path != nil else { return }
+        startLoading()
+    }
+
+    /// Starts the loading thread unless one runs; false when none could start.
+    @discardableResult
+    private func startLoading() -> Bool {
         let start = state.withLock { state -> Bool in
             guard !state.loading else { return false }
             state.loading = true
             return true
         }
-        if start { loadWhileAsked() }
+        guard start else { return true }
+        if DedicatedThread.start(name: "web-config", { self.loadWhileAsked() }) { return true }
+        // No thread: nobody reads the file now; the next request or sweep tries again.
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.loading = false
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+        return false
     }
 
-    /// Waits, off the cooperative pool, for the file to be read again.
+    /// Waits for the file to be read again, at most ``maxWait``.
     private func reload() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let start = state.withLock { state -> Bool in
-                state.waiters.append(continuation)
-                guard !state.loading else { return false }
-                state.loading = true
-                return true
-            }
-            guard start else { return }
-            if !DedicatedThread.start(name: "web-config", { self.loadWhileAsked() }) {
-                loadWhileAsked()
-            }
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
         }
+        let timeout = Task {
+            try? await Task.sleep(for: Self.maxWait)
+            let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            state.withLock { $0.waiters[id] = continuation }
+            startLoading()
+        }
+        timeout.cancel()
     }
 
     /// Reads the file if it changed, until nobody waits any more.
@@ -110,8 +137,8 @@ final class WebConfigWatcher: Sendable {
                     state.loading = false
                     return nil
                 }
-                defer { state.waiters = [] }
-                return state.waiters
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
             }
             guard let waiters else { return }
             for waiter in waiters { waiter.resume() }

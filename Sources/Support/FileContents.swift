@@ -62,12 +62,26 @@ public enum FileContents {
         return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
-    /// Replaces the file at `path` with `data` at once (a temporary file in
-    /// the same folder, then `rename`), readable by the owner only (0600).
+    /// Replaces the file at `path` with `data` at once: a new temporary file
+    /// of its own in the same folder (`mkstemp`: never an existing one, so no
+    /// other writer and no leftover shares it), readable by the owner only
+    /// (0600), written, synced, then renamed over `path`.
     public static func replace(_ path: String, with data: [UInt8]) throws(Failure) {
-        let temporary = "\(path).tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw Failure(path: temporary, reason: String(cString: strerror(errno))) }
+        var template = Array("\(path).tmp-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            let descriptor = mkstemp(base)
+            if descriptor >= 0 { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+            return descriptor
+        }
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard descriptor >= 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
+        guard fchmod(descriptor, 0o600) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            unlink(temporary)
+            throw Failure(path: temporary, reason: reason)
+        }
         var written = 0
         while written < data.count {
             let count = data[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
@@ -80,6 +94,7 @@ public enum FileContents {
             }
             written += count
         }
+        _ = fsync(descriptor)
         close(descriptor)
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

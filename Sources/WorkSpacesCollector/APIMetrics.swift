@@ -91,7 +91,8 @@ public final class APIMetrics: APIObserver {
             MetricFamily(name: "aws_workspaces_api_requests_total", help: "AWS API requests (each attempt) by operation and result: the HTTP status, a known AWS error code, Cancelled (the exporter's own deadline ended it), TransportError, or other.", type: .counter, samples: requests),
             MetricFamily(name: "aws_workspaces_api_retries_total", help: "AWS API retries by operation and reason (throttling, server_error, transport, timeout).", type: .counter, samples: retries),
             MetricFamily(name: "aws_workspaces_api_request_duration_seconds", help: "Duration of AWS API requests (each attempt) by operation.", type: .histogram, samples: durations),
-            MetricFamily(name: "aws_workspaces_api_rate_limit_wait_seconds_total", help: "Time requests waited for the client-side rate limit of the adaptive retry mode (AWS_RETRY_MODE=adaptive), by operation.", type: .counter, samples: rateLimited),
-        ].map { $0.sorted() }
+            // Only once a request waited: the family is new, and most never use adaptive mode.
+            rateLimited.isEmpty ? nil : MetricFamily(name: "aws_workspaces_api_rate_limit_wait_seconds_total", help: "Time requests waited for the client-side rate limit of the adaptive retry mode (AWS_RETRY_MODE=adaptive), by operation.", type: .counter, samples: rateLimited),
+        ].compactMap { $0?.sorted() }
     }
 }

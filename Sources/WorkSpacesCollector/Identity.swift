@@ -10,10 +10,15 @@ final class Identity: Sendable {
     let sts: STSClient
     private let account: Mutex<String?>
     private let lookup = Mutex<Task<Result<String, AWSClientError>, Never>?>(nil)
-    /// The account's IAM alias (nil: it has none) and when it was asked.
-    private let alias = Mutex<(alias: String?, asked: ContinuousClock.Instant)?>(nil)
+    /// The account's IAM alias (nil: it has none) or why IAM refused, and when it was asked.
+    private let alias = Mutex<(answer: Result<String?, AWSClientError>, asked: ContinuousClock.Instant)?>(nil)
+    private let aliasLookup = Mutex<Task<Result<String?, AWSClientError>, Never>?>(nil)
+    /// The last alias IAM gave, kept through later refusals so the info series does not flap.
+    private let learnedAlias = Mutex<String?>(nil)
     /// How long an alias is reused before IAM is asked again.
     static let aliasInterval: Duration = .seconds(3600)
+    /// How long a refusal is repeated without asking (a fixed IAM policy is seen within it).
+    static let aliasRetryInterval: Duration = .seconds(300)
 
     init(credentials: any CredentialProvider, sts: STSClient, account: String?) {
         self.credentials = credentials
@@ -21,19 +26,45 @@ final class Identity: Sendable {
         self.account = Mutex(account)
     }
 
-    /// The account's alias: the one asked within ``aliasInterval``, else
-    /// `ask`'s answer (kept only when it succeeds: a refusal is asked again
-    /// at the next collection).
-    func accountAlias(_ ask: () async throws(AWSClientError) -> String?) async throws(AWSClientError) -> String? {
-        let now = ContinuousClock.now
-        if let cached = alias.withLock({ $0 }), cached.asked.duration(to: now) < Self.aliasInterval { return cached.alias }
-        let answer = try await ask()
-        alias.withLock { $0 = (answer, now) }
-        return answer
+    /// The account's alias: the answer of the last ``aliasInterval`` (a
+    /// refusal: of the last ``aliasRetryInterval``), else `ask`'s, one call at
+    /// a time however many regions of the account ask at once.
+    func accountAlias(_ ask: @escaping @Sendable () async throws(AWSClientError) -> String?) async throws(AWSClientError) -> String? {
+        if let cached = alias.withLock({ $0 }) {
+            let age = cached.asked.duration(to: .now)
+            switch cached.answer {
+            case let .success(known) where age < Self.aliasInterval: return known
+            case let .failure(error) where age < Self.aliasRetryInterval: throw error
+            default: break
+            }
+        }
+        let task = aliasLookup.withLock { current -> Task<Result<String?, AWSClientError>, Never> in
+            if let current { return current }
+            let task = Task { () -> Result<String?, AWSClientError> in
+                do throws(AWSClientError) {
+                    return .success(try await ask())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            current = task
+            return task
+        }
+        let result = await task.value
+        aliasLookup.withLock { current in
+            if current == task {
+                current = nil
+                // Cancelled with the scrape that asked: not an answer to keep.
+                if case .failure(.cancelled) = result { return }
+                alias.withLock { $0 = (result, .now) }
+                if case let .success(known) = result { learnedAlias.withLock { $0 = known } }
+            }
+        }
+        return try result.get()
     }
 
     /// The alias last learned, if any.
-    var knownAlias: String? { alias.withLock { $0?.alias } }
+    var knownAlias: String? { learnedAlias.withLock { $0 } }
 
     /// The account id, known already if possible.
     var knownAccount: String? { account.withLock { $0 } }

@@ -21,6 +21,7 @@ struct CredentialCheck {
     let roleSessionName: String?
     let useFIPS: Bool
     let useDualStack: Bool
+    let instanceMetadata: InstanceMetadataSettings
     let environment: AWSWorkSpaces.Environment
     let http: HTTPClient
     let retryPolicy: RetryPolicy
@@ -32,7 +33,7 @@ struct CredentialCheck {
         var region: String?
         do {
             let found = try await RegionResolver.resolve(
-                flag: regions, environment: environment, instanceMetadata: InstanceMetadataClient(environment: environment, httpClient: http))
+                flag: regions, environment: environment, instanceMetadata: InstanceMetadataClient(settings: instanceMetadata, httpClient: http))
             region = found.first
         } catch {
             print("region " + StructuredLogHandler.logfmt([("error", error.message)]))
@@ -44,7 +45,8 @@ struct CredentialCheck {
                 region: stsRegion,
                 endpoint: try Endpoint.resolve(service: "sts", region: stsRegion, override: nil, useFIPS: useFIPS, useDualStack: useDualStack, environment: environment),
                 httpClient: http, retryPolicy: retryPolicy, logger: logger)
-            var provider = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, logger: logger)
+            var provider = DefaultCredentialChain.make(
+                environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, instanceMetadata: instanceMetadata, logger: logger)
             if let roleArn {
                 provider = DefaultCredentialChain.assuming(
                     .init(arn: roleArn, externalId: externalId, sessionName: roleSessionName), from: provider, sts: sts, logger: logger)

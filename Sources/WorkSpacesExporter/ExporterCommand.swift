@@ -231,7 +231,7 @@ struct ExporterCommand: AsyncParsableCommand {
             let (aws, retryPolicy, http) = try awsClient(environment: environment, logger: logger)
             let check = CredentialCheck(
                 regions: regions, roleArn: roleArn, externalId: externalId, roleSessionName: roleSessionName, useFIPS: useFIPS || aws.useFIPS,
-                useDualStack: aws.useDualStack,
+                useDualStack: aws.useDualStack, instanceMetadata: aws.instanceMetadata,
                 environment: environment, http: http, retryPolicy: retryPolicy, processTimeout: collectorTimeout.duration, logger: logger)
             let passed = await check.run()
             await http.shutdown()
@@ -280,7 +280,7 @@ struct ExporterCommand: AsyncParsableCommand {
             sources = file.organizations
         } else {
             let resolved = try await RegionResolver.resolve(
-                flag: regions, environment: environment, instanceMetadata: InstanceMetadataClient(environment: environment, httpClient: http))
+                flag: regions, environment: environment, instanceMetadata: InstanceMetadataClient(settings: aws.instanceMetadata, httpClient: http))
             let role = roleArn.map { DefaultCredentialChain.Role(arn: $0, externalId: externalId, sessionName: roleSessionName) }
             targets = resolved.map {
                 Target(role: role, accountId: accountId, region: $0,
@@ -296,7 +296,8 @@ struct ExporterCommand: AsyncParsableCommand {
         // A credential helper ends a little before the collection's deadline,
         // so that the log says the helper hung rather than only that time ran out.
         let processTimeout = collectorTimeout.duration - min(collectorTimeout.duration / 4, .seconds(1))
-        let base = DefaultCredentialChain.make(environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, logger: logger)
+        let base = DefaultCredentialChain.make(
+            environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, instanceMetadata: aws.instanceMetadata, logger: logger)
         let reloader = ConfigReloader(path: configFile, collectors: collectors, pageSize: pageSize, logger: logger)
         let settings = CollectorSettings(
             http: http, environment: environment, endpointOverride: endpointURL, useFIPS: useFIPS, useDualStack: aws.useDualStack, retryPolicy: retryPolicy,

@@ -126,6 +126,10 @@ struct SSOCredentialProviderTests {
         #expect(cached["clientSecret"] as? String == "client-secret")
         let expiresAt = (cached["expiresAt"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
         #expect((expiresAt?.timeIntervalSinceNow ?? 0) > 28000)
+        // It holds secrets: the owner's alone, whatever was there before, and no temporary file left behind.
+        let attributes = try FileManager.default.attributesOfItem(atPath: try home.cacheFile("corp").path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.cache.path).count == 1)
 
         // botocore, given the same near-expiry token, refreshes it the same way.
         try home.writeToken("corp", token.merging(["refreshToken": "refresh-1"]) { $1 })
@@ -223,5 +227,21 @@ struct SSOCredentialProviderTests {
         for broken in [#"{"accessToken":"n","expiresIn":-5}"#, #"{"accessToken":"n","expiresIn":1e300}"#, #"{"accessToken":"","expiresIn":5}"#, "{"] {
             #expect(throws: AWSClientError.self, "\(broken)") { try SSOClient.decodeNewToken(Array(broken.utf8)) }
         }
+    }
+
+    /// The portal and OIDC hosts, as botocore 1.43 builds its nested `sso`
+    /// and `sso-oidc` clients, FIPS and dual-stack included.
+    @Test(arguments: [
+        ("eu-west-1", false, false, "https://portal.sso.eu-west-1.amazonaws.com/", "https://oidc.eu-west-1.amazonaws.com/"),
+        ("eu-west-1", true, false, "https://portal.sso-fips.eu-west-1.amazonaws.com/", "https://oidc-fips.eu-west-1.amazonaws.com/"),
+        ("eu-west-1", false, true, "https://portal.sso.eu-west-1.api.aws/", "https://oidc.eu-west-1.api.aws/"),
+        ("us-gov-west-1", true, true, "https://portal.sso-fips.us-gov-west-1.api.aws/", "https://oidc-fips.us-gov-west-1.api.aws/"),
+        ("cn-north-1", false, false, "https://portal.sso.cn-north-1.amazonaws.com.cn/", "https://oidc.cn-north-1.amazonaws.com.cn/"),
+        ("cn-north-1", true, true, "https://portal.sso-fips.cn-north-1.api.amazonwebservices.com.cn/", "https://oidc-fips.cn-north-1.api.amazonwebservices.com.cn/"),
+    ])
+    func endpointsAsBotocoreBuildsThem(region: String, fips: Bool, dualStack: Bool, portal: String, oidc: String) throws {
+        let client = try SSOClient(region: region, environment: Environment([:]), http: HTTPFetch.client, useFIPS: fips, useDualStack: dualStack)
+        #expect(client.portal == portal)
+        #expect(client.oidc == oidc)
     }
 }

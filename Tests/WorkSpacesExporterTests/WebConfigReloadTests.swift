@@ -78,4 +78,28 @@ extension WebConfigTests {
         #expect(try await curl(ca + [url]).status == 200)
         #expect(exporter.log.contains("cipher_suites: unknown cipher suite"))
     }
+
+    /// Reading a changed file checks its bcrypt hashes, which a high cost
+    /// makes slow: requests meanwhile are served with the settings in
+    /// service (after a short wait), never held until the file is read.
+    @Test func aSlowReloadHoldsNoRequest() async throws {
+        let (emulator, exporter) = try await start("basic_auth_users:\n  alice: \(hash)\n")
+        defer { exporter.stop(); emulator.stop() }
+        let url = "http://127.0.0.1:\(exporter.port)/-/healthy"
+        #expect(try await curl(["-u", "alice:s3cret", url]).status == 200)
+        // bcrypt at cost 17: seconds of checking on this machine.
+        let carol = "$2y$17$PDMuG70mSi6pvQy7bJhSru./MSaF0iFXFc4NAuO9S3WzOSwQ02Pli"
+        _ = try certificates.writeConfig("basic_auth_users:\n  alice: \(hash)\n  carol: \(carol)\n")
+        for _ in 0..<3 {
+            #expect(try await curl(["-u", "alice:s3cret", url]).status == 200)
+        }
+        // Answered under the old settings, before the new file was read.
+        #expect(!exporter.log.contains("read the changed web config file"), "\(exporter.log)")
+        let deadline = ContinuousClock.now.advanced(by: .seconds(90))
+        while !exporter.log.contains("read the changed web config file"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(exporter.log.contains("read the changed web config file"), "\(exporter.log)")
+        #expect(try await curl(["-u", "alice:s3cret", url]).status == 200)
+    }
 }

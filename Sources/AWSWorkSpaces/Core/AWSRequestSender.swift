@@ -90,6 +90,16 @@ public struct AWSRequestSender: Sendable {
             } catch {
                 failure = error
                 observer.attemptFinished(context, operation: operation, code: KnownErrorCodes.metricCode(error), seconds: start.duration(to: clock.now) / .seconds(1))
+                switch error {
+                case .transport:
+                    // As botocore: a request that got no answer still counts in the measured rate.
+                    limiter?.responseReceived(throttled: false)
+                case .credentials, .invalidEndpoint, .configuration, .deadlineExceeded:
+                    // Nothing was sent: the token goes back.
+                    limiter?.cancel()
+                default:
+                    break
+                }
             }
             // Learned now, or by a concurrent request since this one was signed.
             if !skewRetried, case let .service(code, _, _) = failure, ClockSkew.errorCodes.contains(code) {
@@ -149,13 +159,15 @@ public struct AWSRequestSender: Sendable {
             limiter.cancel()
             throw .deadlineExceeded("the adaptive retry mode's sending rate for \(service) in \(region) leaves no time for \(operation) before the scrape's deadline")
         }
-        observer.rateLimited(context, operation: operation, seconds: delay / .seconds(1))
+        let start = ContinuousClock.now
         do {
             try await Task.sleep(for: delay)
         } catch {
             limiter.cancel()
+            observer.rateLimited(context, operation: operation, seconds: start.duration(to: .now) / .seconds(1))
             throw .cancelled("cancelled while waiting for the adaptive retry mode's rate limit before \(operation)")
         }
+        observer.rateLimited(context, operation: operation, seconds: start.duration(to: .now) / .seconds(1))
     }
 
     /// How far past the scrape's deadline a request may run before it times out itself.

@@ -30,7 +30,8 @@ public struct AWSSettings: Sendable {
 
     /// Reads the environment and the selected profile (both files, the
     /// credentials file's values winning, as botocore merges them). A profile
-    /// that does not exist has no settings; the credential chain reports it.
+    /// that does not exist, or a file that does not parse, has no settings;
+    /// the credential chain reports those.
     public static func load(environment: Environment) throws(AWSClientError) -> AWSSettings {
         let lookup = try Lookup(environment: environment)
         var settings = AWSSettings()
@@ -65,7 +66,17 @@ public struct AWSSettings: Sendable {
             self.environment = environment
             profileName = configuration.profile
             configPath = configuration.configPath
-            profile = try configuration.load()[configuration.profile] ?? [:]
+            // A file that does not parse has no settings here: the credential
+            // chain reports it on every scrape, and a fixed file works without a restart.
+            profile = (try? configuration.load())?[configuration.profile] ?? [:]
+        }
+
+        /// Over a profile already read.
+        init(environment: Environment, profile: [String: String], named name: String) {
+            self.environment = environment
+            self.profile = profile
+            profileName = name
+            configPath = ""
         }
 
         /// The text and where it came from, for errors.

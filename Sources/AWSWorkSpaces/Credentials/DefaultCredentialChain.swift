@@ -22,17 +22,22 @@ public enum DefaultCredentialChain {
         }
     }
 
-    /// - Parameter processTimeout: how long a `credential_process` helper may run.
+    /// - Parameters:
+    ///   - processTimeout: how long a `credential_process` helper may run.
+    ///   - instanceMetadata: where and how instance metadata is reached, as
+    ///     read at start-up (``AWSSettings``); nil reads the environment and profile now.
     public static func make(
         environment: Environment, httpClient: HTTPClient, sts: STSClient, processTimeout: Duration = .seconds(30),
-        logger: Logger = Logger(label: "aws")
+        instanceMetadata: InstanceMetadataSettings? = nil, logger: Logger = Logger(label: "aws")
     ) -> any CredentialProvider {
-        let profiles = ProfileCredentialProvider(environment: environment, sts: sts, httpClient: httpClient, processTimeout: processTimeout)
+        let metadata = instanceMetadata ?? ((try? InstanceMetadataSettings.resolve(environment: environment)) ?? InstanceMetadataSettings())
+        let profiles = ProfileCredentialProvider(
+            environment: environment, sts: sts, httpClient: httpClient, processTimeout: processTimeout, instanceMetadata: metadata)
         var providers: [any CredentialProvider] = [EnvironmentCredentialProvider(environment: environment), profiles]
         if let container = ContainerCredentialProvider.fromEnvironment(environment, httpClient: httpClient) {
             providers.append(container)
         }
-        providers.append(InstanceMetadataCredentialProvider(client: InstanceMetadataClient(environment: environment, httpClient: httpClient)))
+        providers.append(InstanceMetadataCredentialProvider(client: InstanceMetadataClient(settings: metadata, httpClient: httpClient)))
         let configuration = profiles.configuration
         // A refresh may take as long as a credential helper may, and STS after it.
         return CachingCredentialProvider(

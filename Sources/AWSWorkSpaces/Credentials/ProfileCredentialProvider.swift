@@ -26,8 +26,14 @@ public struct ProfileCredentialProvider: CredentialProvider {
     let httpClient: HTTPClient
     /// How long a `credential_process` helper may run before its process group is killed.
     let processTimeout: Duration
+    /// For `credential_source = Ec2InstanceMetadata`: the settings read at start-up.
+    let instanceMetadata: InstanceMetadataSettings?
 
-    public init(environment: Environment, sts: STSClient, httpClient: HTTPClient, processTimeout: Duration = .seconds(30)) {
+    public init(
+        environment: Environment, sts: STSClient, httpClient: HTTPClient, processTimeout: Duration = .seconds(30),
+        instanceMetadata: InstanceMetadataSettings? = nil
+    ) {
+        self.instanceMetadata = instanceMetadata
         self.configuration = SharedConfiguration(environment: environment)
         self.environment = environment
         self.sts = sts
@@ -84,7 +90,12 @@ public struct ProfileCredentialProvider: CredentialProvider {
         // As botocore: a role name or account id makes it an SSO profile; the
         // other sso_* settings alone do not.
         if let sso = try SSOCredentialProvider.settings(profile: profile, files: files) {
-            let client = try SSOClient(region: sso.region, environment: environment, http: httpClient)
+            // FIPS and dual-stack as the profile (or the environment) asks, as botocore's nested clients.
+            let lookup = AWSSettings.Lookup(environment: environment, profile: settings, named: profile)
+            let client = try SSOClient(
+                region: sso.region, environment: environment, http: httpClient,
+                useFIPS: lookup.flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+                useDualStack: lookup.flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"))
             return SSOCredentialProvider(settings: sso, cacheDirectory: "\(environment.home)/.aws/sso/cache", client: client)
         }
         if let keys = files.credentials[profile], keys["aws_access_key_id"] != nil {
@@ -151,7 +162,9 @@ public struct ProfileCredentialProvider: CredentialProvider {
         case "Environment":
             return EnvironmentCredentialProvider(environment: environment)
         case "Ec2InstanceMetadata":
-            return InstanceMetadataCredentialProvider(client: InstanceMetadataClient(environment: environment, httpClient: httpClient))
+            let client = instanceMetadata.map { InstanceMetadataClient(settings: $0, httpClient: httpClient) }
+                ?? InstanceMetadataClient(environment: environment, httpClient: httpClient)
+            return InstanceMetadataCredentialProvider(client: client)
         case "EcsContainer":
             guard let container = ContainerCredentialProvider.fromEnvironment(environment, httpClient: httpClient) else {
                 throw .credentials(source: source, reason: "credential_source EcsContainer but no AWS_CONTAINER_CREDENTIALS_* variable is set")

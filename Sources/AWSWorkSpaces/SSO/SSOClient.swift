@@ -4,9 +4,10 @@ import Support
 /// The two IAM Identity Center calls an SSO profile needs, both unsigned:
 /// the portal's `GetRoleCredentials` (the access token in the
 /// `x-amz-sso_bearer_token` header) and the OIDC service's `CreateToken`
-/// with a refresh token. Endpoints as the SDKs build them,
-/// `portal.sso.REGION.amazonaws.com` and `oidc.REGION.amazonaws.com`, or
-/// `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC`. Answers are
+/// with a refresh token. Endpoints as botocore's rules build them,
+/// `portal.sso.REGION.amazonaws.com` and `oidc.REGION.amazonaws.com`
+/// (`-fips` after the service with FIPS, the partition's dual-stack suffix
+/// with dual-stack), or `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC`. Answers are
 /// untrusted: bounded, checked, and never echoed with their secrets.
 public struct SSOClient: Sendable {
     public let region: String
@@ -15,14 +16,18 @@ public struct SSOClient: Sendable {
     let http: HTTPClient
     let timeout: Duration
 
-    public init(region: String, environment: Environment, http: HTTPClient, timeout: Duration = .seconds(10)) throws(AWSClientError) {
+    public init(
+        region: String, environment: Environment, http: HTTPClient, useFIPS: Bool = false, useDualStack: Bool = false, timeout: Duration = .seconds(10)
+    ) throws(AWSClientError) {
         guard Endpoint.isValidRegion(region) else {
             throw .invalidEndpoint("sso_region \"\(region.bounded(maxBytes: 64))\" is not a valid region name")
         }
-        let suffix = Partition.of(region).dnsSuffix
+        let partition = Partition.of(region)
+        let suffix = useDualStack ? partition.dualStackSuffix : partition.dnsSuffix
+        let fips = useFIPS ? "-fips" : ""
         self.region = region
-        portal = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO"] ?? "https://portal.sso.\(region).\(suffix)").url
-        oidc = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO_OIDC"] ?? "https://oidc.\(region).\(suffix)").url
+        portal = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO"] ?? "https://portal.sso\(fips).\(region).\(suffix)").url
+        oidc = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO_OIDC"] ?? "https://oidc\(fips).\(region).\(suffix)").url
         self.http = http
         self.timeout = timeout
     }

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+public import Logging
 import Support
+import Synchronization
 
 /// Credentials of an IAM Identity Center (SSO) profile, as botocore gets
 /// them: the access token `aws sso login` cached, then the portal's
@@ -31,16 +33,23 @@ public struct SSOCredentialProvider: CredentialProvider {
     /// botocore refreshes a token this close to its expiry.
     static let refreshWindow: Double = 15 * 60
 
+    /// Tokens this process refreshed, by cache file: used while they are newer
+    /// than the file's, so that a cache that cannot be written (a read-only
+    /// home) never loses a rotated refresh token.
+    static let refreshedTokens = Mutex<[String: SSOToken]>([:])
+
     public let settings: Settings
     let cacheDirectory: String
     let client: SSOClient
     let now: @Sendable () -> Double
+    let logger: Logger
 
-    public init(settings: Settings, cacheDirectory: String, client: SSOClient, now: (@Sendable () -> Double)? = nil) {
+    public init(settings: Settings, cacheDirectory: String, client: SSOClient, now: (@Sendable () -> Double)? = nil, logger: Logger = Logger(label: "aws")) {
         self.settings = settings
         self.cacheDirectory = cacheDirectory
         self.client = client
         self.now = now ?? { Date().timeIntervalSince1970 }
+        self.logger = logger
     }
 
     public var name: String { "IAM Identity Center profile \"\(settings.profile.bounded(maxBytes: 100))\"" }
@@ -108,15 +117,24 @@ public struct SSOCredentialProvider: CredentialProvider {
         } catch {
             throw .credentials(source: name, reason: "\(path) cannot be read; \(loginHint)")
         }
+        if let remembered = Self.refreshedTokens.withLock({ $0[path] }), remembered.expiresAt > token.expiresAt {
+            token = remembered
+        }
         let current = now()
         var refreshFailure = ""
         if settings.sessionName != nil, token.expiresAt - current < Self.refreshWindow {
             do {
                 if let refreshed = try await refreshed(token, now: current) {
                     token = refreshed
-                    // As the CLI: later runs (and the user's own) use it too. A
-                    // read-only home only costs a refresh per credential expiry.
-                    try? FileContents.replace(path, with: token.encoded())
+                    Self.refreshedTokens.withLock { $0[path] = refreshed }
+                    // As the CLI: later runs (and the user's own) use it too.
+                    do {
+                        try FileContents.replace(path, with: token.encoded())
+                    } catch {
+                        logger.warning("cannot write the refreshed IAM Identity Center token to its cache file; this process keeps it in memory", metadata: [
+                            "file": "\(path)", "reason": "\(error.reason)",
+                        ])
+                    }
                 }
             } catch {
                 refreshFailure = " and refreshing it failed (\(error.code))"

@@ -447,7 +447,10 @@ def check_rendered(chart, path, exporter):
     basic_auth = bool(merged["webConfig"]["basicAuth"] or (merged["webConfig"]["config"] or {}).get("basic_auth_users"))
     tls_server = (merged["webConfig"]["config"] or {}).get("tls_server_config") or {}
     client_auth = tls_server.get("client_auth_type") or ("RequireAnyClientCert" if merged["webConfig"]["requireClientCert"] else "NoClientCert")
-    client_cert_required = client_auth in ("RequireAnyClientCert", "RequireClientCert", "RequireAndVerifyClientCert")
+    client_cert_required = client_auth in ("RequireAnyClientCert", "RequireClientCert", "RequireAndVerifyClientCert") or (
+        "client_allowed_sans" in tls_server and client_auth not in ("NoClientCert", ""))
+    rate_limit = (merged["webConfig"]["config"] or {}).get("rate_limit") or {}
+    rate_limited = bool(merged["webConfig"].get("rateLimit") or str(rate_limit.get("interval", "0")) not in ("0", "", "None"))
     scheme = "https" if tls else "http"
 
     check_restricted(pod, f"{label}: Deployment")
@@ -464,8 +467,10 @@ def check_rendered(chart, path, exporter):
           f"{label}: listens on :{merged['containerPort']}, port http-metrics")
     for probe, wanted in (("livenessProbe", "/-/healthy"), ("readinessProbe", "/-/ready")):
         definition = container.get(probe, {})
-        if client_cert_required or (basic_auth and not merged["probeHttpHeaders"]):
-            why = f"client_auth_type {client_auth}: the kubelet has no client certificate" if client_cert_required else f"basic authentication guards {wanted}"
+        if client_cert_required or rate_limited or (basic_auth and not merged["probeHttpHeaders"]):
+            why = (f"client_auth_type {client_auth}: the kubelet has no client certificate" if client_cert_required
+                   else "rate_limit: probes must neither spend nor depend on its bucket" if rate_limited
+                   else f"basic authentication guards {wanted}")
             check(get(definition, "tcpSocket", "port") == "http-metrics" and "httpGet" not in definition,
                   f"{label}: {probe} connects by TCP ({why})")
         else:

@@ -128,17 +128,27 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toYaml ((.Values.webConfig.config | default dict).tls_server_config | default dict) }}
 {{- end }}
 
-{{/* "true" when TLS connections without a client certificate are refused (the kubelet's probes have none). */}}
+{{/* "true" when TLS connections without a client certificate are refused (the kubelet's probes
+have none): a required certificate, or client_allowed_sans with any type that asks for one. */}}
 {{- define "workspaces-exporter.clientCertRequired" -}}
 {{- $tls := include "workspaces-exporter.tlsServerConfig" . | fromYaml }}
-{{- if or .Values.webConfig.requireClientCert (has ($tls.client_auth_type | default "") (list "RequireAnyClientCert" "RequireClientCert" "RequireAndVerifyClientCert")) }}true{{ end }}
+{{- $type := $tls.client_auth_type | default "" }}
+{{- $sans := and (hasKey $tls "client_allowed_sans") (ne $type "NoClientCert") (ne $type "") }}
+{{- if or .Values.webConfig.requireClientCert (has $type (list "RequireAnyClientCert" "RequireClientCert" "RequireAndVerifyClientCert")) $sans }}true{{ end }}
+{{- end }}
+
+{{/* "true" when the web config has a rate limit: its one bucket serves every request, so HTTP
+probes would spend it, and a client emptying it would fail the liveness probe. */}}
+{{- define "workspaces-exporter.rateLimited" -}}
+{{- $config := .Values.webConfig.config | default dict }}
+{{- if or .Values.webConfig.rateLimit (and $config.rate_limit (ne (toString ($config.rate_limit.interval | default "0")) "0")) }}true{{ end }}
 {{- end }}
 
 {{/* A probe's handler: HTTP GET on PATH, or a TCP connection when TLS requires a client
-certificate, or under basic authentication without probe headers. */}}
+certificate, under a rate limit, or under basic authentication without probe headers. */}}
 {{- define "workspaces-exporter.probeHandler" -}}
 {{- $ := index . 0 }}
-{{- if or (include "workspaces-exporter.clientCertRequired" $) (and (include "workspaces-exporter.basicAuthEnabled" $) (not $.Values.probeHttpHeaders)) }}
+{{- if or (include "workspaces-exporter.clientCertRequired" $) (include "workspaces-exporter.rateLimited" $) (and (include "workspaces-exporter.basicAuthEnabled" $) (not $.Values.probeHttpHeaders)) }}
 tcpSocket:
   port: http-metrics
 {{- else }}
