@@ -8,24 +8,21 @@ public enum Digest {
     /// SHA-1 of `data`: only where a file format names it (the AWS CLI's SSO
     /// token cache), never for security.
     public static func sha1(_ data: some Collection<UInt8>) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 20)
-        let input = Array(data)
-        input.withUnsafeBytes { bytes in
-            out.withUnsafeMutableBytes { digest in
-                _ = gnutls_hash_fast(GNUTLS_DIG_SHA1, bytes.baseAddress, bytes.count, digest.baseAddress)
-            }
-        }
-        return out
+        hash(GNUTLS_DIG_SHA1, size: 20, data)
     }
 
     /// SHA-256 of `data`.
     public static func sha256(_ data: some Collection<UInt8>) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
+        hash(GNUTLS_DIG_SHA256, size: 32, data)
+    }
+
+    private static func hash(_ algorithm: gnutls_digest_algorithm_t, size: Int, _ data: some Collection<UInt8>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
         let input = Array(data)
         input.withUnsafeBytes { bytes in
             out.withUnsafeMutableBytes { digest in
                 // Cannot fail for a built-in algorithm with valid buffers.
-                _ = gnutls_hash_fast(GNUTLS_DIG_SHA256, bytes.baseAddress, bytes.count, digest.baseAddress)
+                _ = gnutls_hash_fast(algorithm, bytes.baseAddress, bytes.count, digest.baseAddress)
             }
         }
         return out

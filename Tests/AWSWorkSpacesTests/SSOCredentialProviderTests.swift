@@ -9,40 +9,7 @@ import Testing
 /// must choose what botocore chooses.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct SSOCredentialProviderTests {
-    static let sessionConfig = """
-        [profile dev]
-        sso_session = corp
-        sso_account_id = 123456789012
-        sso_role_name = ReadOnly
-        region = us-east-1
-
-        [sso-session corp]
-        sso_start_url = https://corp.awsapps.com/start
-        sso_region = us-east-1
-        sso_registration_scopes = sso:account:access
-
-        [profile legacy]
-        sso_start_url = https://legacy.awsapps.com/start
-        sso_region = us-east-1
-        sso_account_id = 123456789012
-        sso_role_name = ReadOnly
-
-        [profile nosession]
-        sso_session = missing
-        sso_account_id = 123456789012
-        sso_role_name = ReadOnly
-
-        [profile clash]
-        sso_session = corp
-        sso_region = eu-west-1
-        sso_account_id = 123456789012
-        sso_role_name = ReadOnly
-
-        [profile incomplete]
-        sso_account_id = 123456789012
-        sso_role_name = ReadOnly
-        sso_region = us-east-1
-        """
+    static let sessionConfig = SSOHome.sampleConfig
 
     /// The credentials the exporter's chain resolves, or its error.
     func exporterResolves(_ environment: [String: String]) async -> Result<AWSCredentials, AWSClientError> {

@@ -44,6 +44,43 @@ public final class SSOServer: @unchecked Sendable {
 /// A home folder with `~/.aws/config` and the SSO token cache, as
 /// `aws configure sso` and `aws sso login` leave them.
 public struct SSOHome: Sendable {
+    /// `~/.aws/config` of the SSO tests: `dev` with the session `corp`, a
+    /// legacy profile, and three broken ones.
+    public static let sampleConfig = """
+        [profile dev]
+        sso_session = corp
+        sso_account_id = 123456789012
+        sso_role_name = ReadOnly
+        region = us-east-1
+
+        [sso-session corp]
+        sso_start_url = https://corp.awsapps.com/start
+        sso_region = us-east-1
+        sso_registration_scopes = sso:account:access
+
+        [profile legacy]
+        sso_start_url = https://legacy.awsapps.com/start
+        sso_region = us-east-1
+        sso_account_id = 123456789012
+        sso_role_name = ReadOnly
+
+        [profile nosession]
+        sso_session = missing
+        sso_account_id = 123456789012
+        sso_role_name = ReadOnly
+
+        [profile clash]
+        sso_session = corp
+        sso_region = eu-west-1
+        sso_account_id = 123456789012
+        sso_role_name = ReadOnly
+
+        [profile incomplete]
+        sso_account_id = 123456789012
+        sso_role_name = ReadOnly
+        sso_region = us-east-1
+        """
+
     public let home: URL
     public var config: URL { home.appendingPathComponent(".aws/config") }
     public var cache: URL { home.appendingPathComponent(".aws/sso/cache") }

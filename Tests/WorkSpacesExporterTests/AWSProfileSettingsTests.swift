@@ -8,17 +8,7 @@ import Testing
 /// endpoints and retry settings taken from the profile.
 @Suite(.serialized, .timeLimit(.minutes(4)))
 struct AWSProfileSettingsTests {
-    static let ssoConfig = """
-        [profile dev]
-        sso_session = corp
-        sso_account_id = 123456789012
-        sso_role_name = ReadOnly
-        region = us-east-1
-
-        [sso-session corp]
-        sso_start_url = https://corp.awsapps.com/start
-        sso_region = us-east-1
-        """
+    static let ssoConfig = SSOHome.sampleConfig
 
     @Test func anSSOProfileScrapesAndSaysHowToLogInAgain() async throws {
         let emulator = try await Emulator.start(images: 6, extra: ["--accept-unknown-keys"])
