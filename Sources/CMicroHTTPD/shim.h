@@ -180,7 +180,7 @@ static inline gnutls_session_t cmhd_connection_session(struct MHD_Connection *co
    certificate comes from `retrieve` at each handshake, and `ca` (PEM, may be
    NULL) is what client certificates are verified against and what the
    certificate request names. 0 and *out, or a negative GnuTLS error code. */
-static inline int cmhd_credentials_new(const char *ca, gnutls_certificate_retrieve_function2 *retrieve,
+static inline int cmhd_credentials_new(const char *ca, int system_trust, gnutls_certificate_retrieve_function2 *retrieve,
                                        gnutls_certificate_credentials_t *out) {
     *out = NULL;
     gnutls_certificate_credentials_t credentials;
@@ -189,6 +189,11 @@ static inline int cmhd_credentials_new(const char *ca, gnutls_certificate_retrie
     if (ca != NULL) {
         gnutls_datum_t datum = { (unsigned char *)ca, (unsigned int)__builtin_strlen(ca) };
         result = gnutls_certificate_set_x509_trust_mem(credentials, &datum, GNUTLS_X509_FMT_PEM);
+        if (result < 0) { gnutls_certificate_free_credentials(credentials); return result; }
+    } else if (system_trust) {
+        /* Go verifies client certificates against the system roots when no
+           client CAs are given; so does this. */
+        result = gnutls_certificate_set_x509_system_trust(credentials);
         if (result < 0) { gnutls_certificate_free_credentials(credentials); return result; }
     }
     gnutls_certificate_set_retrieve_function2(credentials, retrieve);
@@ -202,12 +207,15 @@ static inline int cmhd_credentials_new(const char *ca, gnutls_certificate_retrie
    0, or a negative GnuTLS error code. */
 static inline int cmhd_session_configure(gnutls_session_t session, gnutls_priority_t priorities,
                                          gnutls_certificate_credentials_t credentials, int request,
-                                         gnutls_certificate_verify_function *verify) {
+                                         int name_no_cas, gnutls_certificate_verify_function *verify) {
     int result = gnutls_priority_set(session, priorities);
     if (result < 0) return result;
     result = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials);
     if (result < 0) return result;
     gnutls_certificate_server_set_request(session, request == 2 ? GNUTLS_CERT_REQUIRE : request == 1 ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
+    /* Under the system roots, Go names no CA in its certificate request (and
+       a list of every system root would not fit in one). */
+    if (name_no_cas) gnutls_certificate_send_x509_rdn_sequence(session, 1);
     if (request != 0 && verify != NULL) gnutls_session_set_verify_function(session, verify);
     return 0;
 }

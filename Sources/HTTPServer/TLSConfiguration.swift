@@ -50,7 +50,8 @@ public struct TLSConfiguration: Sendable {
     public let certificate: String
     /// PEM private key.
     public let key: String
-    /// PEM CA certificates that client certificates must chain to.
+    /// PEM CA certificates that client certificates must chain to; nil for
+    /// the system's trusted CAs (when `clientAuth` verifies).
     public let clientCA: String?
     public let clientAuth: ClientAuth
     /// Versions, suites, curves and whose order wins.
@@ -73,6 +74,10 @@ public struct TLSConfiguration: Sendable {
         self.priorities = priorities
         self.allowedSANs = allowedSANs
     }
+
+    /// Go verifies client certificates against the system's roots when no
+    /// client CAs are given; so does this.
+    var verifiesAgainstSystemRoots: Bool { clientAuth.verifies && clientCA == nil }
 
     public var minVersion: Version { priorities.minVersion }
     public var maxVersion: Version { priorities.maxVersion }

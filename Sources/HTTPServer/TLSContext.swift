@@ -30,7 +30,7 @@ final class TLSContext: @unchecked Sendable {
         self.certificates = certificates
         self.logger = logger
         var credentials: gnutls_certificate_credentials_t?
-        let made = cmhd_credentials_new(configuration.clientCA, certificateCallback, &credentials)
+        let made = cmhd_credentials_new(configuration.clientCA, configuration.verifiesAgainstSystemRoots ? 1 : 0, certificateCallback, &credentials)
         guard made == 0, let credentials else {
             throw Failure(description: "the TLS credentials cannot be set up: \(String(cString: gnutls_strerror(made)))")
         }
@@ -53,7 +53,9 @@ final class TLSContext: @unchecked Sendable {
 
     /// Puts a session, not yet handshaking, under these settings.
     func apply(to session: OpaquePointer) -> Bool {
-        cmhd_session_configure(session, priorities, credentials, configuration.clientAuth.request, verifyCallback) == 0
+        cmhd_session_configure(
+            session, priorities, credentials, configuration.clientAuth.request, configuration.verifiesAgainstSystemRoots ? 1 : 0,
+            verifyCallback) == 0
     }
 
     /// Why the client's certificate does not satisfy `client_auth_type` and

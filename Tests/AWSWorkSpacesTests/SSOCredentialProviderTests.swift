@@ -150,6 +150,47 @@ struct SSOCredentialProviderTests {
         #expect(try await botocoreResolves(environment)["error"] != nil)
     }
 
+    /// A throttled or failing portal is retried, as botocore's SSO client
+    /// retries it: two throttled answers, then the credentials, for both;
+    /// a portal that keeps failing is given up after 3 attempts; a refusal
+    /// (401) is not retried.
+    @Test func aThrottledPortalIsRetriedLikeBotocore() async throws {
+        for failure in [["--fail-status", "429", "--fail-code", "TooManyRequestsException"], ["--fail-status", "500", "--fail-code", "InternalServerException"]] {
+            for client in ["exporter", "botocore"] {
+                let server = try await SSOServer.start(["--access-token", "token-1", "--key", "ASIASSO3", "--fail-first", "2"] + failure)
+                defer { server.stop() }
+                let home = try setUp(server)
+                try home.writeToken("corp", ["accessToken": "token-1", "expiresAt": SSOHome.time(3600)])
+                let environment = home.environment(profile: "dev").merging(server.environment) { $1 }
+                if client == "exporter" {
+                    #expect(try await exporterResolves(environment).get().accessKeyId == "ASIASSO3", "\(failure)")
+                } else {
+                    #expect(try await botocoreResolves(environment)["key"] == "ASIASSO3", "\(failure)")
+                }
+                let stats = try await server.stats()
+                #expect(stats.failed == 2 && stats.getRoleCredentials == 1, "\(client) \(failure): \(stats)")
+            }
+        }
+        let failing = try await SSOServer.start(["--access-token", "token-1", "--fail-first", "100"])
+        defer { failing.stop() }
+        let home = try setUp(failing)
+        try home.writeToken("corp", ["accessToken": "token-1", "expiresAt": SSOHome.time(3600)])
+        let environment = home.environment(profile: "dev").merging(failing.environment) { $1 }
+        guard case let .failure(error) = await exporterResolves(environment) else { Issue.record("a failing portal answered"); return }
+        #expect(error.message.contains("TooManyRequestsException"), "\(error)")
+        #expect(try await failing.stats().failed == 3)
+        // max_attempts applies to the SSO calls too.
+        _ = await exporterResolves(environment.merging(["AWS_MAX_ATTEMPTS": "2"]) { $1 })
+        #expect(try await failing.stats().failed == 5)
+
+        let refusing = try await SSOServer.start(["--access-token", "other"])
+        defer { refusing.stop() }
+        let refusedHome = try setUp(refusing)
+        try refusedHome.writeToken("corp", ["accessToken": "token-1", "expiresAt": SSOHome.time(3600)])
+        _ = await exporterResolves(refusedHome.environment(profile: "dev").merging(refusing.environment) { $1 })
+        #expect(try await refusing.stats().refused == 1, "a 401 is not retried")
+    }
+
     @Test func brokenSSOConfigurationIsRefusedLikeBotocore() async throws {
         let server = try await SSOServer.start([])
         defer { server.stop() }

@@ -18,7 +18,10 @@ sso-oidc).
        wrong client -> 400 InvalidClientException; a used or unknown refresh
        token -> 400 InvalidGrantException
   GET  /stats  -> {"GetRoleCredentials": n, "CreateToken": n,
-                   "refused": n, "tokens": [tokens accepted]}
+                   "refused": n, "failed": n, "tokens": [tokens accepted]}
+
+With --fail-first N, the first N calls to either service are answered with
+--fail-status and --fail-code instead (a throttled or failing service).
 
 Prints "listening PORT" on stdout once it listens on 127.0.0.1.
 """
@@ -42,10 +45,13 @@ parser.add_argument("--secret", default="emulator-secret")
 parser.add_argument("--session-token", default="")
 parser.add_argument("--expires-in", type=int, default=28800)
 parser.add_argument("--credentials-lifetime", type=int, default=3600)
+parser.add_argument("--fail-first", type=int, default=0)
+parser.add_argument("--fail-status", type=int, default=429)
+parser.add_argument("--fail-code", default="TooManyRequestsException")
 args = parser.parse_args()
 
 lock = threading.Lock()
-state = {"GetRoleCredentials": 0, "CreateToken": 0, "refused": 0,
+state = {"GetRoleCredentials": 0, "CreateToken": 0, "refused": 0, "failed": 0,
          "tokens": list(args.access_token), "refresh": {args.refresh_token}}
 
 
@@ -65,6 +71,15 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def failing(self):
+        """Whether this call is one of the first --fail-first, answered with the failure."""
+        with lock:
+            if state["failed"] >= args.fail_first:
+                return False
+            state["failed"] += 1
+        self.reply(args.fail_status, {"message": "injected failure"}, args.fail_code)
+        return True
+
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/stats":
@@ -73,6 +88,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, body)
         if url.path != "/federation/credentials":
             return self.reply(404, {"message": "not found"}, "ResourceNotFoundException")
+        if self.failing():
+            return
         query = urllib.parse.parse_qs(url.query)
         token = self.headers.get("x-amz-sso_bearer_token")
         with lock:
@@ -94,6 +111,8 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         if urllib.parse.urlsplit(self.path).path != "/token":
             return self.reply(404, {"message": "not found"}, "ResourceNotFoundException")
+        if self.failing():
+            return
         try:
             body = json.loads(raw)
         except ValueError:

@@ -113,6 +113,17 @@ import Testing
         #expect(configuration.tls?.clientAuth == (type == "RequestClientCert" ? .requestClientCert : .requireAnyClientCert))
     }
 
+    /// Go verifies against the system's roots when no client CA is given: accepted, with a warning.
+    @Test(arguments: ["VerifyClientCertIfGiven", "RequireAndVerifyClientCert"])
+    func verifiedClientAuthWithoutCAUsesTheSystemRoots(_ type: String) throws {
+        let configuration = try load("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: \(type)\n")
+        let tls = try #require(configuration.tls)
+        #expect(tls.clientCA == nil && tls.verifiesAgainstSystemRoots)
+        #expect(configuration.warnings.contains { $0.contains("system's trusted CAs") })
+        let withCA = try load("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_ca_file: ca.pem\n  client_auth_type: \(type)\n")
+        #expect(withCA.tls?.verifiesAgainstSystemRoots == false)
+    }
+
     @Test func aZeroIntervalTurnsTheRateLimitOffAndBurstZeroIsWarnedAbout() throws {
         #expect(try load("rate_limit:\n  interval: 0\n  burst: 5\n").rateLimit == nil)
         let zero = try load("rate_limit:\n  interval: 500ms\n  burst: 0\n")
@@ -144,7 +155,6 @@ import Testing
         ("basic_auth_users:\n  alice: plaintext\n", 2, "not a bcrypt hash"),
         ("tls_server_config:\n  cert_file: missing.pem\n  key_file: server.key\n", 2, "cannot be read"),
         ("tls_server_config:\n  cert_file: server.pem\n  key_file: client.key\n", 2, "do not load"),
-        ("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n", 4, "needs client_ca_file"),
         ("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: Sometimes\n", 4, "client_auth_type \"Sometimes\""),
         ("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_ca_file: ca.pem\n", 4, "without a client_auth_type"),
         ("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  cipher_suites: [TLS_FOO]\n", 4, "cipher_suites: unknown cipher suite \"TLS_FOO\""),

@@ -30,12 +30,15 @@ public final class SSOServer: @unchecked Sendable {
         public let getRoleCredentials: Int
         public let createToken: Int
         public let refused: Int
+        /// Calls answered with `--fail-first`'s failure.
+        public let failed: Int
     }
 
     public func stats() async throws -> Stats {
         let response = try await HTTPFetch.fetch(url + "/stats")
         let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
-        return Stats(getRoleCredentials: json["GetRoleCredentials"] as? Int ?? -1, createToken: json["CreateToken"] as? Int ?? -1, refused: json["refused"] as? Int ?? -1)
+        return Stats(getRoleCredentials: json["GetRoleCredentials"] as? Int ?? -1, createToken: json["CreateToken"] as? Int ?? -1, refused: json["refused"] as? Int ?? -1,
+                     failed: json["failed"] as? Int ?? -1)
     }
 
     public func stop() { process.stop() }

@@ -41,20 +41,24 @@ extension WebConfigTests {
     func with(_ name: String) -> [String] { ["--cert", certificates.path("\(name).pem"), "--key", certificates.path("\(name).key")] }
 
     /// Go's five client auth types: (no certificate, a trusted one, one from another CA) served?
+    /// Without `client_ca_file`, the Verify types trust the system's CAs (as Go
+    /// does), which do not include the tests' CA.
     @Test(arguments: [
         ("NoClientCert", false, [true, true, true]),
         ("RequestClientCert", false, [true, true, true]),
         ("RequireAnyClientCert", false, [false, true, true]),
         ("VerifyClientCertIfGiven", true, [true, true, false]),
         ("RequireAndVerifyClientCert", true, [false, true, false]),
+        ("VerifyClientCertIfGiven", false, [true, false, false]),
+        ("RequireAndVerifyClientCert", false, [false, false, false]),
     ])
-    func everyClientAuthType(_ type: String, _ needsCA: Bool, _ served: [Bool]) async throws {
+    func everyClientAuthType(_ type: String, _ withCA: Bool, _ served: [Bool]) async throws {
         let (emulator, exporter) = try await start("""
         tls_server_config:
           cert_file: server.pem
           key_file: server.key
           client_auth_type: \(type)
-        \(needsCA ? "  client_ca_file: ca.pem" : "")
+        \(withCA ? "  client_ca_file: ca.pem" : "")
         """)
         defer { exporter.stop(); emulator.stop() }
         let url = "https://127.0.0.1:\(exporter.port)/-/healthy"
@@ -66,6 +70,49 @@ extension WebConfigTests {
             #expect(viaPython.hasSuffix(" 200") == expected, "\(type) python with \(certificate ?? "no certificate"): \(viaPython)")
         }
         #expect(exporter.process.isRunning)
+    }
+
+    /// No TLS session is resumed (neither session IDs nor tickets), so a client
+    /// certificate is checked on every connection, under the settings in
+    /// service when it is accepted.
+    @Test func noTLSSessionIsResumed() async throws {
+        let (emulator, exporter) = try await start("""
+        tls_server_config:
+          cert_file: server.pem
+          key_file: server.key
+          client_ca_file: ca.pem
+          client_auth_type: RequireAndVerifyClientCert
+        """)
+        defer { exporter.stop(); emulator.stop() }
+        let script = """
+        import socket, ssl, sys
+        port, ca, cert = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        for version in ("TLSv1_2", "TLSv1_3"):
+            context = ssl.create_default_context(cafile=ca)
+            context.load_cert_chain(cert + ".pem", cert + ".key")
+            context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, version)
+            session = None
+            for attempt in range(3):
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                    with context.wrap_socket(raw, server_hostname="localhost", session=session) as tls:
+                        tls.sendall(b"GET /-/healthy HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n")
+                        answer = b""
+                        while True:
+                            chunk = tls.recv(65536)
+                            if not chunk: break
+                            answer += chunk
+                        print(version, answer.split(b" ")[1].decode(), "resumed" if tls.session_reused else "full",
+                              "ticket" if tls.session is not None and tls.session.has_ticket else "no-ticket")
+                        session = tls.session
+        """
+        let (_, output) = try await runCommand(
+            PackagePaths.which("python3") ?? "/usr/bin/python3",
+            ["-c", script, String(exporter.port), certificates.path("ca.pem"), certificates.path("client")])
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 6, "\(output)")
+        for line in lines {
+            #expect(line.hasSuffix(" 200 full no-ticket"), "\(line)")
+        }
     }
 
     /// `client_allowed_sans`: each kind of name Go compares lets the certificate in; others are refused.

@@ -9,15 +9,19 @@ import Support
 /// (`-fips` after the service with FIPS, the partition's dual-stack suffix
 /// with dual-stack), or `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC`. Answers are
 /// untrusted: bounded, checked, and never echoed with their secrets.
+/// Throttling, server errors and transport failures are retried as the
+/// SDKs' standard mode retries them (``RetryPolicy``), up to `maxAttempts`.
 public struct SSOClient: Sendable {
     public let region: String
     let portal: String
     let oidc: String
     let http: HTTPClient
     let timeout: Duration
+    let retryPolicy: RetryPolicy
 
     public init(
-        region: String, environment: Environment, http: HTTPClient, useFIPS: Bool = false, useDualStack: Bool = false, timeout: Duration = .seconds(10)
+        region: String, environment: Environment, http: HTTPClient, useFIPS: Bool = false, useDualStack: Bool = false,
+        timeout: Duration = .seconds(10), maxAttempts: Int = 3
     ) throws(AWSClientError) {
         guard Endpoint.isValidRegion(region) else {
             throw .invalidEndpoint("sso_region \"\(region.bounded(maxBytes: 64))\" is not a valid region name")
@@ -30,6 +34,7 @@ public struct SSOClient: Sendable {
         oidc = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO_OIDC"] ?? "https://oidc\(fips).\(region).\(suffix)").url
         self.http = http
         self.timeout = timeout
+        retryPolicy = RetryPolicy(mode: .standard, maxAttempts: maxAttempts)
     }
 
     /// `GetRoleCredentials`: the role's temporary credentials.
@@ -68,7 +73,25 @@ public struct SSOClient: Sendable {
         base.hasSuffix("/") ? base + path : base + "/" + path
     }
 
+    /// The request's 2xx body, retried while the failure may pass and attempts remain.
     func call(_ request: HTTPClientRequest) async throws(AWSClientError) -> [UInt8] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(AWSClientError) {
+                return try await callOnce(request)
+            } catch {
+                guard attempt < retryPolicy.maxAttempts, RetryPolicy.retryReason(error) != nil else { throw error }
+                do {
+                    try await Task.sleep(for: retryPolicy.delay(beforeRetry: attempt - 1))
+                } catch {
+                    throw .cancelled("the IAM Identity Center request was cancelled while waiting to retry")
+                }
+            }
+        }
+    }
+
+    func callOnce(_ request: HTTPClientRequest) async throws(AWSClientError) -> [UInt8] {
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request)

@@ -314,8 +314,6 @@ def check_refusals(chart):
         ({"webConfig": {"tls": {"enabled": True}}}, "webConfig.tls.enabled needs"),
         ({"webConfig": {"tls": {"secretName": "x"}}}, "webConfig.tls.enabled is false"),
         ({"aws": {"externalId": "x"}}, "needs aws.roleArn"),
-        ({"webConfig": {"tls": {"enabled": True, "secretName": "x"}, "config": {"tls_server_config": {"client_auth_type": "RequireAndVerifyClientCert"}}}},
-         "client_auth_type RequireAndVerifyClientCert needs client_ca_file or client_ca"),
         ({"webConfig": {"tls": {"enabled": True, "secretName": "x"}, "config": {"tls_server_config": {"client_ca_file": "/etc/workspaces-exporter/tls/ca.crt"}}}},
          "client CAs are configured without a client_auth_type"),
         ({"webConfig": {"config": {"tls_server_config": {"min_version": "TLS13", "max_version": "TLS12"}}}}, "min_version TLS13 is above max_version TLS12"),

@@ -190,11 +190,7 @@ httpGet:
 {{- fail "webConfig.tls.secretName is set but webConfig.tls.enabled is false" }}
 {{- end }}
 {{- $tls := include "workspaces-exporter.tlsServerConfig" . | fromYaml }}
-{{- $verify := has ($tls.client_auth_type | default "") (list "VerifyClientCertIfGiven" "RequireAndVerifyClientCert") }}
 {{- $clientCA := or $tls.client_ca_file $tls.client_ca }}
-{{- if and $verify (not $clientCA) }}
-{{- fail (printf "webConfig.config.tls_server_config: client_auth_type %s needs client_ca_file or client_ca" $tls.client_auth_type) }}
-{{- end }}
 {{- if and $clientCA (has ($tls.client_auth_type | default "") (list "" "NoClientCert")) }}
 {{- fail "webConfig.config.tls_server_config: client CAs are configured without a client_auth_type that asks for certificates" }}
 {{- end }}
