@@ -179,7 +179,9 @@ static inline gnutls_session_t cmhd_connection_session(struct MHD_Connection *co
 /* Credentials for one generation of the web config's TLS settings: the
    certificate comes from `retrieve` at each handshake, and `ca` (PEM, may be
    NULL) is what client certificates are verified against and what the
-   certificate request names. 0 and *out, or a negative GnuTLS error code. */
+   certificate request names; without it and with `system_trust`, the
+   system's trusted CAs (none found is GNUTLS_E_NO_CERTIFICATE_FOUND).
+   0 and *out, or a negative GnuTLS error code. */
 static inline int cmhd_credentials_new(const char *ca, int system_trust, gnutls_certificate_retrieve_function2 *retrieve,
                                        gnutls_certificate_credentials_t *out) {
     *out = NULL;
@@ -194,6 +196,7 @@ static inline int cmhd_credentials_new(const char *ca, int system_trust, gnutls_
         /* Go verifies client certificates against the system roots when no
            client CAs are given; so does this. */
         result = gnutls_certificate_set_x509_system_trust(credentials);
+        if (result == 0) result = GNUTLS_E_NO_CERTIFICATE_FOUND;
         if (result < 0) { gnutls_certificate_free_credentials(credentials); return result; }
     }
     gnutls_certificate_set_retrieve_function2(credentials, retrieve);
@@ -203,8 +206,9 @@ static inline int cmhd_credentials_new(const char *ca, int system_trust, gnutls_
 
 /* Puts a session, before its handshake, under one generation's settings:
    priorities, credentials, whether a client certificate is ignored (0),
-   requested (1) or required (2), and the function that checks it on receipt.
-   0, or a negative GnuTLS error code. */
+   requested (1) or required (2), whether the certificate request names no
+   CA (`name_no_cas`, for the system's CAs, as Go), and the function that
+   checks the certificate on receipt. 0, or a negative GnuTLS error code. */
 static inline int cmhd_session_configure(gnutls_session_t session, gnutls_priority_t priorities,
                                          gnutls_certificate_credentials_t credentials, int request,
                                          int name_no_cas, gnutls_certificate_verify_function *verify) {

@@ -32,6 +32,9 @@ final class TLSContext: @unchecked Sendable {
         var credentials: gnutls_certificate_credentials_t?
         let made = cmhd_credentials_new(configuration.clientCA, configuration.verifiesAgainstSystemRoots ? 1 : 0, certificateCallback, &credentials)
         guard made == 0, let credentials else {
+            if configuration.verifiesAgainstSystemRoots {
+                throw Failure(description: "client_auth_type \(configuration.clientAuth.rawValue) without client_ca_file or client_ca verifies against the system's trusted CAs, which cannot be loaded: \(String(cString: gnutls_strerror(made)))")
+            }
             throw Failure(description: "the TLS credentials cannot be set up: \(String(cString: gnutls_strerror(made)))")
         }
         var priorities: gnutls_priority_t?

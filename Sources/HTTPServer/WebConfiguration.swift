@@ -228,7 +228,7 @@ public struct WebConfiguration: Sendable {
                 throw fail(nodes["client_auth_type"] ?? nodes["client_ca_file"] ?? nodes["client_ca"], "client CAs are configured without a client_auth_type that asks for certificates")
             }
             if clientAuth.verifies, clientCA == nil {
-                configuration.warnings.append("client_auth_type \(clientAuth.rawValue) without client_ca_file or client_ca: client certificates are verified against the system's trusted CAs, as in exporter-toolkit")
+                configuration.warnings.append("client_auth_type \(clientAuth.rawValue) without client_ca_file or client_ca: client certificates are verified against the system's trusted CAs, as in exporter-toolkit: any certificate from a public CA passes unless client_allowed_sans narrows it")
             }
             if let allowedSANs {
                 if clientAuth == .noClientCert {

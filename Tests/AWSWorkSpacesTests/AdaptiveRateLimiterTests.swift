@@ -57,33 +57,129 @@ struct AdaptiveRateLimiterTests {
         #expect(throttled > 200)
     }
 
-    @Test func theBucketSpacesRequestsAtTheRate() {
+    /// A limiter that has seen throttling at about 4 requests a second, and its rate.
+    static func throttled() -> (AdaptiveRateLimiter, Double, Double) {
         let limiter = AdaptiveRateLimiter(now: 0)
-        // Until a throttling answer, no waiting at all.
-        #expect((0..<100).allSatisfy { _ in limiter.reserve(now: 0) == 0 })
-        // Sending about 4 a second, then throttled: the rate falls to 70 % of what was measured.
         var time = 0.0
         for _ in 0..<8 {
             time += 0.25
             limiter.responseReceived(throttled: false, now: time)
         }
         let rate = limiter.responseReceived(throttled: true, now: time)
+        return (limiter, rate, time)
+    }
+
+    @Test func theBucketSpacesRequestsAtTheRate() {
+        let fresh = AdaptiveRateLimiter(now: 0)
+        // Until a throttling answer, no waiting at all.
+        #expect((0..<100).allSatisfy { _ in fresh.enqueue(now: 0) == nil })
+        // Sending about 4 a second, then throttled: the rate falls to 70 % of what was measured.
+        let (limiter, rate, time) = Self.throttled()
         #expect(limiter.snapshot.enabled)
         #expect(rate > 0.5 && rate < 4)
-        // What the bucket held may go at once; after that, reservations made
-        // at one instant queue one behind another, 1/rate apart.
-        let waits = (0..<6).map { _ in limiter.reserve(now: time) }
+        // What the bucket held may go at once; after that, requests queue
+        // one behind another, 1/rate apart.
+        let places = (0..<6).map { _ in limiter.enqueue(now: time) }
+        let waits = places.map { place in place.map { limiter.wait($0, now: time) } ?? 0 }
         #expect(waits[0] <= 1 / rate + 1e-9, "\(waits)")
         for index in 1..<waits.count where waits[index - 1] > 0 {
             #expect(abs(waits[index] - waits[index - 1] - 1 / rate) < 1e-9, "\(waits)")
         }
         #expect(waits.last ?? 0 > 0)
-        // A cancelled reservation gives its token back.
-        limiter.cancel()
-        #expect(abs(limiter.reserve(now: time) - (waits.last ?? 0)) < 1e-9)
+        // Served in order: at the first one's time, only the first gets its token.
+        let queued = places.compactMap { $0 }
+        let first = time + waits[waits.count - queued.count]
+        #expect(limiter.wait(queued[1], now: first) > 0)
+        #expect(limiter.wait(queued[0], now: first) == 0)
+        #expect(limiter.queued == queued.count - 1)
         // Never below half a request per second, however often throttled.
         for step in 0..<50 { limiter.responseReceived(throttled: true, now: time + Double(step) * 0.01) }
         #expect(limiter.snapshot.rate >= 0.5)
+    }
+
+    /// A waiting request looks at the rate again when it wakes, as
+    /// botocore's bucket recomputes its sleep: a lower rate makes it wait
+    /// longer, a request ahead that gives up lets it go sooner.
+    @Test func waitsFollowTheRateAndTheQueue() throws {
+        let (limiter, rate, time) = Self.throttled()
+        let places = (0..<4).compactMap { _ in limiter.enqueue(now: time) }
+        #expect(places.count >= 3)
+        let last = places[places.count - 1]
+        let before = limiter.wait(last, now: time)
+        // Throttled again at the same instant: the rate drops and the same wait grows.
+        let lower = limiter.responseReceived(throttled: true, now: time)
+        #expect(lower < rate)
+        let after = limiter.wait(last, now: time)
+        #expect(after > before * (rate / lower) * 0.999, "before \(before) at \(rate)/s, after \(after) at \(lower)/s")
+        // The first request gives up: the rest move up by one token.
+        limiter.leave(places[0])
+        #expect(abs(limiter.wait(last, now: time) - (after - 1 / lower)) < 1e-9)
+        // A token taken but not sent comes back: the next request in line gets it at once.
+        let (other, _, otherTime) = Self.throttled()
+        var taken = 0
+        var queuedPlace: UInt64?
+        while queuedPlace == nil, taken < 10 {
+            queuedPlace = other.enqueue(now: otherTime)
+            if queuedPlace == nil { taken += 1 }
+        }
+        let place = try #require(queuedPlace)
+        #expect(taken >= 1 && other.queued == 1)
+        #expect(other.wait(place, now: otherTime) > 0)
+        other.giveBack()
+        #expect(other.wait(place, now: otherTime) == 0)
+        #expect(other.queued == 0)
+    }
+}
+
+/// The sender's wait for the limiter: a request that gives up (deadline,
+/// cancellation) leaves the queue, so nothing behind it is held for ever.
+@Suite(.timeLimit(.minutes(1)))
+struct AdaptiveWaitTests {
+    @Test func aRequestThatGivesUpLeavesTheQueue() async throws {
+        let limiter = AdaptiveRateLimiter()
+        for _ in 0..<8 {
+            limiter.responseReceived(throttled: false)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        limiter.responseReceived(throttled: true)
+        // Take what the bucket holds, and queue one request ahead.
+        var ahead: UInt64?
+        for _ in 0..<20 where ahead == nil { ahead = limiter.enqueue() }
+        let first = try #require(ahead)
+        let sender = AWSRequestSender(
+            service: "workspaces", region: "eu-west-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"),
+            context: APIContext(accountId: "123456789012", region: "eu-west-1"), credentials: nil, http: HTTPFetch.client)
+
+        // A deadline too near: refused at once, and out of the queue.
+        do {
+            try await sender.waitForToken(limiter, operation: "DescribeWorkspaceImages", deadline: .now + .milliseconds(10))
+            Issue.record("a wait past the deadline was accepted")
+        } catch {
+            guard case .deadlineExceeded = error else { Issue.record("\(error)"); return }
+        }
+        #expect(limiter.queued == 1)
+
+        // Cancelled while waiting: out of the queue too.
+        let waiting = Task { () -> AWSClientError? in
+            do throws(AWSClientError) {
+                try await sender.waitForToken(limiter, operation: "DescribeWorkspaceImages", deadline: nil)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        for _ in 0..<100 where limiter.queued < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(limiter.queued == 2)
+        waiting.cancel()
+        let error = await waiting.value
+        guard case .cancelled = error else { Issue.record("a cancelled wait ended with \(String(describing: error))"); return }
+        #expect(limiter.queued == 1)
+
+        // The one ahead gives up too; a later request still gets its token, in time.
+        limiter.leave(first)
+        #expect(limiter.queued == 0)
+        try await sender.waitForToken(limiter, operation: "DescribeWorkspaceImages", deadline: .now + .seconds(10))
+        #expect(limiter.queued == 0)
     }
 }
 

@@ -12,12 +12,14 @@ struct SSOCredentialProviderTests {
     static let sessionConfig = SSOHome.sampleConfig
 
     /// The credentials the exporter's chain resolves, or its error.
-    func exporterResolves(_ environment: [String: String]) async -> Result<AWSCredentials, AWSClientError> {
+    func exporterResolves(_ environment: [String: String], maxAttempts: Int = 3) async -> Result<AWSCredentials, AWSClientError> {
         let http = HTTPFetch.client
         let env = Environment(environment)
         let sts: STSClient
         do {
-            sts = STSClient(region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: http)
+            sts = STSClient(
+                region: "us-east-1", endpoint: try Endpoint(url: "http://127.0.0.1:1"), httpClient: http,
+                retryPolicy: RetryPolicy(mode: .standard, maxAttempts: maxAttempts))
         } catch {
             return .failure(error)
         }
@@ -179,9 +181,22 @@ struct SSOCredentialProviderTests {
         guard case let .failure(error) = await exporterResolves(environment) else { Issue.record("a failing portal answered"); return }
         #expect(error.message.contains("TooManyRequestsException"), "\(error)")
         #expect(try await failing.stats().failed == 3)
-        // max_attempts applies to the SSO calls too.
-        _ = await exporterResolves(environment.merging(["AWS_MAX_ATTEMPTS": "2"]) { $1 })
+        // The exporter's attempts (--aws.max-attempts, else max_attempts) apply to the SSO calls too.
+        _ = await exporterResolves(environment, maxAttempts: 2)
         #expect(try await failing.stats().failed == 5)
+
+        // The OIDC service too: a token near expiry is refreshed after two throttled CreateToken calls.
+        let oidc = try await SSOServer.start(["--access-token", "token-1", "--key", "ASIASSO4", "--fail-first", "2"])
+        defer { oidc.stop() }
+        let oidcHome = try setUp(oidc)
+        try oidcHome.writeToken("corp", [
+            "accessToken": "token-1", "expiresAt": SSOHome.time(300), "refreshToken": "refresh-0", "clientId": "client-id",
+            "clientSecret": "client-secret", "registrationExpiresAt": SSOHome.time(86400),
+        ])
+        let refreshed = try await exporterResolves(oidcHome.environment(profile: "dev").merging(oidc.environment) { $1 }).get()
+        #expect(refreshed.sessionToken == "sso-session-refreshed-1")
+        let oidcStats = try await oidc.stats()
+        #expect(oidcStats.failed == 2 && oidcStats.createToken == 1 && oidcStats.getRoleCredentials == 1, "\(oidcStats)")
 
         let refusing = try await SSOServer.start(["--access-token", "other"])
         defer { refusing.stop() }

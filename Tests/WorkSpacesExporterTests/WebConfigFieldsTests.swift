@@ -72,6 +72,33 @@ extension WebConfigTests {
         #expect(exporter.process.isRunning)
     }
 
+    /// The certificate request names the client CAs; under the system's
+    /// CAs (no `client_ca_file`) it names none, as Go's does, rather than
+    /// every system root. Seen with `openssl s_client`.
+    @Test func theCertificateRequestNamesTheClientCAsOrNone() async throws {
+        for withCA in [true, false] {
+            let (emulator, exporter) = try await start("""
+            tls_server_config:
+              cert_file: server.pem
+              key_file: server.key
+              client_auth_type: VerifyClientCertIfGiven
+            \(withCA ? "  client_ca_file: ca.pem" : "")
+            """)
+            defer { exporter.stop(); emulator.stop() }
+            let (_, output) = try await runCommand(
+                PackagePaths.which("openssl") ?? "/usr/bin/openssl",
+                ["s_client", "-connect", "127.0.0.1:\(exporter.port)", "-tls1_2", "-servername", "localhost", "-CAfile", certificates.path("ca.pem")],
+                stdin: "")
+            #expect(output.contains("Verify return code: 0"), "\(output.suffix(800))")
+            if withCA {
+                #expect(output.contains("Acceptable client certificate CA names") && output.contains("workspaces-exporter test CA"), "\(output.suffix(1500))")
+            } else {
+                #expect(output.contains("No client certificate CA names sent"), "\(output.suffix(1500))")
+                #expect(exporter.log.contains("system's trusted CAs"))
+            }
+        }
+    }
+
     /// No TLS session is resumed (neither session IDs nor tickets), so a client
     /// certificate is checked on every connection, under the settings in
     /// service when it is accepted.

@@ -96,7 +96,7 @@ public struct AWSRequestSender: Sendable {
                     limiter?.responseReceived(throttled: false)
                 case .credentials, .invalidEndpoint, .configuration, .deadlineExceeded:
                     // Nothing was sent: the token goes back.
-                    limiter?.cancel()
+                    limiter?.giveBack()
                 default:
                     break
                 }
@@ -149,26 +149,38 @@ public struct AWSRequestSender: Sendable {
     }
 
     /// Adaptive mode: waits for the client's rate limiter, without holding a
-    /// thread. A wait that would pass the deadline gives its token back and
-    /// fails at once, so that the scrape is answered in time.
+    /// thread, looking again at least every ``rateRecheck`` (the rate may
+    /// have changed, a request ahead may have given up). A wait that would
+    /// pass the deadline leaves the queue and fails at once, so that the
+    /// scrape is answered in time.
     func waitForToken(_ limiter: AdaptiveRateLimiter, operation: String, deadline: ContinuousClock.Instant?) async throws(AWSClientError) {
-        let wait = limiter.reserve()
-        guard wait > 0 else { return }
-        let delay = Duration.milliseconds(Int64(min(wait, 3600) * 1000))
-        if let deadline, ContinuousClock.now.advanced(by: delay) >= deadline {
-            limiter.cancel()
-            throw .deadlineExceeded("the adaptive retry mode's sending rate for \(service) in \(region) leaves no time for \(operation) before the scrape's deadline")
-        }
+        guard let place = limiter.enqueue() else { return }
         let start = ContinuousClock.now
-        do {
-            try await Task.sleep(for: delay)
-        } catch {
-            limiter.cancel()
-            observer.rateLimited(context, operation: operation, seconds: start.duration(to: .now) / .seconds(1))
-            throw .cancelled("cancelled while waiting for the adaptive retry mode's rate limit before \(operation)")
+        var slept = false
+        // Only time actually slept is counted.
+        defer { if slept { observer.rateLimited(context, operation: operation, seconds: start.duration(to: .now) / .seconds(1)) } }
+        while true {
+            let wait = limiter.wait(place)
+            guard wait > 0 else { return }
+            // Rounded up, and at least a millisecond, so that a tiny remainder is slept rather than spun on.
+            let delay = Duration.nanoseconds(Int64((min(max(wait, 0.001), 3600) * 1e9).rounded(.up)))
+            if let deadline, ContinuousClock.now.advanced(by: delay) >= deadline {
+                limiter.leave(place)
+                throw .deadlineExceeded("the adaptive retry mode's sending rate for \(service) in \(region) leaves no time for \(operation) before the scrape's deadline")
+            }
+            slept = true
+            do {
+                try await Task.sleep(for: min(delay, Self.rateRecheck))
+            } catch {
+                limiter.leave(place)
+                throw .cancelled("cancelled while waiting for the adaptive retry mode's rate limit before \(operation)")
+            }
         }
-        observer.rateLimited(context, operation: operation, seconds: start.duration(to: .now) / .seconds(1))
     }
+
+    /// The longest a request waiting for the adaptive limiter sleeps before
+    /// it looks at the rate again.
+    static let rateRecheck: Duration = .seconds(1)
 
     /// How far past the scrape's deadline a request may run before it times out itself.
     static let deadlineGrace: Duration = .milliseconds(250)

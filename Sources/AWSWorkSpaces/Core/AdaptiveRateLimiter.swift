@@ -13,8 +13,12 @@ import Synchronization
 /// twice the measured rate nor below half a request per second.
 ///
 /// One limiter per client (service, region and credentials), as each SDK
-/// client has its own. Waiting is a `Task.sleep`, never a blocked thread;
-/// a request whose wait would pass its deadline is not sent.
+/// client has its own. Requests that find the bucket empty queue in order
+/// (``enqueue(now:)``) and wait with `Task.sleep`, never a blocked thread;
+/// each waiter looks again (``wait(_:now:)``) when it wakes, so a rate that
+/// changed meanwhile, or a request ahead that gave up, applies to the wait
+/// as botocore's bucket recomputes it. A request whose wait would pass its
+/// deadline is not sent.
 /// `Tests/Fixtures/adaptive_oracle.py` replays the same events through
 /// botocore's classes and compares the rates.
 public final class AdaptiveRateLimiter: Sendable {
@@ -43,6 +47,9 @@ public final class AdaptiveRateLimiter: Sendable {
         var wMax = 0.0
         var k = 0.0
         var lastFail: Seconds
+        // Requests waiting for a token, first come first served.
+        var queue: [UInt64] = []
+        var nextPlace: UInt64 = 0
 
         init(now: Seconds) {
             lastBucket = now.rounded(.down)
@@ -97,20 +104,53 @@ public final class AdaptiveRateLimiter: Sendable {
     }
     private static let start = ContinuousClock.now
 
-    /// Takes a token for one request and returns how long to wait before
-    /// sending it (zero until the first throttling answer). The token is
-    /// taken at once, so concurrent requests queue one behind another.
-    public func reserve(now: Seconds = AdaptiveRateLimiter.monotonicNow()) -> Double {
+    /// Takes a token for one request at once, or queues it: nil when the
+    /// token was taken (always, until the first throttling answer), else
+    /// the request's place in the queue, for ``wait(_:now:)``.
+    public func enqueue(now: Seconds = AdaptiveRateLimiter.monotonicNow()) -> UInt64? {
         state.withLock { state in
-            guard state.enabled else { return 0 }
+            guard state.enabled else { return nil }
             state.refill(now)
-            state.capacity -= 1
-            return state.capacity >= 0 ? 0 : -state.capacity / state.fillRate
+            if state.queue.isEmpty, state.capacity >= 1 {
+                state.capacity -= 1
+                return nil
+            }
+            state.nextPlace += 1
+            state.queue.append(state.nextPlace)
+            return state.nextPlace
         }
     }
 
-    /// Gives back a token reserved for a request that was not sent.
-    public func cancel() {
+    /// For a queued request: 0 when its token is taken now (it leaves the
+    /// queue), else the seconds still to wait at the current rate, counting
+    /// the tokens the requests ahead of it take first.
+    public func wait(_ place: UInt64, now: Seconds = AdaptiveRateLimiter.monotonicNow()) -> Double {
+        state.withLock { state in
+            // A place not queued (already served or left) waits no more.
+            guard let position = state.queue.firstIndex(of: place) else { return 0 }
+            state.refill(now)
+            // Enough for it and for each request ahead of it (less a rounding
+            // error, so that sleeping the wait given is enough).
+            let needed = Double(position + 1)
+            if state.capacity >= needed - 1e-9 {
+                state.capacity -= 1
+                state.queue.remove(at: position)
+                return 0
+            }
+            return (needed - state.capacity) / state.fillRate
+        }
+    }
+
+    /// A queued request that gives up (deadline, cancellation) leaves the
+    /// queue; those behind it move up.
+    public func leave(_ place: UInt64) {
+        state.withLock { state in
+            if let position = state.queue.firstIndex(of: place) { state.queue.remove(at: position) }
+        }
+    }
+
+    /// Gives back a token taken for a request that was not sent.
+    public func giveBack() {
         state.withLock { state in
             guard state.enabled else { return }
             state.capacity = min(state.maxCapacity, state.capacity + 1)
@@ -144,4 +184,7 @@ public final class AdaptiveRateLimiter: Sendable {
     public var snapshot: (enabled: Bool, rate: Double, measured: Double) {
         state.withLock { ($0.enabled, $0.fillRate, $0.measuredRate) }
     }
+
+    /// Requests waiting for a token.
+    var queued: Int { state.withLock { $0.queue.count } }
 }

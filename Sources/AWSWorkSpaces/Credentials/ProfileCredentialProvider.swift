@@ -96,7 +96,8 @@ public struct ProfileCredentialProvider: CredentialProvider {
                 region: sso.region, environment: environment, http: httpClient,
                 useFIPS: lookup.flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
                 useDualStack: lookup.flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
-                maxAttempts: Self.ssoMaxAttempts(lookup))
+                // As the AWS calls: --aws.max-attempts, AWS_MAX_ATTEMPTS, the selected profile's max_attempts, the mode's default.
+                maxAttempts: sts.retryPolicy.maxAttempts)
             return SSOCredentialProvider(settings: sso, cacheDirectory: "\(environment.home)/.aws/sso/cache", client: client)
         }
         if let keys = files.credentials[profile], keys["aws_access_key_id"] != nil {
@@ -186,17 +187,5 @@ public struct ProfileCredentialProvider: CredentialProvider {
         }
         let token = (settings["aws_security_token"] ?? settings["aws_session_token"]).flatMap { $0.isEmpty ? nil : $0 }
         return StaticCredentialProvider(AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: token, method: method), name: source)
-    }
-
-    /// Attempts for the SSO calls, as for the AWS calls: `max_attempts` (the
-    /// variable, else the profile), else the retry mode's default (standard's
-    /// 3 when unset). Invalid values already stopped start-up (``AWSSettings``).
-    static func ssoMaxAttempts(_ lookup: AWSSettings.Lookup) -> Int {
-        if let (text, _) = lookup.value("AWS_MAX_ATTEMPTS", "max_attempts"),
-           let value = Int(text.trimmingWhitespaceAndNewlines()), (1...100).contains(value) {
-            return value
-        }
-        let mode = lookup.value("AWS_RETRY_MODE", "retry_mode").flatMap { RetryMode(rawValue: $0.0) } ?? .standard
-        return mode.defaultMaxAttempts
     }
 }
