@@ -103,13 +103,7 @@ extension WebConfigTests {
     /// certificate is checked on every connection, under the settings in
     /// service when it is accepted.
     @Test func noTLSSessionIsResumed() async throws {
-        let (emulator, exporter) = try await start("""
-        tls_server_config:
-          cert_file: server.pem
-          key_file: server.key
-          client_ca_file: ca.pem
-          client_auth_type: RequireAndVerifyClientCert
-        """)
+        let (emulator, exporter) = try await start(Self.verifiedClients)
         defer { exporter.stop(); emulator.stop() }
         let script = """
         import socket, ssl, sys

@@ -9,6 +9,14 @@ struct WebConfigTests {
     let certificates: TestCertificates
     /// bcrypt of "s3cret" (htpasswd -nbBC 10 alice s3cret): the cost a real deployment would use.
     let hash: String
+    /// TLS that requires a client certificate the tests' CA signed.
+    static let verifiedClients = """
+        tls_server_config:
+          cert_file: server.pem
+          key_file: server.key
+          client_ca_file: ca.pem
+          client_auth_type: RequireAndVerifyClientCert
+        """
 
     init() async throws {
         certificates = try await TestCertificates.make()
@@ -149,11 +157,7 @@ struct WebConfigTests {
 
     @Test func clientCertificatesRequiredAndVerified() async throws {
         let (emulator, exporter) = try await start("""
-        tls_server_config:
-          cert_file: server.pem
-          key_file: server.key
-          client_ca_file: ca.pem
-          client_auth_type: RequireAndVerifyClientCert
+        \(Self.verifiedClients)
         http_server_config:
           headers:
             X-Frame-Options: deny
