@@ -29,6 +29,25 @@ import Testing
         #expect(RetryPolicy.retryReason(error) == nil)
     }
 
+    /// One decision for the AWS calls and the SSO calls: retried while the
+    /// failure may pass, attempts remain, the delay fits the deadline and
+    /// the quota lasts.
+    @Test func retryAfterAFailure() {
+        let throttled = AWSClientError.service(code: "ThrottlingException", message: "", status: 400)
+        let policy = RetryPolicy(maxAttempts: 3)
+        #expect(policy.retry(after: throttled, attempt: 1, deadline: nil)?.reason == "throttling")
+        #expect(policy.retry(after: .service(code: "AccessDeniedException", message: "", status: 400), attempt: 1, deadline: nil) == nil)
+        #expect(policy.retry(after: throttled, attempt: 3, deadline: nil) == nil, "attempts spent")
+        // The second retry's delay is up to 2 s: a deadline already passed leaves no room.
+        #expect(policy.retry(after: throttled, attempt: 2, deadline: .now - .seconds(1)) == nil)
+        let before = policy.quota.available
+        _ = policy.retry(after: .transport("timed out", timedOut: true), attempt: 1, deadline: nil)
+        #expect(policy.quota.available == before - 10, "a timeout costs 10")
+        let drained = RetryPolicy(maxAttempts: 3)
+        while drained.retry(after: throttled, attempt: 1, deadline: nil) != nil {}
+        #expect(drained.quota.available < 5, "no retry once the quota is empty")
+    }
+
     @Test func delayIsRandomTimesCappedExponential() {
         let policy = RetryPolicy()
         #expect(policy.delay(beforeRetry: 0, random: 0.5) == .milliseconds(500))

@@ -131,10 +131,7 @@ public struct AWSRequestSender: Sendable {
                 attempt -= 1
                 continue
             }
-            guard attempt < retryPolicy.maxAttempts, let reason = RetryPolicy.retryReason(failure) else { throw failure }
-            let delay = retryPolicy.delay(beforeRetry: attempt - 1)
-            if let deadline, clock.now.advanced(by: delay) >= deadline { throw failure }
-            guard retryPolicy.quota.acquire(timeout: reason == "timeout") else { throw failure }
+            guard let (reason, delay) = retryPolicy.retry(after: failure, attempt: attempt, deadline: deadline) else { throw failure }
             observer.retrying(context, operation: operation, reason: reason)
             logger.debug("retrying an AWS request", metadata: [
                 "operation": "\(operation)", "region": "\(region)", "reason": "\(reason)", "code": "\(failure.code)",

@@ -42,6 +42,18 @@ public struct RetryPolicy: Sendable {
         }
     }
 
+    /// Whether the failed attempt number `attempt` (1 for the first) is
+    /// retried: why and after what delay, or nil when the failure cannot
+    /// pass, the attempts are spent, the delay would pass `deadline`, or the
+    /// retry quota is empty. A retry granted takes its cost from the quota.
+    func retry(after failure: AWSClientError, attempt: Int, deadline: ContinuousClock.Instant?) -> (reason: String, delay: Duration)? {
+        guard attempt < maxAttempts, let reason = Self.retryReason(failure) else { return nil }
+        let delay = delay(beforeRetry: attempt - 1)
+        if let deadline, ContinuousClock.now.advanced(by: delay) >= deadline { return nil }
+        guard quota.acquire(timeout: reason == "timeout") else { return nil }
+        return (reason, delay)
+    }
+
     /// The delay before retry number `retry` (0 for the first retry).
     public func delay(beforeRetry retry: Int, random: Double = Double.random(in: 0..<1)) -> Duration {
         let ceiling = min(Double(1 << min(retry, 10)), 20)

@@ -10,7 +10,8 @@ import Support
 /// with dual-stack), or `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC`. Answers are
 /// untrusted: bounded, checked, and never echoed with their secrets.
 /// Throttling, server errors and transport failures are retried as the
-/// SDKs' standard mode retries them (``RetryPolicy``), up to `maxAttempts`.
+/// SDKs' standard mode retries them (``RetryPolicy``, with a retry quota of
+/// the client's own, as botocore's nested client has), up to `maxAttempts`.
 public struct SSOClient: Sendable {
     public let region: String
     let portal: String
@@ -79,11 +80,13 @@ public struct SSOClient: Sendable {
         while true {
             attempt += 1
             do throws(AWSClientError) {
-                return try await callOnce(request)
+                let body = try await callOnce(request)
+                retryPolicy.quota.release()
+                return body
             } catch {
-                guard attempt < retryPolicy.maxAttempts, RetryPolicy.retryReason(error) != nil else { throw error }
+                guard let (_, delay) = retryPolicy.retry(after: error, attempt: attempt, deadline: nil) else { throw error }
                 do {
-                    try await Task.sleep(for: retryPolicy.delay(beforeRetry: attempt - 1))
+                    try await Task.sleep(for: delay)
                 } catch {
                     throw .cancelled("the IAM Identity Center request was cancelled while waiting to retry")
                 }
