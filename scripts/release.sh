@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release archive in promu's shape:
 #   dist/workspaces_exporter-VERSION.linux-ARCH.tar.gz  (binary, LICENSE, README.md,
-#       CHANGELOG.md, dashboards/, alerts/, examples/, mixin/)
+#       CHANGELOG.md, docs/, dashboards/, alerts/, examples/, mixin/)
 #   dist/sha256sums.txt
 #   dist/linux-ARCH/workspaces_exporter                  (what the Dockerfile copies)
 # The binary is a release build with the Swift runtime linked statically
@@ -19,7 +19,11 @@ case "$(uname -m)" in
   *) arch="$(uname -m)" ;;
 esac
 scratch=.build-release
-swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product workspaces_exporter
+# The emulator comes from the same build: the integration tests start these
+# two binaries (dist/linux-ARCH/workspaces_exporter and $scratch/release/workspaces_emulator).
+for product in workspaces_exporter workspaces_emulator; do
+  swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product "$product"
+done
 bin="$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/workspaces_exporter"
 
 name="workspaces_exporter-${version}.linux-${arch}"
@@ -28,7 +32,7 @@ mkdir -p "dist/$name" "dist/linux-$arch"
 cp "$bin" "dist/$name/workspaces_exporter"
 strip --strip-all "dist/$name/workspaces_exporter"
 cp LICENSE README.md CHANGELOG.md "dist/$name/"
-cp -r dashboards alerts examples mixin "dist/$name/"
+cp -r docs dashboards alerts examples mixin "dist/$name/"
 cp "dist/$name/workspaces_exporter" "dist/linux-$arch/workspaces_exporter"
 # Reproducible archive: fixed owner and order, the commit's time.
 mtime="$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -81,27 +81,23 @@ public struct OrganizationsDiscovery: Sendable {
     private func tagged(_ accounts: [OrganizationAccount], deadline: ContinuousClock.Instant) async throws(AWSClientError) -> [OrganizationAccount] {
         let wanted = source.tags
         let client = self.client
-        let results = await withTaskGroup(of: (Int, Result<Bool, AWSClientError>).self) { group in
-            var next = 0
-            func add() {
-                guard next < accounts.count else { return }
-                let index = next
+        // Children are added only from the group's own body (see ImagePermissionsCache).
+        let results = await withTaskGroup(of: Tagged.self, returning: [Result<Bool, AWSClientError>?].self) { group in
+            var pending = accounts.indices.makeIterator()
+            for _ in 0..<Self.tagConcurrency {
+                guard let index = pending.next() else { break }
                 let id = accounts[index].id
-                next += 1
-                group.addTask {
-                    do throws(AWSClientError) {
-                        let tags = try await client.listTags(resource: id, deadline: deadline)
-                        return (index, .success(wanted.allSatisfy { tags[$0.key] == $0.value }))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+                group.addTask { await Self.matches(index: index, id: id, wanted: wanted, client: client, deadline: deadline) }
             }
-            for _ in 0..<Self.tagConcurrency { add() }
             var results = [Result<Bool, AWSClientError>?](repeating: nil, count: accounts.count)
-            for await (index, result) in group {
-                results[index] = result
-                if case .failure = result { group.cancelAll() } else { add() }
+            while let tagged = await group.next() {
+                results[tagged.index] = tagged.result
+                if case .failure = tagged.result {
+                    group.cancelAll()
+                } else if let index = pending.next() {
+                    let id = accounts[index].id
+                    group.addTask { await Self.matches(index: index, id: id, wanted: wanted, client: client, deadline: deadline) }
+                }
             }
             return results
         }
@@ -115,5 +111,22 @@ public struct OrganizationsDiscovery: Sendable {
             }
         }
         return kept
+    }
+
+    /// One account's answer, as a child task returns it.
+    struct Tagged: Sendable {
+        let index: Int
+        let result: Result<Bool, AWSClientError>
+    }
+
+    private static func matches(
+        index: Int, id: String, wanted: [String: String], client: OrganizationsClient, deadline: ContinuousClock.Instant
+    ) async -> Tagged {
+        do throws(AWSClientError) {
+            let tags = try await client.listTags(resource: id, deadline: deadline)
+            return Tagged(index: index, result: .success(wanted.allSatisfy { tags[$0.key] == $0.value }))
+        } catch {
+            return Tagged(index: index, result: .failure(error))
+        }
     }
 }

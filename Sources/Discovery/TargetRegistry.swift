@@ -27,6 +27,9 @@ public final class TargetRegistry: Sendable {
         /// The last good listing, nil before the first success.
         var found: OrganizationsDiscovery.Found?
         var lastAttemptSucceeded = false
+        /// The last listing was refused (``AWSClientError/isRefusal``): nothing
+        /// waits for this entry (readiness, `/sd`) until it lists.
+        var refused = false
         var lastSuccess: Double?
         var lastDuration: Double?
         var failuresInARow = 0
@@ -185,28 +188,34 @@ public final class TargetRegistry: Sendable {
         }
     }
 
-    /// Ready once every `organizations` entry has been listed successfully
-    /// since the start, or, after ``readinessGrace``, attempted; it then stays
-    /// ready (a reload adding an entry does not make a running replica
-    /// unready). `/-/ready` says it, so that a new replica behind a Service
-    /// does not answer 404 to probes of accounts it has not listed yet.
+    /// Whether nothing waits for `entry` any more: it has listed, its listing
+    /// was refused (which asking again soon will not change), or, after
+    /// ``readinessGrace``, it has been tried at least once.
+    static func settled(_ entry: SourceState, graceOver: Bool) -> Bool {
+        entry.found != nil || entry.refused || (graceOver && entry.lastDuration != nil)
+    }
+
+    /// Ready once every `organizations` entry is settled (``settled(_:graceOver:)``);
+    /// it then stays ready (a reload adding an entry does not make a running
+    /// replica unready). `/-/ready` says it, so that a new replica behind a
+    /// Service does not answer 404 to probes of accounts it has not listed yet.
     public var isReady: Bool {
         becameReady.withLock { ready in
-            if !ready {
-                let graceOver = started.duration(to: .now) >= Self.readinessGrace
-                ready = state.withLock { state in
-                    state.sources.allSatisfy { $0.found != nil || (graceOver && $0.lastDuration != nil) }
-                }
-            }
+            if !ready { ready = unsettled().isEmpty }
             return ready
         }
     }
 
-    /// Whether every entry's accounts are known (listed successfully at least
-    /// once): else `/sd` would offer an incomplete list, which Prometheus
-    /// would take as accounts gone; it keeps its last list on an error.
-    public var isComplete: Bool {
-        state.withLock { $0.sources.allSatisfy { $0.found != nil } }
+    /// The entries still waited for: listed neither successfully nor with a
+    /// refusal, within ``readinessGrace`` of the start. `/sd` answers 503
+    /// while there are any (Prometheus keeps its last list on an error, so a
+    /// restart under a passing failure does not drop targets); after that it
+    /// serves what is known: the static targets and each entry's last good listing.
+    public func unsettled() -> [String] {
+        let graceOver = started.duration(to: .now) >= Self.readinessGrace
+        return state.withLock { state in
+            state.sources.filter { !Self.settled($0, graceOver: graceOver) }.map(\.source.name)
+        }
     }
 
     /// Lists the entry now and applies its accounts; on failure keeps the
@@ -254,11 +263,13 @@ public final class TargetRegistry: Sendable {
                 }
                 entry.found = found
                 entry.lastAttemptSucceeded = true
+                entry.refused = false
                 entry.lastSuccess = wallTime
                 entry.failuresInARow = 0
                 entry.nextDue = clock.now.advanced(by: entry.source.refreshInterval)
-            case .failure:
+            case let .failure(error):
                 entry.lastAttemptSucceeded = false
+                entry.refused = error.isRefusal
                 entry.failuresInARow += 1
                 let backoff = Self.firstRetry * (1 << min(entry.failuresInARow - 1, 10))
                 entry.nextDue = clock.now.advanced(by: min(backoff, entry.source.refreshInterval))
@@ -281,10 +292,12 @@ public final class TargetRegistry: Sendable {
             var metadata: Logger.Metadata = [
                 "source": "\(source.name)", "code": "\(error.code)", "message": "\(error.message)",
             ]
-            if case let .service(code, _, status) = error, status == 403 || code.hasPrefix("AccessDenied") {
-                metadata["hint"] = "the listing identity needs organizations:ListAccounts (and ListAccountsForParent, ListOrganizationalUnitsForParent, ListTagsForResource for units and tags)"
+            if error.isRefusal {
+                metadata["hint"] = "the listing identity needs organizations:ListAccounts (and ListAccountsForParent, ListOrganizationalUnitsForParent, ListTagsForResource for units and tags); it is asked again every refresh_interval"
+                settings.logger.error("listing the organization's accounts was refused; keeping the last accounts found, if any", metadata: metadata)
+            } else {
+                settings.logger.error("discovering the organization's accounts failed; keeping the last accounts found", metadata: metadata)
             }
-            settings.logger.error("discovering the organization's accounts failed; keeping the last accounts found", metadata: metadata)
             return false
         }
     }

@@ -10,7 +10,7 @@ import Darwin
 /// with a deadline and a cancellation descriptor: every wait is a `poll` on
 /// the socket and the cancel descriptor together, so nothing blocks past
 /// either. Used by one request at a time (the pool hands it out).
-final class Connection: @unchecked Sendable {
+package final class Connection: @unchecked Sendable {
     let descriptor: Int32
     private(set) var session: gnutls_session_t?
     /// The name the certificate is checked against: GnuTLS keeps the pointer
@@ -27,7 +27,7 @@ final class Connection: @unchecked Sendable {
     private(set) var endedWithoutCloseNotify = false
 
     /// Takes ownership of a connected socket (also how the fuzz harness feeds the reader).
-    init(descriptor: Int32) {
+    package init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 

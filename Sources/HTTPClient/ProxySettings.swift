@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Support
+package import Support
 
 /// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms), as
 /// the AWS SDKs and curl read them: HTTPS goes through a CONNECT tunnel, plain
@@ -11,10 +11,10 @@ import Support
 /// URL becomes basic `Proxy-Authorization`.
 public struct ProxySettings: Sendable, Hashable {
     /// A proxy and the credentials to give it.
-    struct Proxy: Sendable, Hashable {
-        let address: URLParts
+    package struct Proxy: Sendable, Hashable {
+        package let address: URLParts
         /// The whole `Proxy-Authorization` value, or nil.
-        let authorization: String?
+        package let authorization: String?
     }
 
     let https: Proxy?
@@ -59,7 +59,7 @@ public struct ProxySettings: Sendable, Hashable {
     /// The proxy for `url`, or nil to go direct. Loopback and link-local
     /// hosts (the emulator, the instance and container metadata endpoints)
     /// always go direct: a proxy would reach its own metadata, not ours.
-    func proxy(for url: URLParts) -> Proxy? {
+    package func proxy(for url: URLParts) -> Proxy? {
         guard let proxy = url.secure ? https : http, !Self.isLocal(url.host) else { return nil }
         for exception in exceptions where Self.matches(exception, host: url.host) { return nil }
         return proxy
@@ -100,7 +100,7 @@ public struct ProxySettings: Sendable, Hashable {
     /// `[http[s]://][user:password@]host[:port][/]`: an `https://` proxy is
     /// reached over TLS (verified as any server), as curl does, and HTTPS
     /// requests then run TLS inside that TLS. Nil when unusable.
-    static func parse(_ text: String) -> Proxy? {
+    package static func parse(_ text: String) -> Proxy? {
         var rest = Substring(text.trimmingWhitespace())
         var scheme = "http"
         if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {

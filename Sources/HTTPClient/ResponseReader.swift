@@ -2,11 +2,11 @@
 /// (skipping any `1xx` interim answer), and the body framed by
 /// `Transfer-Encoding: chunked`, `Content-Length` or the end of the stream.
 /// Everything the peer controls is bounded.
-struct ResponseReader {
+package struct ResponseReader {
     /// The answer and whether the connection can carry another request.
-    struct Outcome {
-        var response: HTTPClientResponse
-        var reusable: Bool
+    package struct Outcome {
+        package var response: HTTPClientResponse
+        package var reusable: Bool
     }
 
     /// Header bytes accepted per answer (all interim answers included).
@@ -35,7 +35,7 @@ struct ResponseReader {
     /// server had closed fails before that, and can be retried).
     private(set) var receivedAnything = false
 
-    init(connection: Connection, deadline: ContinuousClock.Instant, cancel: Int32, maxBodyBytes: Int) {
+    package init(connection: Connection, deadline: ContinuousClock.Instant, cancel: Int32, maxBodyBytes: Int) {
         self.connection = connection
         self.deadline = deadline
         self.cancel = cancel
@@ -43,7 +43,7 @@ struct ResponseReader {
     }
 
     /// Reads the answer to a request with `method`.
-    mutating func read(method: String) throws(HTTPClientError) -> Outcome {
+    package mutating func read(method: String) throws(HTTPClientError) -> Outcome {
         var headerBytes = 0
         while true {
             let head = try readHead(budget: Self.maxHeaderBytes - headerBytes)

@@ -40,12 +40,12 @@ public final class BasicAuthenticator: Sendable {
     enum HashProblem: Error { case notBcrypt, rejected }
 
     /// - Parameter users: bcrypt hashes (`$2a$`, `$2b$`, `$2y$`) by user name.
+    /// Costs no bcrypt: hashes are checked by their form (``check(_:)``), and
+    /// the dummy is a fixed hash at the highest cost of the users'.
     init(users: [String: String]) throws(HashProblem) {
         for hash in users.values { try Self.check(hash) }
         self.users = users
-        let cost = users.values.compactMap(Self.cost).max() ?? 10
-        guard let dummyHash = Self.makeHash(password: "not a password", cost: cost) else { throw .rejected }
-        self.dummyHash = dummyHash
+        dummyHash = Self.dummy(cost: users.values.compactMap(Self.cost).max() ?? 10)
     }
 
     /// Whether `header` (an `Authorization` value) names a user with the
@@ -84,16 +84,37 @@ public final class BasicAuthenticator: Sendable {
         return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
     }
 
+    /// A bcrypt hash by its form, as Go's bcrypt parses one, without hashing
+    /// anything: `$2a$`, `$2b$` or `$2y$`, a two-digit cost from 04 to 31,
+    /// `$`, then 22 characters of salt and 31 of hash in bcrypt's base64.
     static func check(_ hash: String) throws(HashProblem) {
         guard ["$2a$", "$2b$", "$2y$"].contains(where: hash.hasPrefix), cost(hash) != nil else { throw .notBcrypt }
-        // crypt_r refuses a malformed setting with a result starting with '*'.
-        guard let result = crypt("", setting: hash), !result.hasPrefix("*") else { throw .rejected }
+        let bytes = Array(hash.utf8)
+        guard bytes.count == 60, bytes[6] == UInt8(ascii: "$"), bytes[7...].allSatisfy(isBcryptBase64) else { throw .rejected }
     }
 
     static func cost(_ hash: String) -> Int? {
-        let parts = hash.split(separator: "$", omittingEmptySubsequences: true)
-        guard parts.count >= 3, let cost = Int(parts[1]), (4...31).contains(cost) else { return nil }
+        let bytes = Array(hash.utf8)
+        guard bytes.count > 6, bytes[6] == UInt8(ascii: "$"), let cost = Int(String(decoding: bytes[4..<6], as: UTF8.self)),
+              (4...31).contains(cost) else { return nil }
         return cost
+    }
+
+    private static func isBcryptBase64(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A hash no password matches, at `cost`: checking an unknown user against
+    /// it takes as long as checking a known one.
+    static func dummy(cost: Int) -> String {
+        let digits = cost < 10 ? "0\(cost)" : "\(cost)"
+        return "$2b$\(digits)$" + "wJ3mXq8vT1nLr5bZc7yHde" + "Qk2Ns9Vt4Lp6Rg8Mz0Xa3Cb5Df7Gh1J"
     }
 
     /// Compares in constant time, so a near miss takes as long as a far one.
@@ -113,14 +134,6 @@ public final class BasicAuthenticator: Sendable {
         memset(data, 0, MemoryLayout<crypt_data>.size)
         guard let result = crypt_r(phrase, setting, data) else { return nil }
         return String(cString: result)
-    }
-
-    /// A fresh bcrypt hash, for the dummy that unknown users are checked against.
-    static func makeHash(password: String, cost: Int) -> String? {
-        var setting = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
-        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { return nil }
-        let length = setting.firstIndex(of: 0) ?? setting.count
-        return crypt(password, setting: String(decoding: setting[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 }
 

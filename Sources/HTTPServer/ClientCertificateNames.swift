@@ -12,9 +12,9 @@ import Darwin
 /// the client's, so the parsing is bounded and fuzzed.
 public enum ClientCertificateNames {
     /// Names read from one certificate at most.
-    static let maxNames = 256
+    package static let maxNames = 256
     /// Bytes of one name at most.
-    static let maxNameBytes = 4096
+    package static let maxNameBytes = 4096
 
     /// The names, in the certificate's order; nil when the DER is not a certificate.
     public static func of(der: [UInt8]) -> [String]? {

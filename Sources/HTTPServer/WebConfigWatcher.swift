@@ -75,19 +75,22 @@ final class WebConfigWatcher: Sendable {
     /// The settings for a request: when the file changed, it is read again
     /// first (on a thread of its own), waiting at most ``maxWait``.
     func forRequest() async -> Generation {
-        guard path != nil else { return current }
-        let (stamp, paths) = state.withLock { ($0.stamp, $0.paths) }
-        if FileStamp.of(paths) != stamp {
-            await reload()
-        }
+        if changed() { await reload() }
         return current
     }
 
     /// Starts reading the file again if it changed, on a thread of its own;
-    /// for the sweeper thread, which must not wait for bcrypt.
+    /// for the sweeper thread, which must not wait for bcrypt. An unchanged
+    /// file costs a few `stat` calls and starts no thread.
     func refresh() {
-        guard path != nil else { return }
-        startLoading()
+        if changed() { startLoading() }
+    }
+
+    /// Whether the files differ from when they were last read.
+    private func changed() -> Bool {
+        guard path != nil else { return false }
+        let (stamp, paths) = state.withLock { ($0.stamp, $0.paths) }
+        return FileStamp.of(paths) != stamp
     }
 
     /// Starts the loading thread unless one runs; false when none could start.

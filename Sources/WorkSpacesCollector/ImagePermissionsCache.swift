@@ -28,34 +28,45 @@ final class ImagePermissionsCache: Sendable {
             entries = entries.filter { owned.contains($0.key) }
             return owned.filter { id in entries[id].map { $0.fetched.duration(to: now) >= interval } ?? true }.sorted()
         }
-        var failure: AWSClientError?
-        await withTaskGroup(of: (String, Result<[String], AWSClientError>).self) { group in
-            var next = 0
-            func add() {
-                guard next < stale.count else { return }
-                let id = stale[next]
-                next += 1
-                group.addTask {
-                    do throws(AWSClientError) {
-                        return (id, .success(try await fetch(id)))
-                    } catch {
-                        return (id, .failure(error))
-                    }
-                }
+        // Children are added only from the group's own body, never from a
+        // nested function that captures the group or a counter: that shape
+        // was miscompiled under optimisation (children outliving the group).
+        let failure = await withTaskGroup(of: Fetched.self, returning: AWSClientError?.self) { group in
+            var pending = stale.makeIterator()
+            for _ in 0..<Self.concurrency {
+                guard let id = pending.next() else { break }
+                group.addTask { await Self.fetch(id, with: fetch) }
             }
-            for _ in 0..<Self.concurrency { add() }
-            for await (id, result) in group {
-                switch result {
+            var failure: AWSClientError?
+            while let fetched = await group.next() {
+                switch fetched.result {
                 case let .success(accounts):
-                    entries.withLock { $0[id] = Entry(accounts: accounts, fetched: .now) }
-                    add()
-                case let .failure(error):
+                    entries.withLock { $0[fetched.id] = Entry(accounts: accounts, fetched: .now) }
                     // The first failure fails the collector; the rest are not started.
+                    if failure == nil, let id = pending.next() { group.addTask { await Self.fetch(id, with: fetch) } }
+                case let .failure(error):
                     if failure == nil { failure = error }
                 }
             }
+            return failure
         }
         let current = entries.withLock { $0 }
         return (current.mapValues(\.accounts), failure)
+    }
+
+    /// One image's answer, as a child task returns it.
+    struct Fetched: Sendable {
+        let id: String
+        let result: Result<[String], AWSClientError>
+    }
+
+    private static func fetch(
+        _ id: String, with fetch: @Sendable (String) async throws(AWSClientError) -> [String]
+    ) async -> Fetched {
+        do throws(AWSClientError) {
+            return Fetched(id: id, result: .success(try await fetch(id)))
+        } catch {
+            return Fetched(id: id, result: .failure(error))
+        }
     }
 }

@@ -6,8 +6,13 @@ public import Exposition
 public enum ImagePermissionsMetrics {
     public static func families(_ permissions: [String: [String]], organization: Set<String>?, target: TargetLabels) -> [MetricFamily] {
         var shared: [Sample] = [], outside: [Sample] = []
+        var seen: Set<String> = []
         for (imageId, accounts) in permissions.sorted(by: { $0.key < $1.key }) {
-            let labels = target.with([Label("image_id", LabelValues.identifier(imageId))])
+            // Two raw ids may bound to the same label value (too long, or with
+            // a space): the first, in raw order, is the series, as for the image families.
+            let imageLabel = LabelValues.identifier(imageId)
+            guard seen.insert(imageLabel).inserted else { continue }
+            let labels = target.with([Label("image_id", imageLabel)])
             let distinct = Set(accounts)
             shared.append(Sample(labels: labels, value: Double(distinct.count)))
             if let organization {

@@ -10,9 +10,10 @@ import Support
 import Synchronization
 
 /// One target's collections. Concurrent scrapes share the collection in
-/// flight instead of each calling the API, and with a minimum interval a
-/// successful result younger than it is reused. These two are the only state
-/// kept between scrapes, on purpose; the families are built fresh per collection.
+/// flight instead of each calling the API, and the target's API budget
+/// (``CollectionPacer``, `--collector.min-interval`) decides when a scrape
+/// reuses the last collection instead of starting one. These are the only
+/// state kept between scrapes, on purpose; the families are built fresh per collection.
 final class TargetCollector: Sendable {
     /// How one collector fared in a collection.
     struct Outcome: Sendable {
@@ -28,13 +29,16 @@ final class TargetCollector: Sendable {
         let outcomes: [CollectorKind: Outcome]
         /// Seconds the whole collection took.
         let seconds: Double
+        let started: ContinuousClock.Instant
         let finished: ContinuousClock.Instant
         /// Unix seconds at the end of the collection.
         let finishedWallTime: Double
 
         /// The same result without its families, for the record of the last success.
         var withoutFamilies: Result {
-            Result(labels: labels, snapshot: .empty, outcomes: outcomes, seconds: seconds, finished: finished, finishedWallTime: finishedWallTime)
+            Result(
+                labels: labels, snapshot: .empty, outcomes: outcomes, seconds: seconds, started: started, finished: finished,
+                finishedWallTime: finishedWallTime)
         }
 
         /// What `aws_workspaces_up` reports: the images collector succeeded.
@@ -48,6 +52,8 @@ final class TargetCollector: Sendable {
         let lastSuccess: Result?
         /// The labels to report under, known even without a result.
         let labels: TargetLabels
+        /// Whether `result` is an earlier collection, served within the API budget.
+        var reused = false
     }
 
     private struct InFlight {
@@ -58,6 +64,9 @@ final class TargetCollector: Sendable {
     private struct State {
         var inFlight: InFlight?
         var lastSuccess: Result?
+        /// The last collection, with its families (while the budget is on).
+        var last: Result?
+        var pacer: CollectionPacer
         var lastLabels: TargetLabels
         var nextID: UInt64 = 1
         var reportedDuplicates = false
@@ -87,12 +96,16 @@ final class TargetCollector: Sendable {
         self.observer = observer
         self.limit = limit
         let labels = TargetLabels(accountId: identity.knownAccount ?? target.knownAccount ?? LabelValues.unknown, region: target.region)
-        self.state = Mutex(State(lastLabels: labels))
+        self.state = Mutex(State(pacer: CollectionPacer(interval: settings.minInterval), lastLabels: labels))
     }
 
     var labels: TargetLabels { state.withLock { $0.lastLabels } }
 
     private let name: Mutex<String?>
+    /// Scrapes and probes answered with an earlier collection.
+    private let reusedCount = Atomic<Int>(0)
+
+    var reusedTotal: Int { reusedCount.load(ordering: .relaxed) }
 
     /// The account's name from discovery; follows renames without a new collector.
     var accountName: String? {
@@ -108,21 +121,38 @@ final class TargetCollector: Sendable {
         let clock = ContinuousClock()
         let now = clock.now
         let collectionDeadline = now.advanced(by: settings.collectionTimeout)
-        let minInterval = settings.minInterval
-        let (task, started, lastSuccess, labels): (Task<Result, Never>?, Bool, Result?, TargetLabels) = state.withLock { state in
-            if minInterval > .zero, let last = state.lastSuccess, last.finished.duration(to: now) < minInterval {
-                return (nil, false, last, state.lastLabels)
+        enum Decision {
+            case join(Task<Result, Never>, started: Bool)
+            case reuse(Result)
+        }
+        let (decision, lastSuccess, labels): (Decision, Result?, TargetLabels) = state.withLock { state in
+            if let inFlight = state.inFlight { return (.join(inFlight.task, started: false), state.lastSuccess, state.lastLabels) }
+            if let last = state.last {
+                // A success within the budget's window; or, once the budget is
+                // spent (failures retried), whatever came last.
+                if last.succeeded, state.pacer.reuses(successStartedAt: last.started, now: now) {
+                    return (.reuse(last), state.lastSuccess, state.lastLabels)
+                }
+                if !state.pacer.start(at: now) { return (.reuse(last), state.lastSuccess, state.lastLabels) }
+            } else {
+                _ = state.pacer.start(at: now)
             }
-            if let inFlight = state.inFlight { return (inFlight.task, false, state.lastSuccess, state.lastLabels) }
             let id = state.nextID
             state.nextID += 1
             // Unstructured: a scraper that gives up must not cancel the
             // collection others wait on. It still ends by its own deadline.
             let task = Task { await self.run(id: id, deadline: collectionDeadline) }
             state.inFlight = InFlight(id: id, task: task)
-            return (task, true, state.lastSuccess, state.lastLabels)
+            return (.join(task, started: true), state.lastSuccess, state.lastLabels)
         }
-        guard let task else { return Answer(result: lastSuccess, lastSuccess: lastSuccess, labels: labels) }
+        let task: Task<Result, Never>, started: Bool
+        switch decision {
+        case let .reuse(result):
+            reusedCount.wrappingAdd(1, ordering: .relaxed)
+            return Answer(result: result, lastSuccess: lastSuccess, labels: result.labels, reused: true)
+        case let .join(joined, startedHere):
+            (task, started) = (joined, startedHere)
+        }
         let result = await DeadlineRace.run(until: deadline) { await task.value }
         // A scrape that started the collection with a budget no shorter than
         // the collection's own has the collection's failure as its one log
@@ -152,13 +182,14 @@ final class TargetCollector: Sendable {
         let (families, outcomes) = build(gathered, labels: labels, now: wallTime, elapsed: start.duration(to: finished) / .seconds(1))
         let result = Result(
             labels: labels, snapshot: Snapshot(families: families), outcomes: outcomes,
-            seconds: start.duration(to: finished) / .seconds(1), finished: finished, finishedWallTime: wallTime)
+            seconds: start.duration(to: finished) / .seconds(1), started: start, finished: finished, finishedWallTime: wallTime)
         state.withLock { state in
             if state.inFlight?.id == id { state.inFlight = nil }
-            // Without --collector.min-interval nothing reuses the families:
+            if result.succeeded { state.lastSuccess = result.withoutFamilies }
+            // With --collector.min-interval 0 nothing reuses the families:
             // keep only when and how it went, not the images (about 100 kB a
             // target of 100 images, 100 MB at 1,000 targets).
-            if result.succeeded { state.lastSuccess = settings.minInterval > .zero ? result : result.withoutFamilies }
+            state.last = settings.minInterval > .zero ? result : nil
             state.lastLabels = labels
         }
         return result

@@ -168,6 +168,14 @@ public final class WorkSpacesCollector: Sendable {
         return (list, unknown)
     }
 
+    /// Whether `/probe` would find the target, without calling AWS: false only
+    /// when no target of the region can be it (every account there is known
+    /// and none matches), as HEAD answers.
+    public func mayProbe(accountId: String, region: String) -> Bool {
+        let collectors = targets.withLock { $0 }.filter { $0.target.region == region }
+        return collectors.contains { $0.account == accountId || $0.account == nil }
+    }
+
     /// The target for `accountId` and `region`, learning unknown accounts first if needed.
     private func find(accountId: String, region: String, deadline: ContinuousClock.Instant) async -> TargetCollector? {
         let collectors = targets.withLock { $0 }.filter { $0.target.region == region }
@@ -212,6 +220,8 @@ public final class WorkSpacesCollector: Sendable {
 
         var up: [Sample] = [], durations: [Sample] = [], timeouts: [Sample] = [], lastSuccess: [Sample] = []
         var collectorSuccess: [Sample] = [], collectorDurations: [Sample] = [], accountInfo: [Sample] = []
+        var ages: [Sample] = [], reused: [Sample] = []
+        let now = clock.now
         var snapshots: [Snapshot] = []
         var seen: Set<TargetLabels> = []
         var named: Set<String> = []
@@ -229,6 +239,10 @@ public final class WorkSpacesCollector: Sendable {
             if let success = answer.lastSuccess {
                 lastSuccess.append(Sample(labels: labels, value: success.finishedWallTime))
             }
+            if let result = answer.result {
+                ages.append(Sample(labels: labels, value: max(0, result.finished.duration(to: now) / .seconds(1))))
+            }
+            reused.append(Sample(labels: labels, value: Double(collector.reusedTotal)))
             for kind in collector.target.collectors.sorted() {
                 let outcome = answer.result?.outcomes[kind]
                 let kindLabels = answer.labels.with([Label("collector", kind.rawValue)])
@@ -257,13 +271,20 @@ public final class WorkSpacesCollector: Sendable {
                   "Seconds the scrape could wait for the collection: X-Prometheus-Scrape-Timeout-Seconds less --collector.timeout-offset, or --collector.timeout.",
                   timeouts),
             gauge("aws_workspaces_last_success_timestamp_seconds",
-                  "When the last successful collection of images for the account and region ended, in Unix seconds. With --collector.min-interval (for HA pairs and many scrapers) a scrape may reuse that result instead of calling the API.",
+                  "When the last successful collection of images for the account and region ended, in Unix seconds.",
                   lastSuccess),
             gauge("aws_workspaces_collector_success",
                   "Whether the collector (images, bundles, workspaces) succeeded for the account and region in the collection this scrape reports (1) or not (0).",
                   collectorSuccess),
             gauge("aws_workspaces_collector_duration_seconds",
                   "Seconds the collector's API calls took for the account and region in the collection this scrape reports.", collectorDurations),
+            gauge("aws_workspaces_collection_age_seconds",
+                  "Seconds since the collection this scrape reports for the account and region ended: near 0 when the scrape collected, up to --collector.min-interval when it reused an earlier one.",
+                  ages),
+            MetricFamily(
+                name: "aws_workspaces_collections_reused_total",
+                help: "Scrapes and probes of the account and region answered with an earlier collection, within the API budget (--collector.min-interval), instead of calling the API.",
+                type: .counter, samples: reused),
         ]
         if !accountInfo.isEmpty {
             families.append(gauge("aws_workspaces_account_info",

@@ -113,8 +113,8 @@ struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("collector.timeout-offset"), help: "Taken off X-Prometheus-Scrape-Timeout-Seconds, to leave time to answer (e.g. 500ms).")
     var timeoutOffset = DurationValue(.milliseconds(500))
 
-    @Option(name: .customLong("collector.min-interval"), help: "How long a successful collection is reused instead of calling the API again (e.g. 5m): for HA Prometheus pairs and many scrapers. 0 calls the API on every scrape.")
-    var minInterval = DurationValue(.zero)
+    @Option(name: .customLong("collector.min-interval"), help: "Each target's API budget: a collection starts at most once per this interval, whoever scrapes or probes; within it the last successful collection is served (aws_workspaces_collection_age_seconds says how old). A failed collection is retried by the next scrape, at most twice per interval. 0 collects on every scrape, which lets any client that reaches the exporter call the API as often as it asks.")
+    var minInterval = DurationValue(.seconds(30))
 
     @Option(name: .customLong("collector.max-concurrency"), help: "Targets (account and region pairs) collected at once.")
     var maxConcurrency = 10
@@ -321,7 +321,7 @@ struct ExporterCommand: AsyncParsableCommand {
         let handler = ExporterHandler(
             telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
             defaultTimeout: collectorTimeout.duration, timeoutOffset: timeoutOffset.duration, maxRequests: maxRequests,
-            reloader: enableLifecycle ? reloader : nil, metricsTargets: metricsTargets, ready: { registry.isReady }, targetsComplete: { registry.isComplete })
+            reloader: enableLifecycle ? reloader : nil, metricsTargets: metricsTargets, ready: { registry.isReady }, unsettledSources: { registry.unsettled() })
         let server = try HTTPServer(
             configuration: .init(
                 listeners: listeners, idleTimeout: idleTimeout.duration, readHeaderTimeout: readHeaderTimeout.duration,

@@ -31,7 +31,7 @@ final class ExporterHandler: HTTPHandler {
     init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),
         timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil, metricsTargets: Bool = true,
-        ready: @escaping @Sendable () -> Bool = { true }, targetsComplete: @escaping @Sendable () -> Bool = { true }
+        ready: @escaping @Sendable () -> Bool = { true }, unsettledSources: @escaping @Sendable () -> [String] = { [] }
     ) {
         self.ready = ready
         self.telemetryPath = telemetryPath
@@ -39,7 +39,7 @@ final class ExporterHandler: HTTPHandler {
         self.scrapeBudget = ScrapeBudget(defaultTimeout: defaultTimeout, timeoutOffset: timeoutOffset)
         self.metricsTargets = metricsTargets
         self.probe = ProbeHandler(collector: collector, budget: scrapeBudget)
-        self.serviceDiscovery = ServiceDiscoveryHandler(collector: collector, timeout: min(defaultTimeout, .seconds(10)), complete: targetsComplete)
+        self.serviceDiscovery = ServiceDiscoveryHandler(collector: collector, timeout: min(defaultTimeout, .seconds(10)), unsettled: unsettledSources)
         self.maxRequests = maxRequests
         self.reloader = reloader
         self.landingPage = Array(LandingPage.html(telemetryPath: telemetryPath, version: version).utf8)
@@ -55,8 +55,15 @@ final class ExporterHandler: HTTPHandler {
         switch request.path {
         case telemetryPath: return await limited(request) { await self.metrics(request) }
         case "/probe":
-            // HEAD answers what GET would about the request itself, without AWS calls.
-            if request.method == "HEAD", case let .failure(refusal) = ProbeHandler.parse(request) { return .text(400, refusal.message) }
+            // HEAD answers what GET would, without AWS calls: 400 for a
+            // malformed target, 404 for one no target can be.
+            if request.method == "HEAD" {
+                switch ProbeHandler.parse(request) {
+                case let .failure(refusal): return .text(400, refusal.message)
+                case let .success(target):
+                    if !collector.mayProbe(accountId: target.accountId, region: target.region) { return ProbeHandler.unknown(target) }
+                }
+            }
             return await limited(request) { await self.probe.handle(request) }
         case "/sd": return await limited(request, head: .json) { await self.serviceDiscovery.handle(request) }
         // Both answer as soon as the server is up: the exporter needs nothing

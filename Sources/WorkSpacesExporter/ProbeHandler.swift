@@ -30,7 +30,7 @@ struct ProbeHandler: Sendable {
         case let .failure(refusal): return .text(400, refusal.message)
         }
         guard let scrape = await collector.probe(accountId: target.accountId, region: target.region, budget: budget.budget(for: request)) else {
-            return .text(404, "unknown target \(target.target): only targets of --config.file or discovered from AWS Organizations can be probed (see /sd)")
+            return Self.unknown(target)
         }
         // A renderer of its own: the shared one caches one scrape's families,
         // which alternating probes of different targets would only churn.
@@ -38,6 +38,12 @@ struct ProbeHandler: Sendable {
         var headers: [(name: String, value: String)] = [("Content-Type", answer.contentType), ("Vary", "Accept-Encoding")]
         if answer.gzipped { headers.append(("Content-Encoding", "gzip")) }
         return HTTPResponse(status: 200, headers: headers, body: answer.body)
+    }
+}
+
+extension ProbeHandler {
+    static func unknown(_ target: TargetLabels) -> HTTPResponse {
+        .text(404, "unknown target \(target.target): only targets of --config.file or discovered from AWS Organizations can be probed (see /sd)")
     }
 }
 

@@ -18,14 +18,18 @@ struct ServiceDiscoveryHandler: Sendable {
     let collector: WorkSpacesCollector
     /// How long learning unknown accounts (STS) may take.
     let timeout: Duration
-    /// Whether every `organizations` entry has been listed once.
-    let complete: @Sendable () -> Bool
+    /// The `organizations` entries still being listed for the first time.
+    let unsettled: @Sendable () -> [String]
 
-    /// 503 rather than an incomplete list: Prometheus drops the targets a
+    /// What is known: the static targets and each entry's last good listing.
+    /// While an entry is still being listed for the first time (at most 2
+    /// minutes after the start; not for a refused one) the answer is 503
+    /// rather than a list without it: Prometheus drops the targets a
     /// successful answer leaves out, and keeps its last list on an error.
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        guard complete() else {
-            return .text(503, "the organization's accounts have not been listed yet; try again", headers: [("Retry-After", "5")])
+        let waiting = unsettled()
+        guard waiting.isEmpty else {
+            return .text(503, "still listing the accounts of \(waiting.joined(separator: ", ")) for the first time; try again", headers: [("Retry-After", "5")])
         }
         let (list, unknown) = await collector.targetList(deadline: .now.advanced(by: timeout))
         guard unknown == 0 else {

@@ -73,6 +73,19 @@ struct SSOCredentialProviderTests {
         #expect(stats.createToken == 0)
     }
 
+    /// `AWS_ENDPOINT_URL` alone sends the portal and OIDC calls to it too, as botocore does.
+    @Test func theGlobalEndpointVariableReachesThePortalLikeBotocore() async throws {
+        let server = try await SSOServer.start(["--access-token", "token-1", "--key", "ASIASSO9"])
+        defer { server.stop() }
+        let home = try setUp(server)
+        try home.writeToken("corp", ["startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": "token-1", "expiresAt": SSOHome.time(3600)])
+        let environment = home.environment(profile: "dev").merging(["AWS_ENDPOINT_URL": server.url]) { $1 }
+        let credentials = try await exporterResolves(environment).get()
+        #expect(credentials.accessKeyId == "ASIASSO9")
+        #expect(try await botocoreResolves(environment)["key"] == "ASIASSO9")
+        #expect(try await server.stats().getRoleCredentials == 2)
+    }
+
     @Test func tokenNearExpiryIsRefreshedAndCachedLikeBotocore() async throws {
         let server = try await SSOServer.start(["--access-token", "token-1", "--key", "ASIASSO2"])
         defer { server.stop() }

@@ -1,12 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import AWSWorkSpaces
-@testable import HTTPClient
-@testable import HTTPServer
+import AWSWorkSpaces
+import HTTPClient
+import HTTPServer
 import StructuredLogging
 import Support
-@testable import WorkSpacesCollector
+import WorkSpacesCollector
 import YAML
 
 /// Every parser of untrusted input, one fuzz target each: bytes from AWS and

@@ -223,6 +223,27 @@ import Testing
         #expect(authenticator.dummyHash.hasPrefix("$2b$06$"))
     }
 
+    /// Loading users costs no bcrypt: a hash at cost 31 (days of work to
+    /// check) loads at once, both through the web config loader and the
+    /// authenticator, and its decoy is of the same cost. Before, each hash was
+    /// hashed twice and the decoy made fresh, so a reload with new users held
+    /// requests up. The time limit is what fails if bcrypt runs.
+    @Test(.timeLimit(.minutes(1))) func loadingUsersRunsNoBcrypt() throws {
+        let costly = "$2y$31$JRIa9U0KaKCGPEhw6AlyjOtNZS4WQY271r/NjoJylbbeqDcDPQ/Dm"
+        let authenticator = try BasicAuthenticator(users: ["alice": costly, "bob": WebConfigurationTests.hash])
+        #expect(authenticator.dummyHash.hasPrefix("$2b$31$"))
+        let path = try PackagePaths.temporaryDirectory("web").appendingPathComponent("web.yml").path
+        try "basic_auth_users:\n  alice: \(costly)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let configuration = try WebConfiguration.load(path: path)
+        #expect(configuration.basicAuth?.users["alice"] == costly)
+        // Malformed hashes are still refused by their form.
+        for bad in ["$2y$04$tooShort", "$2y$04$" + String(repeating: "!", count: 53), "$2y$32$" + String(repeating: "a", count: 53), "$2x$04$" + String(repeating: "a", count: 53)] {
+            #expect(throws: BasicAuthenticator.HashProblem.self) { try BasicAuthenticator.check(bad) }
+        }
+        // And the decoy verifies no password, at the cost it names.
+        #expect(!BasicAuthenticator.verify(password: "not a password", hash: BasicAuthenticator.dummy(cost: 4)))
+    }
+
     @Test func htpasswdHashesVerify() async throws {
         let htpasswd = try #require(PackagePaths.which("htpasswd"), "htpasswd (apache2-utils) is installed by scripts/deps.sh test")
         let (status, output) = try await runCommand(htpasswd, ["-nbBC", "5", "carol", "p@ss:word"])

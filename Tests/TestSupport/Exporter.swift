@@ -14,8 +14,15 @@ public final class Exporter: @unchecked Sendable {
     /// config file) gets `--aws.account-id` of the emulator's default account,
     /// so that tests not about accounts make no STS call; the tests about
     /// accounts pass their own.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> Exporter {
+    ///
+    /// Tests that count API calls scrape after scrape and are not about the
+    /// API budget get `--collector.min-interval 0s` (a collection per scrape);
+    /// `defaultBudget: true`, or a `--collector.min-interval` of their own, keeps what users get.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], defaultBudget: Bool = false) async throws -> Exporter {
         var arguments = arguments
+        if !defaultBudget, !arguments.contains(where: { $0.hasPrefix("--collector.min-interval") }) {
+            arguments += ["--collector.min-interval", "0s"]
+        }
         if arguments.contains(where: { $0.hasPrefix("--aws.region") }),
            !arguments.contains(where: { $0.hasPrefix("--aws.account-id") || $0.hasPrefix("--config.file") || $0.hasPrefix("--aws.role-arn") }) {
             arguments += ["--aws.account-id", defaultAccount]

@@ -6,17 +6,35 @@ public enum PackagePaths {
     public static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The folder holding `workspaces_exporter` and `workspaces_emulator`:
-    /// `WORKSPACES_BIN_DIR` when set, else `.build/debug`.
-    public static var binaries: URL {
-        if let dir = ProcessInfo.processInfo.environment["WORKSPACES_BIN_DIR"], !dir.isEmpty {
-            return URL(fileURLWithPath: dir)
+    /// The binaries the tests start are the ones users get: `workspaces_exporter`
+    /// is `dist/linux-ARCH/workspaces_exporter`, the very bytes that
+    /// `scripts/release.sh` puts into the archive and the container image, and
+    /// `workspaces_emulator` comes from the same release build
+    /// (`.build-release/release`). `WORKSPACES_BIN_DIR` names another folder
+    /// holding both (`scripts/sanitize.sh` points it at a sanitizer build).
+    /// Anything else (the fuzz replayer) is the debug build's.
+    public static func binary(_ name: String) -> URL {
+        let environment = ProcessInfo.processInfo.environment
+        let shipped = ["workspaces_exporter", "workspaces_emulator"]
+        if shipped.contains(name), let dir = environment["WORKSPACES_BIN_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir).appendingPathComponent(name)
         }
-        return root.appendingPathComponent(".build/debug")
+        switch name {
+        case "workspaces_exporter": return root.appendingPathComponent("dist/linux-\(architecture)/workspaces_exporter")
+        case "workspaces_emulator": return root.appendingPathComponent(".build-release/release/workspaces_emulator")
+        default: return root.appendingPathComponent(".build/debug/\(name)")
+        }
     }
 
-    public static func binary(_ name: String) -> URL {
-        binaries.appendingPathComponent(name)
+    /// The architecture as release archives name it (amd64, arm64).
+    public static var architecture: String {
+        #if arch(x86_64)
+        "amd64"
+        #elseif arch(arm64)
+        "arm64"
+        #else
+        "unknown"
+        #endif
     }
 
     /// A fresh temporary folder for one test.

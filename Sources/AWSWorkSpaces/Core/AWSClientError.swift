@@ -52,4 +52,12 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    /// AWS refused the caller (HTTP 401 or 403, an `AccessDenied…` code, or an
+    /// account not in an organisation): asking again soon will not help until
+    /// a policy or the configuration changes.
+    public var isRefusal: Bool {
+        guard case let .service(code, _, status) = self else { return false }
+        return status == 401 || status == 403 || code.hasPrefix("AccessDenied") || code == "AWSOrganizationsNotInUseException"
+    }
 }

@@ -3,12 +3,12 @@
 /// year, fields in range. Anything else, such as the obsolete RFC 850 and
 /// asctime forms or a twelve-digit year, is not a date. The bytes come from
 /// the network, so nothing here can overflow: the largest value is 9999-12-31.
-enum HTTPDate {
+package enum HTTPDate {
     static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Unix seconds, or nil when `text` is not an IMF-fixdate.
-    static func parse(_ text: String) -> Double? {
+    package static func parse(_ text: String) -> Double? {
         let bytes = Array(text.utf8)
         // "Sun, 06 Nov 1994 08:49:37 GMT"
         guard bytes.count == 29 else { return nil }

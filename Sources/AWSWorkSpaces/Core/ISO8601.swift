@@ -1,8 +1,8 @@
 /// Parses the timestamps STS, IMDS and container endpoints return
 /// (`2026-11-29T03:00:00Z`, with or without fractional seconds, `Z` or an
 /// offset such as `+01:00`) into Unix seconds.
-enum ISO8601 {
-    static func parse(_ text: String) -> Double? {
+package enum ISO8601 {
+    package static func parse(_ text: String) -> Double? {
         let bytes = Array(text.utf8)
         var index = 0
         func number(_ digits: Int) -> Int? {

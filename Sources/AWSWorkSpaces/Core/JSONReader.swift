@@ -6,15 +6,15 @@
 ///
 /// It accepts exactly RFC 8259 JSON, UTF-8 only, nested at most
 /// ``maxDepth`` deep, and reports the byte offset of the first problem.
-struct JSONReader {
+package struct JSONReader {
     /// What went wrong, and where.
-    struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         let offset: Int
         let problem: String
         /// Member names and array indexes down to the problem, outermost first.
         var path: [String] = []
 
-        var description: String {
+        package var description: String {
             let location = path.isEmpty ? "the body" : path.reduce("") { $0.isEmpty || $1.hasPrefix("[") ? $0 + $1 : $0 + "." + $1 }
             return "\(location): \(problem) (byte \(offset))"
         }
@@ -32,7 +32,7 @@ struct JSONReader {
     private var index = 0
     private var depth = 0
 
-    init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
@@ -271,7 +271,7 @@ extension JSONReader {
     /// A page of a paginated operation: the items of the array member `items`
     /// (read by `item`) and `NextToken` (empty counts as none). Other members
     /// are skipped; a repeated `items` key replaces, as with JSONDecoder.
-    static func page<Item>(
+    package static func page<Item>(
         _ body: [UInt8], items key: String, operation: String, item: (inout JSONReader) throws(Failure) -> Item
     ) throws(AWSClientError) -> ([Item], String?) {
         var reader = JSONReader(body)

@@ -42,7 +42,7 @@ public struct XMLElement: Sendable, Hashable {
 }
 
 public enum XMLReader {
-    static let maxDepth = 32
+    package static let maxDepth = 32
     static let maxElements = 10_000
 
     /// The root element, or nil when `bytes` is not a well-formed document of the accepted kind.

@@ -3,8 +3,8 @@ import Support
 /// The credentials JSON that ECS/EKS container endpoints and EC2 instance
 /// metadata return (`AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`,
 /// and `Code`/`Message` when they refuse).
-enum MetadataCredentials {
-    static func decode(_ bytes: [UInt8], source: String) throws(AWSClientError) -> AWSCredentials {
+package enum MetadataCredentials {
+    package static func decode(_ bytes: [UInt8], source: String) throws(AWSClientError) -> AWSCredentials {
         var code: String?, message: String?, key: String?, secret: String?, token: String?, expiration: String?
         var reader = JSONReader(bytes)
         do {

@@ -34,7 +34,7 @@ public struct ProcessCredentialProvider: CredentialProvider {
     }
 
     /// The `credential_process` JSON, version 1.
-    static func parse(_ bytes: [UInt8], source: String) throws(AWSClientError) -> AWSCredentials {
+    package static func parse(_ bytes: [UInt8], source: String) throws(AWSClientError) -> AWSCredentials {
         var version: Double?, key: String?, secret: String?, token: String?, expirationText: String?
         var reader = JSONReader(bytes)
         do {

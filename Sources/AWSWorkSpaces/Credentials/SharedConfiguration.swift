@@ -27,7 +27,7 @@ public struct SharedConfiguration: Sendable {
     /// A path from `AWS_CONFIG_FILE` or `AWS_SHARED_CREDENTIALS_FILE` as botocore
     /// reads it: `$NAME` and `${NAME}` replaced from the environment (unknown
     /// ones left as written), then a leading `~` or `~/` made the home folder.
-    static func expand(_ path: String, environment: Environment) -> String {
+    package static func expand(_ path: String, environment: Environment) -> String {
         var out = ""
         var rest = Substring(path)
         func isNameByte(_ c: Character) -> Bool { c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
@@ -73,6 +73,16 @@ public struct SharedConfiguration: Sendable {
         public var merged: [String: [String: String]]
         /// The config file's `[sso-session NAME]` sections.
         public var ssoSessions: [String: [String: String]] = [:]
+
+        package init(
+            config: [String: [String: String]], credentials: [String: [String: String]], merged: [String: [String: String]],
+            ssoSessions: [String: [String: String]] = [:]
+        ) {
+            self.config = config
+            self.credentials = credentials
+            self.merged = merged
+            self.ssoSessions = ssoSessions
+        }
     }
 
     /// The two files as they are now; a missing file has no profiles.

@@ -21,7 +21,7 @@ public struct IAMClient: Sendable {
     }
 
     /// The first `member` of `AccountAliases`; an answer without that list is not one.
-    static func alias(fromAnswer bytes: [UInt8]) throws(AWSClientError) -> String? {
+    package static func alias(fromAnswer bytes: [UInt8]) throws(AWSClientError) -> String? {
         guard let aliases = XMLReader.parse(bytes)?.find("ListAccountAliasesResult", "AccountAliases") else {
             throw .invalidResponse("the ListAccountAliases answer has no AccountAliases list")
         }

@@ -21,7 +21,7 @@ public struct OrganizationAccount: Sendable, Hashable {
         (state ?? status) == "ACTIVE"
     }
 
-    static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> OrganizationAccount {
+    package static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> OrganizationAccount {
         var account = OrganizationAccount(id: "")
         try reader.object { reader, key throws(JSONReader.Failure) in
             switch key {

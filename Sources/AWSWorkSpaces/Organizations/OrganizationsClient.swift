@@ -39,7 +39,7 @@ public struct OrganizationsClient: Sendable {
     }
 
     /// An organizational unit's `Id`.
-    static func readUnitId(_ reader: inout JSONReader) throws(JSONReader.Failure) -> String? {
+    package static func readUnitId(_ reader: inout JSONReader) throws(JSONReader.Failure) -> String? {
         var id: String?
         try reader.object { reader, key throws(JSONReader.Failure) in
             if key == "Id" { id = try reader.optionalString() } else { try reader.skip() }
@@ -48,7 +48,7 @@ public struct OrganizationsClient: Sendable {
     }
 
     /// A tag's `Key` and `Value` (empty when absent); nil without a key.
-    static func readTag(_ reader: inout JSONReader) throws(JSONReader.Failure) -> (String, String)? {
+    package static func readTag(_ reader: inout JSONReader) throws(JSONReader.Failure) -> (String, String)? {
         var key: String?, value: String?
         try reader.object { reader, member throws(JSONReader.Failure) in
             switch member {

@@ -7,7 +7,8 @@ import Support
 /// with a refresh token. Endpoints as botocore's rules build them,
 /// `portal.sso.REGION.amazonaws.com` and `oidc.REGION.amazonaws.com`
 /// (`-fips` after the service with FIPS, the partition's dual-stack suffix
-/// with dual-stack), or `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC`. Answers are
+/// with dual-stack), or `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC`, else
+/// `AWS_ENDPOINT_URL`, as botocore applies them. Answers are
 /// untrusted: bounded, checked, and never echoed with their secrets.
 /// Throttling, server errors and transport failures are retried as the
 /// SDKs' standard mode retries them (``RetryPolicy``, with a retry quota of
@@ -31,8 +32,12 @@ public struct SSOClient: Sendable {
         let suffix = useDualStack ? partition.dualStackSuffix : partition.dnsSuffix
         let fips = useFIPS ? "-fips" : ""
         self.region = region
-        portal = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO"] ?? "https://portal.sso\(fips).\(region).\(suffix)").url
-        oidc = try Endpoint(url: environment["AWS_ENDPOINT_URL_SSO_OIDC"] ?? "https://oidc\(fips).\(region).\(suffix)").url
+        // As botocore: the service's own variable, then AWS_ENDPOINT_URL, then the modelled host.
+        func configured(_ variable: String) -> String? {
+            [environment[variable], environment["AWS_ENDPOINT_URL"]].compactMap { $0 }.first { !$0.isEmpty }
+        }
+        portal = try Endpoint(url: configured("AWS_ENDPOINT_URL_SSO") ?? "https://portal.sso\(fips).\(region).\(suffix)").url
+        oidc = try Endpoint(url: configured("AWS_ENDPOINT_URL_SSO_OIDC") ?? "https://oidc\(fips).\(region).\(suffix)").url
         self.http = http
         self.timeout = timeout
         retryPolicy = RetryPolicy(mode: .standard, maxAttempts: maxAttempts)

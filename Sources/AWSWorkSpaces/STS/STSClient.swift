@@ -68,7 +68,7 @@ public struct STSClient: Sendable {
     }
 
     /// The `Account` of a `GetCallerIdentity` answer, when it is 12 digits.
-    static func account(fromAnswer text: String) -> String? {
+    package static func account(fromAnswer text: String) -> String? {
         guard let account = XMLReader.parse(Array(text.utf8))?.find("GetCallerIdentityResult", "Account")?.text,
               AccountID.isValid(account) else { return nil }
         return account
@@ -90,7 +90,7 @@ public struct STSClient: Sendable {
     }
 
     /// The `Credentials` of an `AssumeRole` or `AssumeRoleWithWebIdentity` answer.
-    static func credentials(fromAnswer text: String, source: String) throws(AWSClientError) -> AWSCredentials {
+    package static func credentials(fromAnswer text: String, source: String) throws(AWSClientError) -> AWSCredentials {
         // <AssumeRoleResponse><AssumeRoleResult><Credentials>…, or the same for AssumeRoleWithWebIdentity.
         guard let root = XMLReader.parse(Array(text.utf8)) else {
             throw .credentials(source: source, reason: "the STS answer is not well-formed XML")

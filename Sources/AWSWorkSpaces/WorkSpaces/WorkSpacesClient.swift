@@ -96,7 +96,7 @@ public struct WorkSpacesClient: Sendable {
     }
 
     /// One `ImagePermissions` member's `SharedAccountId`.
-    static func readSharedAccount(_ reader: inout JSONReader) throws(JSONReader.Failure) -> String? {
+    package static func readSharedAccount(_ reader: inout JSONReader) throws(JSONReader.Failure) -> String? {
         var account: String?
         try reader.object { reader, key throws(JSONReader.Failure) in
             if key == "SharedAccountId" { account = try reader.optionalString() } else { try reader.skip() }

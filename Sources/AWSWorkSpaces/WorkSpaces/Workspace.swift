@@ -15,7 +15,7 @@ public struct Workspace: Sendable, Hashable {
         self.computeType = computeType
     }
 
-    static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> Workspace {
+    package static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> Workspace {
         var workspace = Workspace()
         try reader.object { reader, key throws(JSONReader.Failure) in
             switch key {

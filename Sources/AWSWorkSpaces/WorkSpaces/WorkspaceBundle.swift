@@ -21,7 +21,7 @@ public struct WorkspaceBundle: Sendable, Hashable {
         self.state = state
     }
 
-    static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> WorkspaceBundle {
+    package static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> WorkspaceBundle {
         var bundle = WorkspaceBundle()
         try reader.object { reader, key throws(JSONReader.Failure) in
             switch key {

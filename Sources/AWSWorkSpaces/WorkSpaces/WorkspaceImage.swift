@@ -59,7 +59,7 @@ public struct WorkspaceImage: Sendable, Hashable {
 extension WorkspaceImage {
     /// Reads one image object; members it does not know are skipped, a
     /// member of the wrong type is an error (as with `Decodable`).
-    static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> WorkspaceImage {
+    package static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> WorkspaceImage {
         var image = WorkspaceImage()
         guard reader.peek() == UInt8(ascii: "{") else { throw reader.fail("expected an image object") }
         try reader.object { reader, key throws(JSONReader.Failure) in
