@@ -12,7 +12,7 @@ mode="${1:-build}"
 packages=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev zlib1g-dev libyaml-dev pkg-config git)
 if [[ "$mode" == "test" ]]; then
   packages+=(prometheus prometheus-alertmanager curl wrk openssl apache2-utils python3 python3-pip
-             jsonnet python3-yaml podman runc debootstrap systemd procps iproute2 util-linux)
+             jsonnet python3-yaml podman runc debootstrap systemd procps iproute2 util-linux strace valgrind)
 fi
 if [[ "$mode" == "bench" ]]; then
   packages+=(wrk prometheus-node-exporter python3)

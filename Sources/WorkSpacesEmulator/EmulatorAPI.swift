@@ -82,10 +82,19 @@ public final class EmulatorAPI: Sendable {
         if action == "AssumeRoleWithWebIdentity" {
             return STSOperations(api: self).assumeRoleWithWebIdentity(parameters)
         }
+        let iam = action == "ListAccountAliases"
         let caller: Caller
-        switch verify(headers: headers, body: body, service: "sts") {
+        switch verify(headers: headers, body: body, service: iam ? "iam" : "sts") {
         case let .success(value): caller = value
         case let .failure(refusal): return refusal.xml
+        }
+        if iam {
+            // IAM's one call the exporter makes (the account-alias collector): every account's alias is "alias-ACCOUNT".
+            return .xml(200, """
+                <ListAccountAliasesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListAccountAliasesResult>\
+                <AccountAliases><member>alias-\(caller.account)</member></AccountAliases><IsTruncated>false</IsTruncated>\
+                </ListAccountAliasesResult><ResponseMetadata><RequestId>emulated</RequestId></ResponseMetadata></ListAccountAliasesResponse>
+                """)
         }
         return STSOperations(api: self).handle(action: action, parameters: parameters, caller: caller)
     }

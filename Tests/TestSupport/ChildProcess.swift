@@ -21,12 +21,24 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardInput = FileHandle.nullDevice
+        try ChildProcess.launch(process)
+    }
+
+    /// Starts `process`, one launch at a time: Foundation's `Process.run()` on
+    /// Linux is not safe to call from several threads at once (tests run in
+    /// parallel crashed in its memcpy while another launch was under way).
+    public static func launch(_ process: Process) throws {
+        launching.lock()
+        defer { launching.unlock() }
         try process.run()
     }
+
+    private static let launching = NSLock()
 
     deinit { stop() }
 
     public var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { process.processIdentifier }
 
     /// Starts a server on a fresh free port, retrying with another port when
     /// the program exits early (the port was taken after all).
@@ -128,7 +140,7 @@ private func runCommandWaiting(_ executable: String, _ arguments: [String], envi
     process.standardError = pipe
     let input = Pipe()
     process.standardInput = input
-    try process.run()
+    try ChildProcess.launch(process)
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()

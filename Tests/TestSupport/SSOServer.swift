@@ -130,7 +130,7 @@ public struct SSOHome: Sendable {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", "import hashlib,sys; print(hashlib.sha1(sys.argv[1].encode()).hexdigest())", text]
         process.standardOutput = pipe
-        try process.run()
+        try ChildProcess.launch(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

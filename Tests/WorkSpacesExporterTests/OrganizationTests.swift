@@ -231,6 +231,47 @@ struct OrganizationTests {
         #expect(quickMetrics.value("aws_workspaces_up", ["account_id": member]) == 1)
         let head = try await HTTPFetch.fetch(exporter.url + "/probe?target=\(member)/us-east-1", method: .HEAD)
         #expect(head.status == 200 && head.body.isEmpty)
+        // HEAD says what GET would: 404 for a target nobody configured, still without calling AWS.
+        let calls = try await emulator.stats().total
+        for unknown in ["333333333333/us-east-1", "\(suspended)/us-east-1", "\(member)/eu-west-1"] {
+            let response = try await HTTPFetch.fetch(exporter.url + "/probe?target=\(unknown)", method: .HEAD)
+            #expect(response.status == 404, "HEAD \(unknown)")
+        }
+        #expect(try await emulator.stats().total == calls)
+    }
+
+    /// An entry whose listing is refused does not hold the others up: `/sd`
+    /// serves the static targets and the other entry's accounts, the
+    /// replica is ready, and the refusal shows in the entry's
+    /// `aws_workspaces_discovery_success` and is logged as one.
+    @Test func aRefusedEntryLeavesTheOthersServed() async throws {
+        let member = "111111111111"
+        let own = SeedImages.ownerAccountId
+        let lister = "arn:aws:iam::\(own):role/Lister"
+        let emulator = try await Emulator.start(images: 2, extra: ["--account", "\(member):2:0", "--deny-role", lister])
+        defer { emulator.stop() }
+        let config = try file("""
+        targets:
+          - account_id: "\(own)"
+            regions: [us-east-1]
+        organizations:
+          - role_name: WorkSpacesReader
+            role_arn: \(lister)
+            regions: [us-east-1]
+          - role_name: WorkSpacesReader
+            regions: [eu-west-1]
+        """)
+        let exporter = try await Exporter.start(["--config.file", config], environment: emulator.environment)
+        defer { exporter.stop() }
+        let targets = try await Self.waitForTargets(exporter) { !$0.isEmpty }
+        #expect(Set(targets.keys) == ["\(own)/us-east-1", "\(own)/eu-west-1", "\(member)/eu-west-1"], "\(exporter.log)")
+        #expect(try await HTTPFetch.fetch(exporter.url + "/-/ready").status == 200)
+        let (_, metrics) = try await exporter.scrape()
+        #expect(metrics.value("aws_workspaces_discovery_success", ["source": "organizations/0"]) == 0)
+        #expect(metrics.value("aws_workspaces_discovery_success", ["source": "organizations/1"]) == 1)
+        #expect(exporter.log.contains("listing the organization's accounts was refused"), "\(exporter.log)")
+        #expect(exporter.log.contains("AccessDenied"))
+        #expect(try await HTTPFetch.fetch(exporter.url + "/probe?target=\(member)/eu-west-1").status == 200)
     }
 
     @Test func removingTheOrganizationsEntryOnReloadRemovesItsTargets() async throws {

@@ -8,8 +8,9 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
     case transport(String, timedOut: Bool = false)
     /// A 2xx answer whose body could not be decoded.
     case invalidResponse(String)
-    /// No usable credentials.
-    case credentials(source: String, reason: String)
+    /// No usable credentials. `refused`: AWS refused to give them (STS said
+    /// AccessDenied to a role), which asking again soon will not change.
+    case credentials(source: String, reason: String, refused: Bool = false)
     /// Pagination went wrong (a repeated NextToken, too many pages).
     case pagination(String)
     /// The endpoint URL is not usable.
@@ -42,7 +43,7 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
         case let .service(_, message, status): return "\(message) (HTTP \(status))"
         case let .transport(reason, _): return "request failed: \(reason); check network access to the endpoint"
         case let .invalidResponse(reason): return "unreadable response: \(reason)"
-        case let .credentials(source, reason): return "no credentials from \(source): \(reason)"
+        case let .credentials(source, reason, _): return "no credentials from \(source): \(reason)"
         case let .pagination(reason): return reason
         case let .invalidEndpoint(reason): return reason
         case let .configuration(reason): return reason
@@ -53,11 +54,17 @@ public enum AWSClientError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(code): \(message)" }
 
-    /// AWS refused the caller (HTTP 401 or 403, an `AccessDenied…` code, or an
-    /// account not in an organisation): asking again soon will not help until
+    /// AWS refused the caller (HTTP 401 or 403, an `AccessDenied…` code, an
+    /// account not in an organisation, or STS refusing the role): asking again soon will not help until
     /// a policy or the configuration changes.
     public var isRefusal: Bool {
-        guard case let .service(code, _, status) = self else { return false }
-        return status == 401 || status == 403 || code.hasPrefix("AccessDenied") || code == "AWSOrganizationsNotInUseException"
+        switch self {
+        case let .service(code, _, status):
+            return status == 401 || status == 403 || code.hasPrefix("AccessDenied") || code == "AWSOrganizationsNotInUseException"
+        case let .credentials(_, _, refused):
+            return refused
+        default:
+            return false
+        }
     }
 }

@@ -81,7 +81,8 @@ public struct STSClient: Sendable {
             body = try await call(parameters, credentials: credentials.map { StaticCredentialProvider($0, name: "source credentials") }, context: context, deadline: nil)
         } catch {
             switch error {
-            case let .service(code, message, _): throw .credentials(source: source, reason: "STS refused: \(code): \(message)")
+            case let .service(code, message, _):
+                throw .credentials(source: source, reason: "STS refused: \(code): \(message)", refused: error.isRefusal)
             case .credentials: throw error
             default: throw .credentials(source: source, reason: "STS at \(endpoint) did not answer: \(error.message)")
             }
