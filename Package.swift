@@ -103,11 +103,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The exporter's HTTP endpoints over the collector: the telemetry path,
+        // /probe, /sd, health and readiness, /-/reload, the landing page.
+        .target(
+            name: "ExporterEndpoints",
+            dependencies: ["WorkSpacesCollector", "PrometheusHTTP", "HTTPServer", "Exposition", "Support"],
+            swiftSettings: strict
+        ),
+
         // The exporter binary: flags, configuration, services, wiring.
         .executableTarget(
             name: "WorkSpacesExporter",
             dependencies: [
-                "WorkSpacesCollector", "Discovery", "HTTPServer", "HTTPClient", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
+                "WorkSpacesCollector", "Discovery", "ExporterEndpoints", "HTTPServer", "HTTPClient", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
                 "ProcessMetrics", "Support", "YAML", "StructuredLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,9 +157,12 @@ let package = Package(
         // with libFuzzer.
         .executableTarget(
             name: "WorkSpacesFuzz",
-            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "StructuredLogging", "Support", "WorkSpacesCollector", "YAML"],
+            dependencies: [
+                "AWSWorkSpaces", "ExporterEndpoints", "HTTPClient", "HTTPServer", "StructuredLogging", "Support", "WorkSpacesCollector", "YAML",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/Fuzz",
-            exclude: ["Corpus", "README.md"],
+            exclude: ["Corpus", "README.md", "make_web_config_seeds.py"],
             swiftSettings: strict
         ),
 
@@ -183,6 +194,11 @@ let package = Package(
             name: "WorkSpacesCollectorTests",
             dependencies: ["WorkSpacesCollector", "AWSWorkSpaces", "Exposition"],
             exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DiscoveryTests",
+            dependencies: ["Discovery", "AWSWorkSpaces", "WorkSpacesCollector", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -131,7 +131,7 @@ public final class TargetRegistry: Sendable {
         try applying.withLock { _ throws(AWSClientError) in
             let planned = state.withLock { Self.reconfigured($0, staticTargets: staticTargets, sources: sources, now: .now) }
             // Applying first validates: a failure leaves targets and state as they were.
-            try collector.apply(Self.merge(planned, collectors: collectors, pageSize: pageSize, logger: settings.logger))
+            try collector.apply(Self.merge(planned, collectors: collectors, pageSize: pageSize, logger: settings.logger), organization: Self.members(planned))
             // A listing that finished meanwhile is in the current state: build again from it.
             let (current, changed) = state.withLock { current -> (State, Bool) in
                 let next = Self.reconfigured(current, staticTargets: staticTargets, sources: sources, now: .now)
@@ -139,8 +139,9 @@ public final class TargetRegistry: Sendable {
                 current = next
                 return (next, changed)
             }
-            if changed { try? collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger)) }
-            collector.organization = Self.members(current)
+            if changed {
+                try? collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger), organization: Self.members(current))
+            }
         }
     }
 
@@ -307,9 +308,8 @@ public final class TargetRegistry: Sendable {
     private func applyCurrent() {
         applying.withLock { _ in
             let current = state.withLock { $0 }
-            collector.organization = Self.members(current)
             do throws(AWSClientError) {
-                try collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger))
+                try collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger), organization: Self.members(current))
             } catch {
                 settings.logger.error("applying the discovered targets failed", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
             }

@@ -26,7 +26,18 @@ final class ImagePermissionsCache: Sendable {
         let now = ContinuousClock.now
         let stale = entries.withLock { entries -> [String] in
             entries = entries.filter { owned.contains($0.key) }
-            return owned.filter { id in entries[id].map { $0.fetched.duration(to: now) >= interval } ?? true }.sorted()
+            // Never answered first, then the longest ago: when some calls
+            // fail (the rest of the round is then not started), the next
+            // collection starts with the images this one did not reach.
+            let due = owned.filter { id in entries[id].map { $0.fetched.duration(to: now) >= interval } ?? true }
+            return due.sorted { a, b in
+                switch (entries[a]?.fetched, entries[b]?.fetched) {
+                case (nil, nil): return a < b
+                case (nil, _): return true
+                case (_, nil): return false
+                case let (x?, y?): return x == y ? a < b : x < y
+                }
+            }
         }
         // Children are added only from the group's own body, never from a
         // nested function that captures the group or a counter: that shape

@@ -18,8 +18,6 @@ public final class WorkSpacesCollector: Sendable {
     let sts: STSClient
     let buildInfo: BuildInfo
     public let apiMetrics: APIMetrics
-    /// Families added to every scrape: process metrics, reload status.
-    let liveSources: [@Sendable () -> [MetricFamily]]
     let limit: ConcurrencyLimit
     private let targets = Mutex<[TargetCollector]>([])
     private let identities = Mutex<[IdentityKey: Identity]>([:])
@@ -28,14 +26,13 @@ public final class WorkSpacesCollector: Sendable {
 
     public init(
         settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient, targets: [Target],
-        buildInfo: BuildInfo = .current, apiMetrics: APIMetrics = APIMetrics(), liveSources: [@Sendable () -> [MetricFamily]] = []
+        buildInfo: BuildInfo = .current, apiMetrics: APIMetrics = APIMetrics()
     ) throws(AWSClientError) {
         self.settings = settings
         self.baseCredentials = baseCredentials
         self.sts = sts
         self.buildInfo = buildInfo
         self.apiMetrics = apiMetrics
-        self.liveSources = liveSources
         self.limit = ConcurrencyLimit(limit: settings.maxConcurrency)
         try apply(targets)
     }
@@ -46,7 +43,10 @@ public final class WorkSpacesCollector: Sendable {
     /// collector (its in-flight collection and last success); identities are
     /// shared and kept. Fails without changing anything when an endpoint
     /// cannot be resolved.
-    public func apply(_ newTargets: [Target]) throws(AWSClientError) {
+    /// `organization`: every account of the organisation when discovery listed
+    /// the whole of it (nil otherwise): images shared with any other account
+    /// count as shared outside it.
+    public func apply(_ newTargets: [Target], organization: Set<String>? = nil) throws(AWSClientError) {
         let current = targets.withLock { $0 }
         var kept: [TargetCollector] = []
         let byTarget = Dictionary(current.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
@@ -67,6 +67,7 @@ public final class WorkSpacesCollector: Sendable {
         let keptIds = Set(kept.map(ObjectIdentifier.init))
         let removed = current.filter { !keptIds.contains(ObjectIdentifier($0)) }
         targets.withLock { $0 = kept }
+        organizationAccounts.withLock { $0 = organization }
         // A removed target's API series go with it; an account no target uses
         // any more loses its STS series (in the STS region) too.
         let keptPairs = Set(kept.map { APIContext(accountId: $0.labels.accountId, region: $0.labels.region) })
@@ -96,13 +97,8 @@ public final class WorkSpacesCollector: Sendable {
         }
     }
 
-    /// Every account of the organisation, when discovery listed the whole of
-    /// it (nil otherwise): images shared with any other account count as
-    /// shared outside it.
-    public var organization: Set<String>? {
-        get { organizationAccounts.withLock { $0 } }
-        set { organizationAccounts.withLock { $0 = newValue } }
-    }
+    /// The organisation's accounts as the last ``apply(_:organization:)`` gave them.
+    var organization: Set<String>? { organizationAccounts.withLock { $0 } }
 
     private func identity(for target: Target) -> Identity {
         identities.withLock { identities in
@@ -121,8 +117,9 @@ public final class WorkSpacesCollector: Sendable {
     }
 
     /// The families for one `/metrics` scrape: every target (unless
-    /// `includeTargets` is false, for `--no-web.metrics-targets`) and the
-    /// exporter's own families. Each target's answer comes within `budget`:
+    /// `includeTargets` is false, for `--no-web.metrics-targets`), the build
+    /// info and the API metrics. The exporter adds its own (process, reload,
+    /// discovery, HTTP client) in ``ExporterHandler``. Each target's answer comes within `budget`:
     /// a collection that has not finished by then reports up 0.
     public func collect(budget: CollectionBudget, includeTargets: Bool = true) async -> Scrape {
         let collectors = includeTargets ? targets.withLock { $0 } : []
@@ -130,7 +127,6 @@ public final class WorkSpacesCollector: Sendable {
         var live = targetFamilies
         live.append(buildInfo.family)
         live += apiMetrics.families()
-        for source in liveSources { live += source() }
         return Scrape(snapshots: snapshots, live: live.map { $0.sorted() })
     }
 

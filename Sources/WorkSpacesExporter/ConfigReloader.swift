@@ -9,9 +9,9 @@ import Logging
 import Synchronization
 import WorkSpacesCollector
 
-/// Re-reads `--config.file` on SIGHUP or `POST /-/reload`. An invalid file
-/// keeps the running targets and says why; the outcome is exported under
-/// Prometheus's own names for it.
+/// Re-reads `--config.file` on SIGHUP or `POST /-/reload` and hands what it
+/// configures to the registry. An invalid file keeps the running targets and
+/// says why; the outcome is exported under Prometheus's own names for it.
 final class ConfigReloader: Sendable {
     private struct Status {
         var successful = true
@@ -19,25 +19,20 @@ final class ConfigReloader: Sendable {
     }
 
     let path: String?
-    let collectors: Set<CollectorKind>
-    let pageSize: Int
+    /// Reads the file: ``ExporterCommand/configured(_:)``, as at start-up.
+    let load: @Sendable (String) throws -> Configured
+    let registry: TargetRegistry
     let logger: Logger
-    private let registry = Mutex<TargetRegistry?>(nil)
     private let status: Mutex<Status>
     /// One reload at a time.
     private let reloading = Mutex(())
 
-    init(path: String?, collectors: Set<CollectorKind>, pageSize: Int, logger: Logger) {
+    init(path: String?, registry: TargetRegistry, logger: Logger, load: @escaping @Sendable (String) throws -> Configured) {
         self.path = path
-        self.collectors = collectors
-        self.pageSize = pageSize
+        self.registry = registry
         self.logger = logger
+        self.load = load
         self.status = Mutex(Status(lastSuccess: Date().timeIntervalSince1970))
-    }
-
-    /// The registry whose static targets and organizations entries a reload replaces.
-    func attach(_ registry: TargetRegistry) {
-        self.registry.withLock { $0 = registry }
     }
 
     /// Reads the file again and applies it; the error in words when it was refused.
@@ -49,20 +44,19 @@ final class ConfigReloader: Sendable {
                 markSuccess()
                 return nil
             }
-            let targets: [Target]
-            let sources: [OrganizationsSource]
+            let configured: Configured
             do {
-                let file = try ConfigFile.load(path)
-                targets = file.targets(collectors: collectors, pageSize: pageSize)
-                sources = file.organizations
-                try registry.withLock { $0 }?.configure(staticTargets: targets, sources: sources)
+                configured = try load(path)
+                try registry.configure(staticTargets: configured.targets, sources: configured.sources)
             } catch {
                 status.withLock { $0.successful = false }
                 logger.error("reloading the configuration failed; the running configuration stays", metadata: ["file": "\(path)", "err": "\(error)"])
                 return "\(error)"
             }
             markSuccess()
-            logger.info("configuration reloaded", metadata: ["file": "\(path)", "targets": "\(targets.count)", "organizations": "\(sources.count)"])
+            logger.info("configuration reloaded", metadata: [
+                "file": "\(path)", "targets": "\(configured.targets.count)", "organizations": "\(configured.sources.count)",
+            ])
             return nil
         }
     }

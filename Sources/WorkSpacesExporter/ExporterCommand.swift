@@ -1,6 +1,8 @@
 import AWSWorkSpaces
 import ArgumentParser
 import Discovery
+import ExporterEndpoints
+import Exposition
 import HTTPClient
 import HTTPServer
 import Logging
@@ -211,11 +213,11 @@ struct ExporterCommand: AsyncParsableCommand {
 
         if configCheck, let configFile {
             do {
-                let file = try ConfigFile.load(configFile)
-                let targets = file.targets(collectors: enabledCollectors, pageSize: pageSize)
+                let file = try configured(configFile)
+                let targets = file.targets
                 var summary = "config file \(configFile) is valid: \(targets.count) target\(targets.count == 1 ? "" : "s") (account and region pairs)"
-                if !file.organizations.isEmpty {
-                    summary += " and \(file.organizations.count) organizations entr\(file.organizations.count == 1 ? "y" : "ies") (accounts discovered while running)"
+                if !file.sources.isEmpty {
+                    summary += " and \(file.sources.count) organizations entr\(file.sources.count == 1 ? "y" : "ies") (accounts discovered while running)"
                 }
                 print(summary)
                 return
@@ -255,6 +257,17 @@ struct ExporterCommand: AsyncParsableCommand {
         }
     }
 
+    /// The one place a config file becomes what to collect: at start-up,
+    /// for `--config.check`, and on every reload.
+    static func configured(_ path: String, collectors: Set<CollectorKind>, pageSize: Int) throws -> Configured {
+        let file = try ConfigFile.load(path)
+        return Configured(targets: file.targets(collectors: collectors, pageSize: pageSize), sources: file.organizations)
+    }
+
+    private func configured(_ path: String) throws -> Configured {
+        try Self.configured(path, collectors: enabledCollectors, pageSize: pageSize)
+    }
+
     private func serve(signals: UnixSignalsSequence, logger: Logger) async throws {
         let environment = AWSWorkSpaces.Environment.process
         let listeners: [HTTPServer.Listener]
@@ -275,9 +288,9 @@ struct ExporterCommand: AsyncParsableCommand {
         let targets: [Target]
         var sources: [OrganizationsSource] = []
         if let configFile {
-            let file = try ConfigFile.load(configFile)
-            targets = file.targets(collectors: collectors, pageSize: pageSize)
-            sources = file.organizations
+            let file = try configured(configFile)
+            targets = file.targets
+            sources = file.sources
         } else {
             let resolved = try await RegionResolver.resolve(
                 flag: regions, environment: environment, instanceMetadata: InstanceMetadataClient(settings: aws.instanceMetadata, httpClient: http))
@@ -298,30 +311,35 @@ struct ExporterCommand: AsyncParsableCommand {
         let processTimeout = collectorTimeout.duration - min(collectorTimeout.duration / 4, .seconds(1))
         let base = DefaultCredentialChain.make(
             environment: environment, httpClient: http, sts: sts, processTimeout: processTimeout, instanceMetadata: aws.instanceMetadata, logger: logger)
-        let reloader = ConfigReloader(path: configFile, collectors: collectors, pageSize: pageSize, logger: logger)
         let settings = CollectorSettings(
             http: http, environment: environment, endpointOverride: endpointURL, useFIPS: useFIPS, useDualStack: aws.useDualStack, retryPolicy: retryPolicy,
             maxPages: maxPages, minInterval: minInterval.duration, collectionTimeout: collectorTimeout.duration,
             maxConcurrency: maxConcurrency, imagePermissionsInterval: imagePermissionsInterval.duration, logger: logger)
-        // The registry is made after the collector it feeds; the collector
-        // reads the registry's families through this box, set just below.
-        let registryBox = RegistryBox()
-        let collector = try WorkSpacesCollector(
-            settings: settings, baseCredentials: base, sts: sts, targets: [], apiMetrics: apiMetrics,
-            liveSources: [
-                { ProcessMetrics.families() }, { reloader.families() }, { HTTPClientMetrics.families(http) },
-                { registryBox.registry?.families() ?? [] },
-            ])
+        // One way: configuration → registry (targets, discovery) → collector;
+        // the handler composes the scrape from the collector and the exporter's own families.
+        let collector = try WorkSpacesCollector(settings: settings, baseCredentials: base, sts: sts, targets: [], apiMetrics: apiMetrics)
         let registry = TargetRegistry(
             collector: collector, settings: settings, baseCredentials: base, sts: sts, collectors: collectors, pageSize: pageSize)
-        registryBox.registry = registry
         try registry.configure(staticTargets: targets, sources: sources)
-        reloader.attach(registry)
+        let (enabled, size) = (collectors, pageSize)
+        let reloader = ConfigReloader(path: configFile, registry: registry, logger: logger) { path in
+            try Self.configured(path, collectors: enabled, pageSize: size)
+        }
 
+        let reloadNow: @Sendable () -> String? = { reloader.reload() }
+        let reload = enableLifecycle ? reloadNow : nil
+        let ownFamilies: @Sendable () -> [MetricFamily] = {
+            var families = ProcessMetrics.families()
+            families += reloader.families()
+            families += HTTPClientMetrics.families(http)
+            families += registry.families()
+            return families
+        }
         let handler = ExporterHandler(
             telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
             defaultTimeout: collectorTimeout.duration, timeoutOffset: timeoutOffset.duration, maxRequests: maxRequests,
-            reloader: enableLifecycle ? reloader : nil, metricsTargets: metricsTargets, ready: { registry.isReady }, unsettledSources: { registry.unsettled() })
+            reload: reload, metricsTargets: metricsTargets, ready: { registry.isReady }, unsettledSources: { registry.unsettled() },
+            ownFamilies: ownFamilies)
         let server = try HTTPServer(
             configuration: .init(
                 listeners: listeners, idleTimeout: idleTimeout.duration, readHeaderTimeout: readHeaderTimeout.duration,

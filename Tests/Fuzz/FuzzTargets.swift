@@ -4,6 +4,8 @@ import Glibc
 import AWSWorkSpaces
 import HTTPClient
 import HTTPServer
+import ExporterEndpoints
+import Logging
 import StructuredLogging
 import Support
 import WorkSpacesCollector
@@ -191,23 +193,60 @@ enum FuzzTargets {
         close(ends[1])
     }
 
-    /// What answers every request: the exporter's handler is not the point
-    /// here, the server's checks and libmicrohttpd's parsing in front of it are.
-    final class Answer: HTTPHandler {
+    /// Whatever reached the handler passed the server's checks: no line break or NUL in the path.
+    final class Checked: HTTPHandler {
+        let inner: any HTTPHandler
+        init(_ inner: any HTTPHandler) { self.inner = inner }
         func handle(_ request: HTTPRequest) async -> HTTPResponse {
-            // Whatever reached a handler passed the checks: no line break or NUL in the path.
             FuzzTargets.check(!request.path.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }), "a control byte in the path")
-            return .text(200, "ok")
+            return await inner.handle(request)
         }
     }
 
-    /// The exporter's HTTP server, started once, on loopback, with the
-    /// exporter's limits (bodies refused, small header limit).
+    /// The exporter's real HTTP stack, started once on loopback: the server
+    /// with the exporter's limits, a web config with basic-auth users, a rate
+    /// limit and headers, and the exporter's own handler (the telemetry path
+    /// with `Accept` and `Accept-Encoding` negotiation and the scrape-timeout
+    /// header, `/probe` and `/sd` routing, health, readiness, `/-/reload`) over
+    /// a collector of one target whose AWS endpoint refuses connections, so
+    /// every collection fails at once and the API budget serves the failure.
+    /// Requests carry the user's credentials most of the time (mutations
+    /// keep them, or break them); see the http-request seeds.
     static let server: HTTPServer? = {
+        let web: WebConfiguration
+        do {
+            web = try WebConfiguration.parse("""
+                basic_auth_users:
+                  prometheus: $2y$04$xFexTl9DrGRUCvQPmd/.3OIFngdNOS.kTo6eLd1NcDt0A36VF2sqO
+                rate_limit:
+                  interval: 1ms
+                  burst: 1000000
+                http_server_config:
+                  headers:
+                    X-Frame-Options: deny
+                """, path: "/nonexistent/web.yml")
+        } catch {
+            return nil
+        }
+        let http = HTTPClient(configuration: .init(connectTimeout: .milliseconds(200)))
+        guard let refused = try? Endpoint(url: "http://127.0.0.1:1/") else { return nil }
+        let logger = Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() }
+        let sts = STSClient(region: "us-east-1", endpoint: refused, httpClient: http, logger: logger)
+        let settings = CollectorSettings(
+            http: http, environment: Environment([:]), endpointOverride: refused.url, retryPolicy: RetryPolicy(mode: .standard, maxAttempts: 1),
+            collectionTimeout: .seconds(2), logger: logger)
+        let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "AKIDFUZZ", secretAccessKey: "fuzz"))
+        guard let collector = try? WorkSpacesCollector(
+            settings: settings, baseCredentials: credentials, sts: sts,
+            targets: probedTargets())
+        else { return nil }
+        let handler = Checked(ExporterHandler(
+            telemetryPath: "/metrics", collector: collector, version: "fuzz", defaultTimeout: .seconds(2), reload: { nil }))
         guard let server = try? HTTPServer(
             configuration: .init(
-                listeners: [.address(ListenAddress(host: "127.0.0.1", port: 0))], readHeaderTimeout: .milliseconds(100), maxHeaderBytes: 4096),
-            handler: Answer()) else { return nil }
+                listeners: [.address(ListenAddress(host: "127.0.0.1", port: 0))], readHeaderTimeout: .milliseconds(100), maxHeaderBytes: 4096,
+                web: web, logger: logger),
+            handler: handler) else { return nil }
         Task { await server.run() }
         return server
     }()
@@ -319,4 +358,10 @@ enum FuzzTargets {
         check(!value.bounded(maxBytes: 100).utf8.isEmpty || value.isEmpty, "bounded")
         check(value.bounded(maxBytes: 100).utf8.count <= 100, "bounded to \(value.bounded(maxBytes: 100).utf8.count) bytes")
     }
+}
+
+/// The two targets the http-request harness's collector knows (outside
+/// `FuzzTargets`, whose own `Target` would shadow the collector's).
+func probedTargets() -> [Target] {
+    [Target(accountId: "123456789012", region: "us-east-1"), Target(accountId: "210987654321", region: "eu-west-1")]
 }

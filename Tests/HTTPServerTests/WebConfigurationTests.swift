@@ -253,3 +253,24 @@ import Testing
         #expect(!BasicAuthenticator.verify(password: "p@ss:wore", hash: hash))
     }
 }
+
+/// The web-config fuzz corpus reaches what it names: seeds with inline
+/// certificate and key pairs load (`Tests/Fuzz/make_web_config_seeds.py`), so
+/// mutations get past the key-pair check to suites, curves, versions and
+/// client settings.
+@Suite struct WebConfigFuzzCorpusTests {
+    @Test func seedsWithInlinePairsLoadTheirTLSSettings() throws {
+        let folder = PackagePaths.root.appendingPathComponent("Tests/Fuzz/Corpus/web-config")
+        var loaded = 0, withSuites = 0, withClientCA = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            let text = String(decoding: try Data(contentsOf: folder.appendingPathComponent(name)), as: UTF8.self)
+            guard text.contains("BEGIN CERTIFICATE"), let configuration = try? WebConfiguration.parse(text, path: "/nonexistent/web.yml"),
+                  let tls = configuration.tls else { continue }
+            loaded += 1
+            #expect(tls.priorities.problem() == nil, "\(name): \(tls.priorities.string)")
+            if text.contains("cipher_suites") { withSuites += 1 }
+            if text.contains("client_ca:") { withClientCA += 1 }
+        }
+        #expect(loaded >= 4 && withSuites >= 2 && withClientCA >= 1, "\(loaded) seeds loaded TLS, \(withSuites) with suites, \(withClientCA) with a client CA")
+    }
+}

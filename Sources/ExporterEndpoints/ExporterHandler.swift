@@ -1,14 +1,14 @@
-import Exposition
-import HTTPServer
+public import Exposition
+public import HTTPServer
 import PrometheusHTTP
 import Support
 import Synchronization
-import WorkSpacesCollector
+public import WorkSpacesCollector
 
 /// Routes requests: the telemetry path, `/probe`, `/sd`, the landing page,
 /// `/-/healthy`, `/-/ready`, `/-/reload` (with `--web.enable-lifecycle`),
 /// 404 and 405.
-final class ExporterHandler: HTTPHandler {
+public final class ExporterHandler: HTTPHandler {
     let telemetryPath: String
     let collector: WorkSpacesCollector
     let landingPage: [UInt8]
@@ -21,18 +21,24 @@ final class ExporterHandler: HTTPHandler {
     let ready: @Sendable () -> Bool
     /// Scrapes (`/metrics` and `/probe` together) served at once before answering 503; 0 for no limit.
     let maxRequests: Int
-    /// Set with `--web.enable-lifecycle`: `POST /-/reload` reloads.
-    let reloader: ConfigReloader?
+    /// The exporter's own families, added to every `/metrics` scrape (not
+    /// `/probe`): process metrics, reload status, discovery, the HTTP client.
+    let ownFamilies: @Sendable () -> [MetricFamily]
+    /// Set with `--web.enable-lifecycle`: `POST /-/reload` reloads the
+    /// configuration and returns the problem, nil when it went well.
+    let reload: (@Sendable () -> String?)?
     let renderer = ScrapeRenderer()
     private let inFlight = Atomic<Int>(0)
     /// The snapshots of the last scrape after which free memory was returned.
     private let trimmedAfter = Mutex<[UInt64]>([])
 
-    init(
+    public init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),
-        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reloader: ConfigReloader? = nil, metricsTargets: Bool = true,
-        ready: @escaping @Sendable () -> Bool = { true }, unsettledSources: @escaping @Sendable () -> [String] = { [] }
+        timeoutOffset: Duration = .milliseconds(500), maxRequests: Int = 40, reload: (@Sendable () -> String?)? = nil, metricsTargets: Bool = true,
+        ready: @escaping @Sendable () -> Bool = { true }, unsettledSources: @escaping @Sendable () -> [String] = { [] },
+        ownFamilies: @escaping @Sendable () -> [MetricFamily] = { [] }
     ) {
+        self.ownFamilies = ownFamilies
         self.ready = ready
         self.telemetryPath = telemetryPath
         self.collector = collector
@@ -41,12 +47,12 @@ final class ExporterHandler: HTTPHandler {
         self.probe = ProbeHandler(collector: collector, budget: scrapeBudget)
         self.serviceDiscovery = ServiceDiscoveryHandler(collector: collector, timeout: min(defaultTimeout, .seconds(10)), unsettled: unsettledSources)
         self.maxRequests = maxRequests
-        self.reloader = reloader
+        self.reload = reload
         self.landingPage = Array(LandingPage.html(telemetryPath: telemetryPath, version: version).utf8)
     }
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        if request.path == "/-/reload" { return reload(request) }
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        if request.path == "/-/reload" { return reloadEndpoint(request) }
         let known = [telemetryPath, "/probe", "/sd", "/", "/-/healthy", "/-/ready"].contains(request.path)
         guard known else { return .text(404, "404 page not found") }
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -79,12 +85,12 @@ final class ExporterHandler: HTTPHandler {
         }
     }
 
-    private func reload(_ request: HTTPRequest) -> HTTPResponse {
-        guard let reloader else { return .text(403, "Lifecycle API is not enabled (--web.enable-lifecycle).") }
+    private func reloadEndpoint(_ request: HTTPRequest) -> HTTPResponse {
+        guard let reload else { return .text(403, "Lifecycle API is not enabled (--web.enable-lifecycle).") }
         guard request.method == "POST" || request.method == "PUT" else {
             return .text(405, "method not allowed", headers: [("Allow", "POST, PUT")])
         }
-        if let problem = reloader.reload() { return .text(500, "failed to reload config: \(problem)") }
+        if let problem = reload() { return .text(500, "failed to reload config: \(problem)") }
         return .text(200, "Reloaded.")
     }
 
@@ -112,7 +118,8 @@ final class ExporterHandler: HTTPHandler {
     }
 
     private func metrics(_ request: HTTPRequest) async -> HTTPResponse {
-        let scrape = await collector.collect(budget: scrapeBudget.budget(for: request), includeTargets: metricsTargets)
+        let collected = await collector.collect(budget: scrapeBudget.budget(for: request), includeTargets: metricsTargets)
+        let scrape = Scrape(snapshots: collected.snapshots, live: collected.live + ownFamilies().map { $0.sorted() })
         let answer = renderer.respond(scrape, accept: request.header("Accept"), acceptEncoding: request.header("Accept-Encoding"))
         // A new collection has replaced the previous one's pages, images and
         // families, now free: give their pages back (cached scrapes skip this).

@@ -1,0 +1,102 @@
+import AWSWorkSpaces
+@testable import Discovery
+import Logging
+import Testing
+import WorkSpacesCollector
+
+/// The registry's pure parts, without a process or a clock: how a reload
+/// keeps listings, how static and discovered targets merge, which accounts
+/// form the organisation, and when an entry stops holding readiness and `/sd` up.
+@Suite struct TargetRegistryTests {
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    static let t0 = ContinuousClock.now
+
+    static func sources(_ yaml: String) throws -> [OrganizationsSource] {
+        try ConfigFile.parse(yaml, path: "/test/exporter.yml").organizations
+    }
+
+    static func found(_ ids: [String], members: Set<String>? = nil) -> OrganizationsDiscovery.Found {
+        OrganizationsDiscovery.Found(accounts: ids.map { OrganizationAccount(id: $0, name: "n-\($0)", status: "ACTIVE") }, inactive: 0, invalid: 0, members: members)
+    }
+
+    @Test func aReloadKeepsTheListingOfAnEntryWithTheSameSettings() throws {
+        let first = try Self.sources("organizations:\n  - role_name: R\n    regions: [us-east-1]\n")
+        var state = TargetRegistry.reconfigured(TargetRegistry.State(), staticTargets: [], sources: first, now: Self.t0)
+        #expect(state.sources.count == 1 && state.sources[0].found == nil && state.sources[0].nextDue == Self.t0)
+        state.sources[0].found = Self.found(["111111111111"])
+        state.sources[0].nextDue = Self.t0.advanced(by: .seconds(600))
+
+        // Same listing, another region and a shorter refresh: kept, due sooner.
+        let later = Self.t0.advanced(by: .seconds(10))
+        let again = try Self.sources("organizations:\n  - role_name: R\n    regions: [eu-west-1]\n    refresh_interval: 1m\n")
+        let next = TargetRegistry.reconfigured(state, staticTargets: [], sources: again, now: later)
+        #expect(next.sources[0].id == state.sources[0].id)
+        #expect(next.sources[0].found == state.sources[0].found)
+        #expect(next.sources[0].source.regions == ["eu-west-1"])
+        #expect(next.sources[0].nextDue == later.advanced(by: .seconds(60)))
+
+        // Other filters: a new entry, unlisted and due now.
+        let other = try Self.sources("organizations:\n  - role_name: R\n    regions: [eu-west-1]\n    include_accounts: [\"111111111111\"]\n")
+        let replaced = TargetRegistry.reconfigured(state, staticTargets: [], sources: other, now: later)
+        #expect(replaced.sources[0].id != state.sources[0].id && replaced.sources[0].found == nil && replaced.sources[0].nextDue == later)
+    }
+
+    @Test func staticTargetsWinThenEarlierEntriesAndEachAccountAndRegionComesOnce() throws {
+        let sources = try Self.sources("""
+        organizations:
+          - role_name: First
+            regions: [us-east-1, eu-west-1]
+          - role_name: Second
+            regions: [eu-west-1]
+        """)
+        var state = TargetRegistry.reconfigured(
+            TargetRegistry.State(), staticTargets: [Target(accountId: "111111111111", region: "us-east-1")], sources: sources, now: Self.t0)
+        state.sources[0].found = Self.found(["111111111111", "222222222222"])
+        state.sources[1].found = Self.found(["222222222222", "333333333333"])
+        let targets = TargetRegistry.merge(state, collectors: [.images], pageSize: 25, logger: Self.logger)
+        let pairs = targets.map { "\($0.accountId ?? "?")/\($0.region)/\($0.role?.arn.split(separator: "/").last ?? "static")" }
+        #expect(pairs == [
+            "111111111111/us-east-1/static", "111111111111/eu-west-1/First", "222222222222/us-east-1/First", "222222222222/eu-west-1/First",
+            "333333333333/eu-west-1/Second",
+        ])
+        #expect(targets.first { $0.accountId == "333333333333" }?.accountName == "n-333333333333")
+    }
+
+    @Test func theOrganisationIsTheUnionOfCompleteListings() throws {
+        let sources = try Self.sources("organizations:\n  - role_name: A\n    regions: [us-east-1]\n  - role_name: B\n    regions: [us-east-1]\n")
+        var state = TargetRegistry.reconfigured(TargetRegistry.State(), staticTargets: [], sources: sources, now: Self.t0)
+        #expect(TargetRegistry.members(state) == nil)
+        state.sources[0].found = Self.found(["111111111111"])
+        #expect(TargetRegistry.members(state) == nil, "a listing limited to units is not the organisation")
+        state.sources[1].found = Self.found(["222222222222"], members: ["222222222222", "333333333333"])
+        #expect(TargetRegistry.members(state) == ["222222222222", "333333333333"])
+    }
+
+    /// When an entry stops holding readiness and `/sd`: listed, refused, or
+    /// tried once after the grace; a passing failure within the grace still holds them.
+    @Test func anEntryIsSettledWhenListedRefusedOrTriedAfterTheGrace() throws {
+        let source = try #require(try Self.sources("organizations:\n  - role_name: A\n    regions: [us-east-1]\n").first)
+        var entry = TargetRegistry.SourceState(id: 1, source: source, nextDue: Self.t0)
+        #expect(!TargetRegistry.settled(entry, graceOver: false))
+        #expect(!TargetRegistry.settled(entry, graceOver: true), "not even tried")
+        entry.lastDuration = 0.5
+        #expect(!TargetRegistry.settled(entry, graceOver: false), "a passing failure within the grace")
+        #expect(TargetRegistry.settled(entry, graceOver: true))
+        entry.refused = true
+        #expect(TargetRegistry.settled(entry, graceOver: false), "a refusal does not wait for the grace")
+        entry.refused = false
+        entry.found = Self.found([])
+        #expect(TargetRegistry.settled(entry, graceOver: false))
+    }
+
+    @Test func refusalsAreTheCallersNotPassingFailures() {
+        #expect(AWSClientError.service(code: "AccessDeniedException", message: "", status: 400).isRefusal)
+        #expect(AWSClientError.service(code: "Whatever", message: "", status: 403).isRefusal)
+        #expect(AWSClientError.service(code: "AWSOrganizationsNotInUseException", message: "", status: 400).isRefusal)
+        #expect(AWSClientError.credentials(source: "AssumeRole", reason: "STS refused", refused: true).isRefusal)
+        #expect(!AWSClientError.service(code: "ThrottlingException", message: "", status: 400).isRefusal)
+        #expect(!AWSClientError.service(code: "InternalFailure", message: "", status: 500).isRefusal)
+        #expect(!AWSClientError.transport("reset").isRefusal)
+        #expect(!AWSClientError.credentials(source: "IMDS", reason: "unreachable").isRefusal)
+    }
+}
