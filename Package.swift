@@ -158,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "WorkSpacesFuzz",
             dependencies: [
-                "AWSWorkSpaces", "ExporterEndpoints", "HTTPClient", "HTTPServer", "StructuredLogging", "Support", "WorkSpacesCollector", "YAML",
+                "AWSWorkSpaces", "CGnuTLS", "ExporterEndpoints", "HTTPClient", "HTTPServer", "StructuredLogging", "Support", "WorkSpacesCollector", "YAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Fuzz",

@@ -318,9 +318,7 @@ public final class TargetRegistry: Sendable {
 
     private func client(for source: OrganizationsSource) throws(AWSClientError) -> OrganizationsClient {
         let region = source.regions.first ?? "us-east-1"
-        let endpoint = try Endpoint.resolve(
-            service: "organizations", region: region, override: endpointOverride, useFIPS: settings.useFIPS, useDualStack: settings.useDualStack,
-            environment: settings.environment)
+        let endpoint = try settings.endpoint(service: "organizations", region: region, override: endpointOverride)
         let credentials = listers.withLock { listers -> any CredentialProvider in
             if let existing = listers[source.lister] { return existing }
             let made: any CredentialProvider = source.lister.map {
@@ -331,9 +329,8 @@ public final class TargetRegistry: Sendable {
         }
         let account = source.lister.flatMap { AccountID.fromARN($0.arn) } ?? "unknown"
         return OrganizationsClient(
-            sender: AWSRequestSender(
-                service: "organizations", region: region, endpoint: endpoint, context: APIContext(accountId: account, region: endpoint.signingRegion ?? region),
-                credentials: credentials, http: settings.http, retryPolicy: settings.retryPolicy, observer: collector.apiMetrics, logger: settings.logger),
+            sender: settings.sender(
+                service: "organizations", region: region, endpoint: endpoint, account: account, credentials: credentials, observer: collector.apiMetrics),
             maxPages: Self.maxListingPages)
     }
 

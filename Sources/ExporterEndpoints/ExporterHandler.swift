@@ -120,13 +120,10 @@ public final class ExporterHandler: HTTPHandler {
     private func metrics(_ request: HTTPRequest) async -> HTTPResponse {
         let collected = await collector.collect(budget: scrapeBudget.budget(for: request), includeTargets: metricsTargets)
         let scrape = Scrape(snapshots: collected.snapshots, live: collected.live + ownFamilies().map { $0.sorted() })
-        let answer = renderer.respond(scrape, accept: request.header("Accept"), acceptEncoding: request.header("Accept-Encoding"))
         // A new collection has replaced the previous one's pages, images and
         // families, now free: give their pages back (cached scrapes skip this).
         let ids = scrape.snapshots.map(\.id)
         if trimmedAfter.withLock({ last in defer { last = ids }; return last != ids }) { HeapTuning.releaseFreeMemory() }
-        var headers: [(name: String, value: String)] = [("Content-Type", answer.contentType), ("Vary", "Accept-Encoding")]
-        if answer.gzipped { headers.append(("Content-Encoding", "gzip")) }
-        return HTTPResponse(status: 200, headers: headers, body: answer.body)
+        return ExpositionResponse.make(scrape, renderer: renderer, for: request)
     }
 }

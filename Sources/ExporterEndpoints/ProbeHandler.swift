@@ -32,12 +32,11 @@ struct ProbeHandler: Sendable {
         guard let scrape = await collector.probe(accountId: target.accountId, region: target.region, budget: budget.budget(for: request)) else {
             return Self.unknown(target)
         }
-        // A renderer of its own: the shared one caches one scrape's families,
-        // which alternating probes of different targets would only churn.
-        let answer = ScrapeRenderer().respond(scrape, accept: request.header("Accept"), acceptEncoding: request.header("Accept-Encoding"))
-        var headers: [(name: String, value: String)] = [("Content-Type", answer.contentType), ("Vary", "Accept-Encoding")]
-        if answer.gzipped { headers.append(("Content-Encoding", "gzip")) }
-        return HTTPResponse(status: 200, headers: headers, body: answer.body)
+        // A renderer of its own, not the telemetry path's cache: that caches
+        // one set of collections, which alternating probes of different
+        // targets would only churn, and under the API budget a target probed
+        // once a minute has a new collection at every probe (see docs/design.md).
+        return ExpositionResponse.make(scrape, renderer: ScrapeRenderer(), for: request)
     }
 }
 

@@ -1,4 +1,4 @@
-import CGnuTLS
+package import CGnuTLS
 import Support
 #if canImport(Glibc)
 import Glibc
@@ -90,7 +90,7 @@ package final class Connection: @unchecked Sendable {
     }
 
     /// The TLS handshake, verifying the certificate against `host`.
-    func startTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+    package func startTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
         var created: gnutls_session_t?
         let literal = IPAddress(host) != nil
         guard let name = strdup(host) else { throw .transport("TLS set-up failed: out of memory") }

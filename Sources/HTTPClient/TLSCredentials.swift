@@ -1,13 +1,13 @@
-import CGnuTLS
+package import CGnuTLS
 import Support
 
 /// The CAs a TLS client trusts: the system's, or a PEM bundle
 /// (`AWS_CA_BUNDLE`). Loaded once, on the first `https` request, and shared
 /// by every session; GnuTLS allows that across threads.
-final class TLSCredentials: @unchecked Sendable {
-    let handle: gnutls_certificate_credentials_t
+package final class TLSCredentials: @unchecked Sendable {
+    package let handle: gnutls_certificate_credentials_t
 
-    init(caBundle: String?) throws(HTTPClientError) {
+    package init(caBundle: String?) throws(HTTPClientError) {
         var created: gnutls_certificate_credentials_t?
         let allocated = gnutls_certificate_allocate_credentials(&created)
         guard allocated == 0, let created else {

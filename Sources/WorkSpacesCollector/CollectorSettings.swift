@@ -42,4 +42,24 @@ public struct CollectorSettings: Sendable {
         self.maxConcurrency = maxConcurrency
         self.logger = logger
     }
+
+    /// The endpoint of `service` in `region`: `override`, else the
+    /// `AWS_ENDPOINT_URL…` variables, else the partition's, with FIPS and dual-stack as set.
+    public func endpoint(service: String, region: String, override: String? = nil) throws(AWSClientError) -> Endpoint {
+        try Endpoint.resolve(service: service, region: region, override: override, useFIPS: useFIPS, useDualStack: useDualStack, environment: environment)
+    }
+
+    /// A request sender to `endpoint` with these settings' HTTP client,
+    /// retry policy and logger, for the region the endpoint signs for
+    /// (`region` unless it names another: the global services' us-east-1),
+    /// counting into `observer` under `account` and that region.
+    public func sender(
+        service: String, region: String, endpoint: Endpoint, account: String, credentials: any CredentialProvider, observer: any APIObserver,
+        maxBodyBytes: Int = 16 << 20
+    ) -> AWSRequestSender {
+        let signing = endpoint.signingRegion ?? region
+        return AWSRequestSender(
+            service: service, region: signing, endpoint: endpoint, context: APIContext(accountId: account, region: signing), credentials: credentials,
+            http: http, retryPolicy: retryPolicy, observer: observer, maxBodyBytes: maxBodyBytes, logger: logger)
+    }
 }

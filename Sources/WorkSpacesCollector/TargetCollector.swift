@@ -227,10 +227,8 @@ final class TargetCollector: Sendable {
             return Gathered(failure: error, account: nil)
         }
         let client = WorkSpacesClient(
-            sender: AWSRequestSender(
-                service: "workspaces", region: target.region, endpoint: endpoint,
-                context: APIContext(accountId: account, region: target.region), credentials: identity.credentials,
-                http: settings.http, retryPolicy: settings.retryPolicy, observer: observer, logger: settings.logger),
+            sender: settings.sender(
+                service: "workspaces", region: target.region, endpoint: endpoint, account: account, credentials: identity.credentials, observer: observer),
             maxPages: settings.maxPages)
         let query = target.query
         let collectors = target.collectors
@@ -267,14 +265,10 @@ final class TargetCollector: Sendable {
 
     /// IAM, global: its partition's endpoint (or `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`).
     private func iamClient(account: String) throws(AWSClientError) -> IAMClient {
-        let endpoint = try Endpoint.resolve(
-            service: "iam", region: target.region, override: nil, useFIPS: settings.useFIPS, useDualStack: settings.useDualStack,
-            environment: settings.environment)
-        let region = endpoint.signingRegion ?? target.region
-        return IAMClient(sender: AWSRequestSender(
-            service: "iam", region: region, endpoint: endpoint, context: APIContext(accountId: account, region: region),
-            credentials: identity.credentials, http: settings.http, retryPolicy: settings.retryPolicy, observer: observer,
-            maxBodyBytes: 1 << 20, logger: settings.logger))
+        let endpoint = try settings.endpoint(service: "iam", region: target.region)
+        return IAMClient(sender: settings.sender(
+            service: "iam", region: target.region, endpoint: endpoint, account: account, credentials: identity.credentials, observer: observer,
+            maxBodyBytes: 1 << 20))
     }
 
     /// The account's IAM alias, when the account-alias collector has learned it.

@@ -57,9 +57,7 @@ public final class WorkSpacesCollector: Sendable {
                 kept.append(existing)
                 continue
             }
-            let endpoint = try Endpoint.resolve(
-                service: "workspaces", region: target.region, override: settings.endpointOverride, useFIPS: settings.useFIPS, useDualStack: settings.useDualStack,
-                environment: settings.environment)
+            let endpoint = try settings.endpoint(service: "workspaces", region: target.region, override: settings.endpointOverride)
             kept.append(TargetCollector(
                 target: target, identity: identity(for: target), endpoint: endpoint, settings: settings, observer: apiMetrics, limit: limit,
                 organization: { [weak self] in self?.organization }))

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import AWSWorkSpaces
 import HTTPClient
 import HTTPServer
@@ -173,24 +174,54 @@ enum FuzzTargets {
     }()
 
     /// The reader of the HTTP client, on a socket pair whose other end holds the input.
+    /// The first byte picks how the answer arrives, when it is a control byte
+    /// no HTTP answer starts with: 0x01, a proxy's answer to `CONNECT`, then
+    /// what comes through the tunnel; 0x02, TLS from a real GnuTLS server,
+    /// ended with close_notify; 0x03, the same cut without close_notify.
+    /// Anything else: the whole input, plain, as answers to POST then HEAD.
     @Sendable static func responseReader(_ bytes: [UInt8]) {
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return }
         var size = Int32(4 << 20)
         setsockopt(ends[1], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        // Never blocks: what does not fit the socket's buffer is left out.
-        let input = bytes.prefix(128 << 10)
-        _ = input.withUnsafeBytes { send(ends[1], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
-        shutdown(ends[1], Int32(SHUT_WR))
-        let connection = Connection(descriptor: ends[0])
-        for method in ["POST", "HEAD"] {
-            var reader = ResponseReader(
-                connection: connection, deadline: ContinuousClock.now.advanced(by: .seconds(5)), cancel: neverCancelled, maxBodyBytes: 64 << 10)
-            guard let outcome = try? reader.read(method: method) else { break }
-            check(outcome.response.body.count <= 64 << 10, "body of \(outcome.response.body.count) bytes")
-            if !outcome.reusable { break }
+        let mode = bytes.first.flatMap { $0 >= 1 && $0 <= 3 ? $0 : nil } ?? 0
+        let input = Array((mode == 0 ? bytes[...] : bytes.dropFirst()).prefix(128 << 10))
+        var methods = ["POST", "HEAD"]
+        var server: DispatchSemaphore?
+        if mode == 2 || mode == 3 {
+            _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
+            let done = DispatchSemaphore(value: 0)
+            FuzzTLS.serve(ends[1], payload: input, closeNotify: mode == 2, done: done)
+            server = done
+        } else {
+            // Never blocks: what does not fit the socket's buffer is left out.
+            _ = input.withUnsafeBytes { send(ends[1], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+            shutdown(ends[1], Int32(SHUT_WR))
+            if mode == 1 { methods = ["CONNECT", "POST"] }
         }
-        close(ends[1])
+        // The connection (and its end of the pair) is closed at the end of this scope.
+        do {
+            let connection = Connection(descriptor: ends[0])
+            if server != nil {
+                guard let credentials = FuzzTLS.clientCredentials else { check(false, "no TLS credentials"); return }
+                do {
+                    try connection.startTLS(host: "localhost", credentials: credentials.handle, deadline: .now.advanced(by: .seconds(5)), cancel: neverCancelled)
+                } catch {
+                    check(false, "the TLS handshake with the harness's own server failed: \(error)")
+                }
+            }
+            for method in methods {
+                var reader = ResponseReader(
+                    connection: connection, deadline: ContinuousClock.now.advanced(by: .seconds(5)), cancel: neverCancelled, maxBodyBytes: 64 << 10)
+                guard let outcome = try? reader.read(method: method) else { break }
+                check(outcome.response.body.count <= 64 << 10, "body of \(outcome.response.body.count) bytes")
+                // A tunnel only goes on after a 2xx to CONNECT.
+                if method == "CONNECT", !(200..<300).contains(outcome.response.status) { break }
+                if !outcome.reusable { break }
+            }
+        }
+        // The TLS server closes its end itself.
+        if let server { server.wait() } else { close(ends[1]) }
     }
 
     /// Whatever reached the handler passed the server's checks: no line break or NUL in the path.

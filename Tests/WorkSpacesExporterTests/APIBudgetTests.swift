@@ -124,8 +124,8 @@ struct APIBudgetTests {
         try await second.waitFor("\(query) >= 4", timeout: .seconds(60))
         let scrapes = try #require(try await first.value(query)) + (try #require(try await second.value(query)))
         let collections = try await emulator.stats().count("DescribeWorkspaceImages")
-        let reused = try await first.value("max(aws_workspaces_collections_reused_total)") ?? 0
-        #expect(reused >= 1, "\(collections) collections for \(scrapes) scrapes")
-        #expect(Double(collections) < scrapes, "\(collections) collections for \(scrapes) scrapes")
+        // Each pair of scrapes (the same offset in both servers) shares one
+        // collection: joined while in flight, or reused within the window.
+        #expect(Double(collections) <= scrapes / 2 + 1, "\(collections) collections for \(scrapes) scrapes")
     }
 }

@@ -65,24 +65,9 @@ public struct OrganizationsClient: Sendable {
         _ operation: String, items key: String, parameters: [(String, String)], deadline: ContinuousClock.Instant?,
         item: (inout JSONReader) throws(JSONReader.Failure) -> Item
     ) async throws(AWSClientError) -> [Item] {
-        var all: [Item] = []
-        var pages = PageGuard(operation: operation, maxPages: maxPages)
-        var token: String?
-        repeat {
-            try pages.next()
-            var writer = JSONWriter()
-            writer.beginObject()
-            for (name, value) in parameters { writer.member(name, value) }
-            writer.member("NextToken", token)
-            writer.endObject()
-            let answer = try await sender.send(
-                operation: operation,
-                headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AWSOrganizationsV20161128.\(operation)")],
-                body: writer.bytes, deadline: deadline)
-            let (page, next) = try JSONReader.page(answer, items: key, operation: operation, item: item)
-            all += page
-            token = try pages.check(next)
-        } while token != nil
-        return all
+        try await JSONPaginator(sender: sender, targetPrefix: "AWSOrganizationsV20161128", maxPages: maxPages)
+            .all(operation, items: key, deadline: deadline, item: item) { writer in
+                for (name, value) in parameters { writer.member(name, value) }
+            }
     }
 }

@@ -52,12 +52,12 @@ public struct WorkSpacesClient: Sendable {
     /// The account's own bundles (no `Owner`, which would select AWS's public
     /// ones), every page.
     public func allWorkspaceBundles(deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [WorkspaceBundle] {
-        try await pages("DescribeWorkspaceBundles", items: "Bundles", deadline: deadline, item: WorkspaceBundle.read) { _ in }
+        try await paginator.all("DescribeWorkspaceBundles", items: "Bundles", deadline: deadline, item: WorkspaceBundle.read)
     }
 
     /// Every WorkSpace of the account and region, 25 per page (the most the API gives).
     public func allWorkspaces(deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [Workspace] {
-        try await pages("DescribeWorkspaces", items: "Workspaces", deadline: deadline, item: Workspace.read) { writer in
+        try await paginator.all("DescribeWorkspaces", items: "Workspaces", deadline: deadline, item: Workspace.read) { writer in
             writer.member("Limit", WorkSpacesModel.maxResultsRange.upperBound)
         }
     }
@@ -65,34 +65,11 @@ public struct WorkSpacesClient: Sendable {
     /// The accounts image `imageId` is shared with
     /// (`DescribeWorkspaceImagePermissions`), every page.
     public func imagePermissions(imageId: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [String] {
-        let accounts = try await pages("DescribeWorkspaceImagePermissions", items: "ImagePermissions", deadline: deadline, item: Self.readSharedAccount) { writer in
+        let accounts = try await paginator.all("DescribeWorkspaceImagePermissions", items: "ImagePermissions", deadline: deadline, item: Self.readSharedAccount) { writer in
             writer.member("ImageId", imageId)
             writer.member("MaxResults", WorkSpacesModel.maxResultsRange.upperBound)
         }
         return accounts.compactMap { $0 }
-    }
-
-    /// Every page of `operation`: the request's own members, then `NextToken`.
-    private func pages<Item>(
-        _ operation: String, items key: String, deadline: ContinuousClock.Instant?,
-        item: (inout JSONReader) throws(JSONReader.Failure) -> Item, members: (inout JSONWriter) -> Void
-    ) async throws(AWSClientError) -> [Item] {
-        var all: [Item] = []
-        var pages = PageGuard(operation: operation, maxPages: maxPages)
-        var token: String? = nil
-        repeat {
-            try pages.next()
-            var writer = JSONWriter()
-            writer.beginObject()
-            members(&writer)
-            writer.member("NextToken", token)
-            writer.endObject()
-            let answer = try await call(operation, body: writer.bytes, deadline: deadline)
-            let (page, next) = try JSONReader.page(answer, items: key, operation: operation, item: item)
-            all += page
-            token = try pages.check(next)
-        } while token != nil
-        return all
     }
 
     /// One `ImagePermissions` member's `SharedAccountId`.
@@ -105,43 +82,8 @@ public struct WorkSpacesClient: Sendable {
     }
 
     func call(_ operation: String, body: [UInt8], deadline: ContinuousClock.Instant?) async throws(AWSClientError) -> [UInt8] {
-        try await sender.send(
-            operation: operation,
-            headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "WorkspacesService.\(operation)")],
-            body: body, deadline: deadline)
-    }
-}
-
-/// Guards a pagination against `NextToken` loops: a token seen twice in one
-/// request chain, or more pages than allowed in one collection.
-struct PageGuard {
-    let operation: String
-    let maxPages: Int
-    private var pages = 0
-    private var seen: Set<String> = []
-
-    init(operation: String, maxPages: Int) {
-        self.operation = operation
-        self.maxPages = maxPages
+        try await paginator.call(operation, body: body, deadline: deadline)
     }
 
-    mutating func startChain() {
-        seen.removeAll()
-    }
-
-    mutating func next() throws(AWSClientError) {
-        pages += 1
-        guard pages <= maxPages else {
-            throw .pagination("more than \(maxPages) pages of \(operation) in one collection (--workspaces.max-pages); stopping in case NextToken loops")
-        }
-    }
-
-    /// The token to follow, or nil at the end.
-    mutating func check(_ token: String?) throws(AWSClientError) -> String? {
-        guard let token else { return nil }
-        guard seen.insert(token).inserted else {
-            throw .pagination("\(operation) returned NextToken \"\(token.bounded(maxBytes: 64))\" twice; stopping to avoid a loop")
-        }
-        return token
-    }
+    private var paginator: JSONPaginator { JSONPaginator(sender: sender, targetPrefix: "WorkspacesService", maxPages: maxPages) }
 }
