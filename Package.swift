@@ -37,7 +37,8 @@ let package = Package(
         // Stamps the build with the git revision (scripts/version-stamp.sh).
         .plugin(name: "VersionStamp", capability: .buildTool()),
 
-        // Threads for blocking work, text bounding and trimming, small file reads.
+        // What several modules share: dedicated threads, deadline races, text
+        // bounding, bounded file reads, file stamps, URLs, IP addresses, SHA-256, heap tuning.
         .target(name: "Support", dependencies: ["CMalloc", "CGnuTLS"], swiftSettings: strict),
 
         // YAML documents with line numbers, on libyaml.
@@ -70,21 +71,28 @@ let package = Package(
         // A small HTTP/1.1 client: pooled keep-alive connections, GnuTLS, worker threads.
         .target(name: "HTTPClient", dependencies: ["CGnuTLS", "Support"], swiftSettings: strict),
 
-        // AWS client: SigV4, credentials, retries, STS, and the WorkSpaces operations.
+        // The AWS core: SigV4, the request sender and its retries, endpoints,
+        // settings, the JSON and XML readers, and credentials as botocore's
+        // chain finds them, with the STS and IAM Identity Center (SSO) calls
+        // the chain itself makes.
         .target(
-            name: "AWSWorkSpaces",
+            name: "AWSCore",
             dependencies: [
                 "HTTPClient", "CGnuTLS", "Support",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        // The service clients, one module each, over the core.
+        .target(name: "AWSWorkSpaces", dependencies: ["AWSCore", "Support"], swiftSettings: strict),
+        .target(name: "AWSOrganizations", dependencies: ["AWSCore", "Support"], swiftSettings: strict),
+        .target(name: "AWSIAM", dependencies: ["AWSCore", "Support"], swiftSettings: strict),
 
         // Targets (accounts × regions) and their collectors → metric families.
         .target(
             name: "WorkSpacesCollector",
             dependencies: [
-                "AWSWorkSpaces", "Exposition", "HTTPClient", "Support", "YAML",
+                "AWSCore", "AWSWorkSpaces", "AWSIAM", "Exposition", "HTTPClient", "Support", "YAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict,
@@ -96,7 +104,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "AWSWorkSpaces", "WorkSpacesCollector", "Exposition", "Support",
+                "AWSCore", "AWSOrganizations", "WorkSpacesCollector", "Exposition", "Support",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -115,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "WorkSpacesExporter",
             dependencies: [
-                "WorkSpacesCollector", "Discovery", "ExporterEndpoints", "HTTPServer", "HTTPClient", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
+                "WorkSpacesCollector", "Discovery", "ExporterEndpoints", "HTTPServer", "HTTPClient", "AWSCore", "AWSWorkSpaces", "Exposition", "PrometheusHTTP",
                 "ProcessMetrics", "Support", "YAML", "StructuredLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,7 +137,8 @@ let package = Package(
         .target(
             name: "WorkSpacesEmulator",
             dependencies: [
-                "AWSWorkSpaces", // the API model's enumerations, JSON writing, SigV4 for checking signatures
+                "AWSCore", // JSON writing, SigV4 for checking signatures, account ids
+                "AWSWorkSpaces", // the API model's enumerations
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -148,7 +157,7 @@ let package = Package(
         // In-process benchmark of mapping, rendering and gzip (see bench/).
         .executableTarget(
             name: "WorkSpacesBenchmarks",
-            dependencies: ["WorkSpacesCollector", "Exposition", "PrometheusHTTP", "WorkSpacesEmulator", "AWSWorkSpaces"],
+            dependencies: ["WorkSpacesCollector", "Exposition", "PrometheusHTTP", "WorkSpacesEmulator", "AWSCore", "AWSWorkSpaces"],
             swiftSettings: strict
         ),
 
@@ -158,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "WorkSpacesFuzz",
             dependencies: [
-                "AWSWorkSpaces", "CGnuTLS", "ExporterEndpoints", "HTTPClient", "HTTPServer", "StructuredLogging", "Support", "WorkSpacesCollector", "YAML",
+                "AWSCore", "AWSWorkSpaces", "AWSOrganizations", "AWSIAM", "CGnuTLS", "ExporterEndpoints", "HTTPClient", "HTTPServer", "StructuredLogging", "Support", "WorkSpacesCollector", "YAML",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Fuzz",
@@ -186,19 +195,24 @@ let package = Package(
         ),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Support", "TestSupport"], swiftSettings: strict),
         .testTarget(
+            name: "AWSCoreTests",
+            dependencies: ["AWSCore", "HTTPClient", "HTTPServer", "Support", "TestSupport", "WorkSpacesEmulator", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "AWSWorkSpacesTests",
-            dependencies: ["AWSWorkSpaces", "HTTPClient", "HTTPServer", "Support", "TestSupport", "WorkSpacesEmulator", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["AWSCore", "AWSWorkSpaces", "HTTPClient", "HTTPServer", "Support", "TestSupport", "WorkSpacesEmulator"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "WorkSpacesCollectorTests",
-            dependencies: ["WorkSpacesCollector", "AWSWorkSpaces", "Exposition"],
+            dependencies: ["WorkSpacesCollector", "AWSCore", "AWSWorkSpaces", "Exposition"],
             exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "DiscoveryTests",
-            dependencies: ["Discovery", "AWSWorkSpaces", "WorkSpacesCollector", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Discovery", "AWSCore", "AWSOrganizations", "WorkSpacesCollector", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -215,7 +229,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkSpacesEmulatorTests",
-            dependencies: ["WorkSpacesEmulator", "AWSWorkSpaces", "TestSupport"],
+            dependencies: ["WorkSpacesEmulator", "AWSCore", "AWSWorkSpaces", "TestSupport"],
             swiftSettings: strict
         ),
     ],

@@ -1,4 +1,5 @@
-public import AWSWorkSpaces
+public import AWSCore
+public import AWSOrganizations
 public import WorkSpacesCollector
 import Logging
 

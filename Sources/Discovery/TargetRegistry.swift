@@ -1,4 +1,5 @@
-public import AWSWorkSpaces
+public import AWSCore
+import AWSOrganizations
 public import Exposition
 public import WorkSpacesCollector
 #if canImport(FoundationEssentials)

@@ -1,4 +1,5 @@
-public import AWSWorkSpaces
+public import AWSCore
+import AWSWorkSpaces
 public import Exposition
 import Synchronization
 

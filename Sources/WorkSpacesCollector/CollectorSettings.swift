@@ -1,4 +1,4 @@
-public import AWSWorkSpaces
+public import AWSCore
 public import HTTPClient
 public import Logging
 

@@ -1,3 +1,4 @@
+import AWSCore
 public import AWSWorkSpaces
 public import Exposition
 

@@ -1,3 +1,4 @@
+import AWSCore
 public import AWSWorkSpaces
 
 /// Which images to describe (`--workspaces.image-type`, `--workspaces.image-id`,

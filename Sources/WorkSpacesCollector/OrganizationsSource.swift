@@ -1,4 +1,5 @@
-public import AWSWorkSpaces
+public import AWSCore
+import AWSWorkSpaces
 
 /// One entry of the config file's `organizations` list: where to discover
 /// member accounts, which of them to keep, and how to collect them.

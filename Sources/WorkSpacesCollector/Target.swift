@@ -1,4 +1,5 @@
-public import AWSWorkSpaces
+public import AWSCore
+import AWSWorkSpaces
 
 /// One account and region to collect: the exporter's own identity, or a role
 /// assumed from it, with the images to describe and the collectors to run.

@@ -1,4 +1,6 @@
+import AWSCore
 import AWSWorkSpaces
+import AWSIAM
 import Exposition
 #if canImport(FoundationEssentials)
 import FoundationEssentials

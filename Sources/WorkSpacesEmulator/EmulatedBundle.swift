@@ -1,3 +1,4 @@
+import AWSCore
 import AWSWorkSpaces
 
 /// A bundle as the emulator serves it.

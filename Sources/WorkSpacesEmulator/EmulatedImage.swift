@@ -1,3 +1,4 @@
+import AWSCore
 import AWSWorkSpaces
 
 /// An image as the emulator serves it. Nil members are left out of the JSON,

@@ -1,4 +1,5 @@
 import Foundation
+import AWSCore
 import AWSWorkSpaces
 
 /// What the server should do with a request.

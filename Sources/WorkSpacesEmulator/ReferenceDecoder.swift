@@ -1,3 +1,4 @@
+public import AWSCore
 public import AWSWorkSpaces
 import Foundation
 

@@ -1,3 +1,4 @@
+import AWSCore
 import AWSWorkSpaces
 
 /// The emulator's bundles and WorkSpaces, derived from an account's images:

@@ -1,3 +1,4 @@
+import AWSCore
 import AWSWorkSpaces
 
 /// The emulator's deterministic image set: a handful of hand-written edge cases

@@ -1,3 +1,4 @@
+import AWSCore
 import AWSWorkSpaces
 import HTTPClient
 import Logging
@@ -22,7 +23,7 @@ struct CredentialCheck {
     let useFIPS: Bool
     let useDualStack: Bool
     let instanceMetadata: InstanceMetadataSettings
-    let environment: AWSWorkSpaces.Environment
+    let environment: AWSCore.Environment
     let http: HTTPClient
     let retryPolicy: RetryPolicy
     let processTimeout: Duration

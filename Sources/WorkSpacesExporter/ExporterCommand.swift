@@ -1,3 +1,4 @@
+import AWSCore
 import AWSWorkSpaces
 import ArgumentParser
 import Discovery
@@ -229,7 +230,7 @@ struct ExporterCommand: AsyncParsableCommand {
 
         if checkCredentials {
             signal(SIGPIPE, SIG_IGN)
-            let environment = AWSWorkSpaces.Environment.process
+            let environment = AWSCore.Environment.process
             let (aws, retryPolicy, http) = try awsClient(environment: environment, logger: logger)
             let check = CredentialCheck(
                 regions: regions, roleArn: roleArn, externalId: externalId, roleSessionName: roleSessionName, useFIPS: useFIPS || aws.useFIPS,
@@ -269,7 +270,7 @@ struct ExporterCommand: AsyncParsableCommand {
     }
 
     private func serve(signals: UnixSignalsSequence, logger: Logger) async throws {
-        let environment = AWSWorkSpaces.Environment.process
+        let environment = AWSCore.Environment.process
         let listeners: [HTTPServer.Listener]
         if systemdSocket {
             listeners = try SystemdSockets.take().map { .inherited(descriptor: $0) }
@@ -369,7 +370,7 @@ struct ExporterCommand: AsyncParsableCommand {
 
     /// The AWS settings of the environment and the profile, and the retry
     /// policy and HTTP client every AWS call uses, from them and the flags.
-    func awsClient(environment: AWSWorkSpaces.Environment, logger: Logger) throws -> (AWSSettings, RetryPolicy, HTTPClient) {
+    func awsClient(environment: AWSCore.Environment, logger: Logger) throws -> (AWSSettings, RetryPolicy, HTTPClient) {
         let aws: AWSSettings
         do {
             aws = try AWSSettings.load(environment: environment)

@@ -1,4 +1,5 @@
 import Testing
+@testable import AWSCore
 @testable import AWSWorkSpaces
 
 @Suite struct DescribeWorkspaceImagesResponseTests {

@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+@testable import AWSCore
 @testable import AWSWorkSpaces
 import WorkSpacesEmulator
 

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+@testable import AWSCore
 @testable import AWSWorkSpaces
 
 /// The enumerations the exporter pre-populates must match the live API model

@@ -1,4 +1,5 @@
-import AWSWorkSpaces
+import AWSCore
+import AWSOrganizations
 @testable import Discovery
 import Logging
 import Testing

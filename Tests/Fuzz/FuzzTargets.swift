@@ -2,7 +2,10 @@
 import Glibc
 #endif
 import Dispatch
+import AWSCore
 import AWSWorkSpaces
+import AWSOrganizations
+import AWSIAM
 import HTTPClient
 import HTTPServer
 import ExporterEndpoints

@@ -1,3 +1,4 @@
+import AWSCore
 import AWSWorkSpaces
 import Foundation
 import Testing
