@@ -212,7 +212,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DiscoveryTests",
-            dependencies: ["Discovery", "AWSCore", "AWSOrganizations", "WorkSpacesCollector", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Discovery", "AWSCore", "AWSOrganizations", "HTTPClient", "WorkSpacesCollector", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

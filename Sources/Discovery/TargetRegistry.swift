@@ -64,7 +64,8 @@ public final class TargetRegistry: Sendable {
     let pageSize: Int
     /// The Organizations endpoint, when not the partition's (tests, emulators).
     let endpointOverride: String?
-    let started = ContinuousClock.now
+    /// When the registry was made: readiness's grace counts from here.
+    let started: ContinuousClock.Instant
     private let state = Mutex(State())
     private let listers = Mutex<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
     /// Held while targets are applied to the collector: one change at a time, in order.
@@ -74,8 +75,9 @@ public final class TargetRegistry: Sendable {
 
     public init(
         collector: WorkSpacesCollector, settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient,
-        collectors: Set<CollectorKind>, pageSize: Int, endpointOverride: String? = nil
+        collectors: Set<CollectorKind>, pageSize: Int, endpointOverride: String? = nil, started: ContinuousClock.Instant = .now
     ) {
+        self.started = started
         self.collector = collector
         self.settings = settings
         self.baseCredentials = baseCredentials
@@ -201,9 +203,12 @@ public final class TargetRegistry: Sendable {
     /// it then stays ready (a reload adding an entry does not make a running
     /// replica unready). `/-/ready` says it, so that a new replica behind a
     /// Service does not answer 404 to probes of accounts it has not listed yet.
-    public var isReady: Bool {
+    public var isReady: Bool { ready(now: .now) }
+
+    /// ``isReady`` as of `now` (tests pass the time).
+    func ready(now: ContinuousClock.Instant) -> Bool {
         becameReady.withLock { ready in
-            if !ready { ready = unsettled().isEmpty }
+            if !ready { ready = unsettled(now: now).isEmpty }
             return ready
         }
     }
@@ -213,8 +218,8 @@ public final class TargetRegistry: Sendable {
     /// while there are any (Prometheus keeps its last list on an error, so a
     /// restart under a passing failure does not drop targets); after that it
     /// serves what is known: the static targets and each entry's last good listing.
-    public func unsettled() -> [String] {
-        let graceOver = started.duration(to: .now) >= Self.readinessGrace
+    public func unsettled(now: ContinuousClock.Instant = .now) -> [String] {
+        let graceOver = started.duration(to: now) >= Self.readinessGrace
         return state.withLock { state in
             state.sources.filter { !Self.settled($0, graceOver: graceOver) }.map(\.source.name)
         }

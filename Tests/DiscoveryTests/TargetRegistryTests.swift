@@ -1,4 +1,5 @@
 import AWSCore
+import HTTPClient
 import AWSOrganizations
 @testable import Discovery
 import Logging
@@ -99,5 +100,43 @@ import WorkSpacesCollector
         #expect(!AWSClientError.service(code: "InternalFailure", message: "", status: 500).isRefusal)
         #expect(!AWSClientError.transport("reset").isRefusal)
         #expect(!AWSClientError.credentials(source: "IMDS", reason: "unreachable").isRefusal)
+    }
+}
+
+/// The registry itself, with its start time given: an entry whose listing
+/// fails (Organizations unreachable: a refused connection on loopback) holds
+/// readiness and `/sd` for the grace, then no more; nothing waits on a clock.
+@Suite struct TargetRegistryReadinessTests {
+    @Test func aFailingEntryHoldsReadinessForTheGraceOnly() async throws {
+        let http = HTTPClient(configuration: .init(connectTimeout: .seconds(2)))
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let refused = try Endpoint(url: "http://127.0.0.1:1/")
+        let settings = CollectorSettings(
+            http: http, environment: Environment([:]), retryPolicy: RetryPolicy(mode: .standard, maxAttempts: 1), logger: logger)
+        let sts = STSClient(region: "us-east-1", endpoint: refused, httpClient: http, logger: logger)
+        let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "test"))
+        let collector = try WorkSpacesCollector(settings: settings, baseCredentials: credentials, sts: sts, targets: [])
+        let t0 = ContinuousClock.now
+        let registry = TargetRegistry(
+            collector: collector, settings: settings, baseCredentials: credentials, sts: sts, collectors: [.images], pageSize: 25,
+            endpointOverride: refused.url, started: t0)
+        let sources = try TargetRegistryTests.sources("organizations:\n  - role_name: R\n    regions: [us-east-1]\n")
+        try registry.configure(staticTargets: [Target(accountId: "111111111111", region: "us-east-1")], sources: sources)
+        #expect(registry.unsettled(now: t0) == ["organizations/0"], "not listed yet")
+        #expect(!registry.ready(now: t0))
+
+        let due = registry.takeDue(now: .now)
+        #expect(due.count == 1)
+        let listed = await registry.refresh(id: due[0].id, due[0].source)
+        #expect(!listed, "Organizations is unreachable")
+        #expect(registry.unsettled(now: t0.advanced(by: .seconds(60))) == ["organizations/0"], "a passing failure within the grace")
+        #expect(!registry.ready(now: t0.advanced(by: .seconds(60))))
+        let after = t0.advanced(by: TargetRegistry.readinessGrace)
+        #expect(registry.unsettled(now: after).isEmpty, "tried, and the grace is over")
+        #expect(registry.ready(now: after))
+        #expect(registry.ready(now: t0), "readiness, once reached, stays")
+        let families = registry.families()
+        #expect(families.first { $0.name == "aws_workspaces_discovery_success" }?.samples.first?.value == 0)
+        await http.shutdown()
     }
 }

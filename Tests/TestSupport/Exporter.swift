@@ -55,6 +55,16 @@ public final class Exporter: @unchecked Sendable {
 
     public var log: String { process.stderr }
 
+    /// Waits until the log holds `text` at least `count` times (a condition,
+    /// not a fixed sleep); throws after `timeout`.
+    public func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while log.components(separatedBy: text).count - 1 < count {
+            guard ContinuousClock.now < deadline else { throw ChildProcess.Failure("\"\(text)\" not logged \(count) time(s) within \(timeout):\n\(log)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     public func stop() { process.stop() }
 }
 

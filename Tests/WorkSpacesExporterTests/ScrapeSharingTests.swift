@@ -98,7 +98,8 @@ struct ScrapeSharingTests {
     }
 
     @Test func scrapesBeyondMaxRequestsGet503() async throws {
-        let emulator = try await Emulator.start(images: 10, extra: ["--latency-ms", "1500"])
+        // Slow enough that all five are inside the exporter at once, however loaded the machine.
+        let emulator = try await Emulator.start(images: 10, extra: ["--latency-ms", "6000"])
         defer { emulator.stop() }
         let exporter = try await Exporter.start(
             ["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url, "--web.max-requests", "2"], environment: emulatorCredentials)

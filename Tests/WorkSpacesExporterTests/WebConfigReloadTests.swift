@@ -27,7 +27,7 @@ extension WebConfigTests {
         // Invalid: the last good settings stay, said once however many requests come.
         _ = try certificates.writeConfig("basic_auth_users:\n  bob: not-a-hash\nrate_limit:\n  interval: 1m\n  burst: 2\n")
         for _ in 0..<3 { #expect(try await curl(["-u", "bob:pw", url]).status == 429) }
-        try await Task.sleep(for: .milliseconds(600))
+        try await exporter.waitForLog("the web config file is invalid")
         #expect(exporter.log.components(separatedBy: "the web config file is invalid").count - 1 == 1, "\(exporter.log)")
         #expect(!exporter.log.contains("not-a-hash"))
 
@@ -48,33 +48,33 @@ extension WebConfigTests {
 
         // Versions.
         _ = try certificates.writeConfig(base + "  min_version: TLS13\n")
-        try await Task.sleep(for: .milliseconds(600))
+        try await exporter.waitForLog("read the changed web config file", count: 1)
         #expect(try await python(port: port, maxVersion: "TLSv1_2").hasPrefix("fail"))
         #expect(try await python(port: port).hasPrefix("ok TLSv1.3"))
 
         // Client authentication.
         _ = try certificates.writeConfig(base + "  client_ca_file: ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n")
-        try await Task.sleep(for: .milliseconds(600))
+        try await exporter.waitForLog("read the changed web config file", count: 2)
         #expect(try await curl(ca + [url]).status == 0)
         #expect(try await curl(ca + with("client") + [url]).status == 200)
 
         // Another certificate.
         let renewed = try await fingerprint(file: certificates.path("server-renewed.pem"))
         _ = try certificates.writeConfig("tls_server_config:\n  cert_file: server-renewed.pem\n  key_file: server-renewed.key\n")
-        try await Task.sleep(for: .milliseconds(600))
+        try await exporter.waitForLog("read the changed web config file", count: 3)
         #expect(try await fingerprint(port: port) == renewed)
         #expect(try await curl(ca + [url]).status == 200, "client certificates no longer asked for")
 
         // TLS cannot be turned off while running: HTTPS goes on, the log says why.
         _ = try certificates.writeConfig("http_server_config:\n  headers:\n    X-Frame-Options: deny\n")
-        try await Task.sleep(for: .milliseconds(600))
+        try await exporter.waitForLog("read the changed web config file", count: 4)
         let still = try await curl(ca + [url])
         #expect(still.status == 200 && still.headers.contains("X-Frame-Options: deny"))
         #expect(exporter.log.contains("which cannot change while the server runs"))
 
         // An invalid TLS section keeps the last good settings.
         _ = try certificates.writeConfig(base + "  cipher_suites: [TLS_NOPE]\n")
-        try await Task.sleep(for: .milliseconds(600))
+        try await exporter.waitForLog("the web config file is invalid")
         #expect(try await curl(ca + [url]).status == 200)
         #expect(exporter.log.contains("cipher_suites: unknown cipher suite"))
     }

@@ -109,17 +109,17 @@ struct WebConfigTests {
         #expect(try await fingerprint(port: exporter.port) == original)
 
         try install("server-renewed")
-        try await Task.sleep(for: .milliseconds(1200))  // the files are looked at once a second
+        // The files are looked at once a second: wait for the reload's log line.
+        try await exporter.waitForLog("serving the TLS certificate read again", count: 1)
         #expect(try await fingerprint(port: exporter.port) == renewed)
         #expect(try await curl(["--cacert", certificates.path("ca.pem"), url]).status == 200)
         #expect(exporter.log.contains("serving the TLS certificate read again"), "\(exporter.log)")
 
         // The certificate changes, its key does not come: the renewed pair stays, said once.
         try install("server", ["pem"])
-        try await Task.sleep(for: .milliseconds(1200))
+        try await exporter.waitForLog("do not load; the previous ones stay in service")
         for _ in 0..<3 {
             #expect(try await fingerprint(port: exporter.port) == renewed)
-            try await Task.sleep(for: .milliseconds(600))
         }
         #expect(try await curl(["--cacert", certificates.path("ca.pem"), url]).status == 200)
         let complaints = exporter.log.components(separatedBy: "do not load; the previous ones stay in service").count - 1
@@ -127,7 +127,7 @@ struct WebConfigTests {
 
         // The key follows: the pair loads again.
         try install("server", ["key"])
-        try await Task.sleep(for: .milliseconds(1200))
+        try await exporter.waitForLog("serving the TLS certificate read again", count: 2)
         #expect(try await fingerprint(port: exporter.port) == original)
 
         // Files rewritten the same are not loaded again (each load is kept for the server's life).
