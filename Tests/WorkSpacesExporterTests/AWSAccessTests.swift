@@ -1,6 +1,5 @@
 import Foundation
 import TestSupport
-import Synchronization
 import Testing
 
 /// The binary's AWS access end to end: retries against the emulator's faults,
@@ -144,11 +143,11 @@ struct AWSAccessTests {
         defer { exporter.stop() }
         let clock = ContinuousClock()
         let start = clock.now
-        let scrapesDone = Atomic<Int>(0)
+        let scrapesDone = Counter()
         let scrapes = (0..<2).map { _ in
             // Several scrapes at once would each hold a pool thread if the helper ran on it.
             Task {
-                defer { scrapesDone.add(1, ordering: .sequentiallyConsistent) }
+                defer { scrapesDone.increment() }
                 return try await exporter.scrape()
             }
         }
@@ -157,7 +156,8 @@ struct AWSAccessTests {
             let health = try await HTTPFetch.fetch(exporter.url + "/-/healthy", timeout: .seconds(5))
             #expect(health.status == 200)
             // Ordering, not timing: answered while both scrapes still wait on the hung helper.
-            #expect(scrapesDone.load(ordering: .sequentiallyConsistent) == 0, "/-/healthy waited for the helper")
+            let done = scrapesDone.value
+            #expect(done == 0, "/-/healthy waited for the helper")
         }
         let (_, metrics) = try await scrapes[0].value
         _ = try await scrapes[1].value

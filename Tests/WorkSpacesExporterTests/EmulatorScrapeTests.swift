@@ -1,6 +1,5 @@
 import Foundation
 import TestSupport
-import Synchronization
 import Testing
 import WorkSpacesEmulator
 
@@ -180,10 +179,10 @@ struct EmulatorScrapeTests {
         defer { emulator.stop() }
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--no-collector.bundles"], environment: emulator.environment)
         defer { exporter.stop() }
-        let slowDone = Atomic<Bool>(false)
+        let slowDone = Counter()
         let url = exporter.url
         let slow = Task {
-            defer { slowDone.store(true, ordering: .sequentiallyConsistent) }
+            defer { slowDone.increment() }
             return try await HTTPFetch.fetch(url + "/metrics")
         }
         // The scrape is inside the exporter, waiting on the API (5 s).
@@ -192,7 +191,8 @@ struct EmulatorScrapeTests {
             let answer = try await HTTPFetch.fetch(exporter.url + path)
             #expect(answer.status == 200)
             // Ordering, not timing: answered while the scrape still waits on the API.
-            #expect(!slowDone.load(ordering: .sequentiallyConsistent), "\(path) came after the API's answer")
+            let done = slowDone.value
+            #expect(done == 0, "\(path) came after the API's answer")
         }
         #expect(try await slow.value.status == 200)
     }
