@@ -1,44 +1,33 @@
 public import Foundation
 
-/// A program started by a test, with its output captured to files, stopped
-/// (SIGTERM, then SIGKILL) by ``stop()`` or when the object goes away.
+/// A program started by a test (with ``Spawn``, not Foundation's `Process`),
+/// its output captured to files, stopped (SIGTERM, then SIGKILL) by
+/// ``stop()`` or when the object goes away.
 public final class ChildProcess: @unchecked Sendable {
-    public let process = Process()
     public let stdoutURL: URL
     public let stderrURL: URL
     public let name: String
+    public let pid: Int32
+    private let reaper: Reaper
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws {
         let folder = try directory ?? PackagePaths.temporaryDirectory("proc")
         name = URL(fileURLWithPath: executable).lastPathComponent
         stdoutURL = folder.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).out")
         stderrURL = folder.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).err")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
+        let output = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND
+        pid = try Spawn.start(
+            executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment, directory: directory?.path,
+            stdin: .file(path: "/dev/null", flags: O_RDONLY), stdout: .file(path: stdoutURL.path, flags: output),
+            stderr: .file(path: stderrURL.path, flags: output))
+        reaper = Reaper(pid: pid)
     }
-
-    /// Starts `process`, one launch at a time: Foundation's `Process.run()` on
-    /// Linux is not safe to call from several threads at once (tests run in
-    /// parallel crashed in its memcpy while another launch was under way).
-    public static func launch(_ process: Process) throws {
-        launching.lock()
-        defer { launching.unlock() }
-        try process.run()
-    }
-
-    private static let launching = NSLock()
 
     deinit { stop() }
 
-    public var isRunning: Bool { process.isRunning }
-    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { reaper.exitStatus == nil }
+    /// The exit status (the code, or the signal's number); -1 while running.
+    public var terminationStatus: Int32 { reaper.exitStatus ?? -1 }
 
     /// Starts a server on a fresh free port, retrying with another port when
     /// the program exits early (the port was taken after all).
@@ -71,8 +60,8 @@ public final class ChildProcess: @unchecked Sendable {
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
             if FreePort.isListening(port) { return }
-            if !process.isRunning {
-                throw Failure("\(name) exited with \(process.terminationStatus) before listening: \(stderr)")
+            if !isRunning {
+                throw Failure("\(name) exited with \(terminationStatus) before listening: \(stderr)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -85,8 +74,8 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends `signal` and waits up to `timeout` for the exit; returns the exit status.
     @discardableResult
     public func terminate(signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) async -> Int32? {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, signal)
+        if let status = reaper.exitStatus { return status }
+        kill(pid, signal)
         return await waitForExit(timeout: timeout)
     }
 
@@ -95,24 +84,26 @@ public final class ChildProcess: @unchecked Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
-            if !process.isRunning { return process.terminationStatus }
+            if let status = reaper.exitStatus { return status }
             try? await Task.sleep(for: .milliseconds(20))
         }
         // One last look: the loop may have been starved past the deadline.
-        return process.isRunning ? nil : process.terminationStatus
+        return reaper.exitStatus
     }
 
     /// Sends SIGTERM and returns at once; a thread of its own sends SIGKILL
     /// if the program is still there 2 s later. Never blocks the caller, which
     /// is usually a test's `defer` on Swift's cooperative pool.
     public func stop() {
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
+        guard reaper.exitStatus == nil else { return }
         kill(pid, SIGTERM)
-        let process = self.process
+        let reaper = self.reaper
         Thread.detachNewThread {
-            for _ in 0..<100 where process.isRunning { usleep(20_000) }
-            if process.isRunning { kill(pid, SIGKILL) }
+            for _ in 0..<100 where reaper.exitStatus == nil { usleep(20_000) }
+            if reaper.exitStatus == nil {
+                kill(reaper.pid, SIGKILL)
+                _ = reaper.wait()
+            }
         }
     }
 
@@ -131,21 +122,47 @@ public func runCommand(_ executable: String, _ arguments: [String], environment:
 }
 
 private func runCommandWaiting(_ executable: String, _ arguments: [String], environment: [String: String]?, stdin: String?) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let input = Pipe()
-    process.standardInput = input
-    try ChildProcess.launch(process)
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    var output: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
+    guard pipe(&output) == 0 else { throw ChildProcess.Failure("pipe: \(String(cString: strerror(errno)))") }
+    guard pipe(&input) == 0 else {
+        close(output[0]); close(output[1])
+        throw ChildProcess.Failure("pipe: \(String(cString: strerror(errno)))")
+    }
+    // Not for programs other code of this process starts (ours close all but 0, 1 and 2 anyway).
+    for fd in output + input { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    let pid: pid_t
+    do {
+        pid = try Spawn.start(
+            executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment, directory: nil,
+            stdin: .descriptor(input[0]), stdout: .descriptor(output[1]), stderr: .descriptor(output[1]))
+    } catch {
+        for fd in output + input { close(fd) }
+        throw error
+    }
+    close(output[1])
+    close(input[0])
+    // The input is written from a thread of its own, so that a child that
+    // writes much before it reads cannot deadlock with us.
+    let writer = input[1]
+    let text = Array((stdin ?? "").utf8)
+    Thread.detachNewThread {
+        var offset = 0
+        while offset < text.count {
+            let written = text[offset...].withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            offset += written
+        }
+        close(writer)
+    }
+    var data: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let count = read(output[0], &buffer, buffer.count)
+        if count > 0 { data += buffer[0..<count] } else if count == 0 || errno != EINTR { break }
+    }
+    close(output[0])
+    let status = Reaper(pid: pid).wait()
+    return (status, String(decoding: data, as: UTF8.self))
 }
 
 /// Runs blocking work (a child process, a socket read) on a thread of its own

@@ -1,4 +1,5 @@
 public import Foundation
+import Support
 
 /// `Tests/Fixtures/sso_server.py`: IAM Identity Center's portal
 /// (`GetRoleCredentials`) and OIDC service (`CreateToken`) on loopback.
@@ -124,15 +125,6 @@ public struct SSOHome: Sendable {
     }
 
     private func sha1Hex(_ text: String) throws -> String {
-        let python = PackagePaths.which("python3") ?? "/usr/bin/python3"
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import hashlib,sys; print(hashlib.sha1(sys.argv[1].encode()).hexdigest())", text]
-        process.standardOutput = pipe
-        try ChildProcess.launch(process)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        Digest.hex(Digest.sha1(Array(text.utf8)))
     }
 }

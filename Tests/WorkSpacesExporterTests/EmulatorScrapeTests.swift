@@ -234,7 +234,7 @@ struct ShutdownTests {
         while try await emulator.stats().requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let clock = ContinuousClock()
         let signalled = clock.now
-        kill(exporter.process.process.processIdentifier, SIGTERM)
+        kill(exporter.process.pid, SIGTERM)
         // Wait for the exporter to start draining (its log says so).
         for _ in 0..<100 where !exporter.log.contains("shutting down") && !exporter.log.contains("Shutting down") { try await Task.sleep(for: .milliseconds(10)) }
         try await Task.sleep(for: .milliseconds(100))

@@ -85,7 +85,7 @@ struct ExporterEndpointsTests {
         for _ in 0..<3 { _ = try await exporter.scrape() }
         #expect(try await exporter.scrape().1.value("aws_workspaces_http_client_connections_opened_total") == opened)
         // The same, as the kernel tells it.
-        let status = try String(contentsOfFile: "/proc/\(exporter.process.process.processIdentifier)/status", encoding: .utf8)
+        let status = try String(contentsOfFile: "/proc/\(exporter.process.pid)/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
         let kibibytes = try #require(Double(line.split(separator: " ").dropFirst().first ?? ""))
         #expect(abs(kibibytes * 1024 - rss) < 16 * 1024 * 1024)

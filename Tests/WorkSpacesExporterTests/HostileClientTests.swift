@@ -239,7 +239,7 @@ struct HostileClientTests {
         let (emulator, exporter) = try await start()
         defer { exporter.stop(); emulator.stop() }
         for signal in [SIGUSR1, SIGUSR2, SIGHUP] {
-            kill(exporter.process.process.processIdentifier, signal)
+            kill(exporter.process.pid, signal)
         }
         // The log says so; wait for the third line rather than sleeping.
         for _ in 0..<100 where !(exporter.log.contains("SIGUSR2") && exporter.log.contains("reload")) {

@@ -73,7 +73,7 @@ struct HostileEndpointTests {
             ["--aws.region", "us-east-1", "--aws.endpoint-url", endpoint, "--no-collector.bundles", "--collector.timeout", "4s"],
             environment: environment)
         defer { exporter.stop() }
-        let pid = exporter.process.process.processIdentifier
+        let pid = exporter.process.pid
         _ = try await HTTPFetch.fetch(exporter.url + "/-/healthy")
         let before = Footprint.of(pid)
 

@@ -27,7 +27,7 @@ struct LoadTests {
     }
 
     func residentBytes(_ exporter: Exporter) throws -> Double {
-        let status = try String(contentsOfFile: "/proc/\(exporter.process.process.processIdentifier)/status", encoding: .utf8)
+        let status = try String(contentsOfFile: "/proc/\(exporter.process.pid)/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
         return try #require(Double(line.split(separator: " ").dropFirst().first ?? "")) * 1024
     }

@@ -137,7 +137,7 @@ struct MultiAccountTests {
 
         // Broken: SIGHUP keeps the three targets and says why.
         try "targets:\n  - regions: []\n".write(toFile: path, atomically: true, encoding: .utf8)
-        kill(exporter.process.process.processIdentifier, SIGHUP)
+        kill(exporter.process.pid, SIGHUP)
         for _ in 0..<100 where !exporter.log.contains("reloading the configuration failed") { try await Task.sleep(for: .milliseconds(20)) }
         var metrics = try await exporter.scrape().1
         #expect(metrics.series("aws_workspaces_up").count == 3)
