@@ -117,7 +117,7 @@ struct AWSSettingsTests {
         let credentials = try await InstanceMetadataCredentialProvider(client: fallback).resolve()
         #expect(credentials?.accessKeyId.hasPrefix("IMDSKEY") == true)
 
-        try "[default]\nec2_metadata_service_endpoint = http://[::1]:\(server.port)/\nec2_metadata_v1_disabled = true\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "[default]\nec2_metadata_service_endpoint = http://[::1]:\(server.port)/\nec2_metadata_v1_disabled = true\nmetadata_service_timeout = 5\n".write(toFile: config, atomically: true, encoding: .utf8)
         let v2Only = InstanceMetadataClient(environment: environment, httpClient: HTTPFetch.client)
         #expect(v2Only.v1Disabled)
         await #expect(throws: AWSClientError.self) { try await InstanceMetadataCredentialProvider(client: v2Only).resolve() }

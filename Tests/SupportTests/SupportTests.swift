@@ -46,19 +46,29 @@ import Testing
 
 @Suite struct DedicatedThreadTests {
     /// Blocking work on threads of its own leaves Swift's cooperative pool
-    /// (as many threads as cores) free: eight half-second waits at once end
-    /// together, which they could not on a two-thread pool.
+    /// (as many threads as cores) free: eight jobs that each block until all
+    /// eight have started all get there, which on a two-thread pool they
+    /// could not (each would wait its 30 s and see fewer than eight).
     @Test func blockingWorkDoesNotHoldThePool() async {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let values = await withTaskGroup(of: Int.self) { group in
-            for index in 0..<8 {
-                group.addTask { await DedicatedThread.run { usleep(500_000); return index } }
-            }
-            return await group.reduce(into: [Int]()) { $0.append($1) }
+        final class Arrivals: @unchecked Sendable {
+            let lock = NSLock()
+            var count = 0
+            func arrive() -> Int { lock.lock(); defer { lock.unlock() }; count += 1; return count }
         }
-        #expect(Set(values) == Set(0..<8))
-        #expect(start.duration(to: clock.now) < .seconds(3), "the waits ran one pool thread at a time")
+        let release = DispatchSemaphore(value: 0)
+        let counter = Arrivals()
+        let saw = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    await DedicatedThread.run {
+                        if counter.arrive() == 8 { for _ in 0..<8 { release.signal() } }
+                        return release.wait(timeout: .now() + 30) == .success
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(saw == Array(repeating: true, count: 8), "the jobs ran a pool thread at a time")
     }
 }
 

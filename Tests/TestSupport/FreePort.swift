@@ -1,17 +1,24 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A TCP port on 127.0.0.1 that was free a moment ago. Tests pass it to the
 /// servers they start. It is drawn below Linux's ephemeral range (32768+), so
 /// neither servers bound to port 0 nor outgoing connections' source ports can
 /// take it in the meantime; two tests drawing the same one is made unlikely
-/// by the random draw, and the process helpers retry when it happens anyway.
+/// by never handing the same port out twice in one test process (tests in
+/// parallel draw hundreds, and a slow starter, such as a Python server, may not
+/// have bound its port yet when the next draw looks), and the process helpers
+/// retry when another process holds it anyway.
 public enum FreePort {
+    private static let handedOut = Mutex<Set<Int>>([])
+
     public static func next() -> Int {
         for _ in 0..<200 {
             let candidate = Int.random(in: 20_000..<32_000)
-            if isFree(candidate) { return candidate }
+            guard isFree(candidate), handedOut.withLock({ $0.insert(candidate).inserted }) else { continue }
+            return candidate
         }
         return 0
     }

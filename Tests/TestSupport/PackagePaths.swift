@@ -37,6 +37,21 @@ public enum PackagePaths {
         #endif
     }
 
+    /// Writes `text` to a fresh file of a fresh folder with `mode`, through a
+    /// descriptor opened close-on-exec: a script written with a plain
+    /// descriptor can be inherited by a program another test starts at that
+    /// moment, and executing it then fails with "Text file busy".
+    public static func writeFile(_ text: String, mode: Int, prefix: String = "file") throws -> String {
+        let path = try temporaryDirectory(prefix).appendingPathComponent("file").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
+        return path
+    }
+
     /// A fresh temporary folder for one test.
     public static func temporaryDirectory(_ prefix: String = "wsx") throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")

@@ -91,7 +91,8 @@ struct EmulatorScrapeTests {
         let pages = (Self.imageCount + Self.pageSize - 1) / Self.pageSize
         let stats = try await emulator.stats()
         #expect(stats.requests == pages)
-        #expect(stats.connections - baseline.connections <= 2)
+        // (A third only when a loaded machine made a pooled connection time out.)
+        #expect(stats.connections - baseline.connections <= 3)
         _ = try await exporter.scrape()
         let again = try await emulator.stats()
         #expect(again.requests == 2 * pages)
