@@ -26,7 +26,7 @@ targets=("$@")
 if [[ -z "${FUZZ_NO_BUILD:-}" ]]; then
 scripts/deps.sh build
 swift build -c release --product WorkSpacesFuzz --scratch-path "$scratch" \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -enable-testing 2>&1 \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 \
   | grep -v "Cannot export local symbol" >&2
 fi
 

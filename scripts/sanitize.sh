@@ -39,7 +39,7 @@ for sanitizer in "${sanitizers[@]}"; do
   log="$scratch/tests.log"
   status=0
   start=$SECONDS
-  WORKSPACES_BIN_DIR="$bin" \
+  WORKSPACES_BIN_DIR="$bin" WORKSPACES_SANITIZER="$sanitizer" \
   ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=0:halt_on_error=1" \
   LSAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/leak.supp:print_suppressions=0" \
   TSAN_OPTIONS="log_path=$reports/tsan:suppressions=$suppressions:halt_on_error=0:report_signal_unsafe=0" \

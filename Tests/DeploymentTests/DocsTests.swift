@@ -26,4 +26,18 @@ struct DocsTests {
         let lines = readme.utf8.filter { $0 == UInt8(ascii: "\n") }.count
         #expect(lines <= 300, "README.md has \(lines) lines; move detail into docs/ (index: docs/README.md)")
     }
+
+    /// The fuzzing table names every target there is (one corpus folder each) and no other.
+    @Test func theFuzzingTableListsEveryTarget() throws {
+        let corpora = try FileManager.default.contentsOfDirectory(atPath: PackagePaths.root.appendingPathComponent("Tests/Fuzz/Corpus").path)
+        let page = try String(contentsOf: PackagePaths.root.appendingPathComponent("docs/development.md"), encoding: .utf8)
+        let start = try #require(page.range(of: "| target | what it feeds |"))
+        let table = page[start.upperBound...].split(separator: "\n").drop { !$0.hasPrefix("|") }.prefix { $0.hasPrefix("|") }
+        let listed = Set(table.compactMap { row -> String? in
+            let cell = row.split(separator: "|").first?.trimmingCharacters(in: .whitespaces) ?? ""
+            return cell.hasPrefix("`") ? cell.trimmingCharacters(in: CharacterSet(charactersIn: "`")) : nil
+        })
+        #expect(corpora.count >= 20)
+        #expect(listed == Set(corpora), "listed but no corpus: \(listed.subtracting(corpora).sorted()); corpus but not listed: \(Set(corpora).subtracting(listed).sorted())")
+    }
 }

@@ -12,11 +12,23 @@ struct HTTPClientTests {
     /// Answers with what it received; `/slow` waits; `/big` is large; `/status/N` answers N.
     struct Echo: HTTPHandler {
         func handle(_ request: HTTPRequest) async -> HTTPResponse {
-            if request.path == "/slow" { try? await Task.sleep(for: .seconds(20)) }
+            if request.path == "/slow" {
+                HTTPClientTests.slowArrivals.increment()
+                try? await Task.sleep(for: .seconds(20))
+            }
             if request.path == "/big" { return HTTPResponse(status: 200, body: [UInt8](repeating: 65, count: 2 << 20)) }
             if request.path.hasPrefix("/status/"), let status = Int(request.path.dropFirst(8)) { return .text(status, "status") }
             return .text(200, "\(request.method) \(request.path) \(request.header("x-test") ?? "-") \(request.header("host") ?? "-")", headers: [("X-Reply", "yes")])
         }
+    }
+
+    /// Requests for `/slow` the servers have received: a test waits for its own to arrive, not a fixed time.
+    static let slowArrivals = Counter()
+
+    /// Waits until `/slow` has been asked once more than `before`.
+    func waitForSlow(after before: Int) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        while Self.slowArrivals.value <= before, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
     }
 
     func server() throws -> RunningServer {
@@ -75,8 +87,9 @@ struct HTTPClientTests {
         let client = HTTPClient()
         let clock = ContinuousClock()
         let start = clock.now
+        let before = Self.slowArrivals.value
         let task = Task { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/slow")) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await waitForSlow(after: before)
         task.cancel()
         await #expect { try await task.value } throws: { ($0 as? HTTPClientError) == .cancelled }
         #expect(start.duration(to: clock.now) < .seconds(10), "the 20 s answer was not waited for")
@@ -184,8 +197,9 @@ struct HTTPClientTests {
     @Test func afterShutdownRequestsFailAtOnce() async throws {
         let server = try server()
         let client = HTTPClient()
+        let before = Self.slowArrivals.value
         let pending = Task { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/slow")) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await waitForSlow(after: before)
         await client.shutdown()
         await #expect { try await pending.value } throws: { ($0 as? HTTPClientError) == .shutDown }
         await #expect { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/")) } throws: {

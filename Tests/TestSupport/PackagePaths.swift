@@ -26,6 +26,12 @@ public enum PackagePaths {
         }
     }
 
+    /// Whether the binaries under test are a sanitizer build (`scripts/sanitize.sh`
+    /// sets `WORKSPACES_SANITIZER`): memory figures mean nothing there.
+    public static var sanitized: Bool {
+        !(ProcessInfo.processInfo.environment["WORKSPACES_SANITIZER"] ?? "").isEmpty
+    }
+
     /// The architecture as release archives name it (amd64, arm64).
     public static var architecture: String {
         #if arch(x86_64)
