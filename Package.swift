@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Exposition", dependencies: ["Support"], swiftSettings: strict),
 
         // promhttp's job: a scrape to a negotiated, gzipped body, with the render cache.
-        .target(name: "PrometheusHTTP", dependencies: ["Exposition", "CZlib"], swiftSettings: strict),
+        .target(name: "PrometheusHTTP", dependencies: ["Exposition", "CZlib", "Support"], swiftSettings: strict),
 
         // The standard process_* metrics from /proc.
         .target(name: "ProcessMetrics", dependencies: ["Exposition", "Support"], swiftSettings: strict),
@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "AWSCore", // JSON writing, SigV4 for checking signatures, account ids
                 "AWSWorkSpaces", // the API model's enumerations
+                "Support",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -66,12 +66,12 @@ public final class TargetRegistry: Sendable {
     let endpointOverride: String?
     /// When the registry was made: readiness's grace counts from here.
     let started: ContinuousClock.Instant
-    private let state = Mutex(State())
-    private let listers = Mutex<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
+    private let state = Locked(State())
+    private let listers = Locked<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
     /// Held while targets are applied to the collector: one change at a time, in order.
-    private let applying = Mutex(())
+    private let applying = Locked(())
     /// Set once readiness has been reached; it stays.
-    private let becameReady = Mutex(false)
+    private let becameReady = Locked(false)
 
     public init(
         collector: WorkSpacesCollector, settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient,

@@ -30,7 +30,7 @@ public final class ExporterHandler: HTTPHandler {
     let renderer = ScrapeRenderer()
     private let inFlight = Atomic<Int>(0)
     /// The snapshots of the last scrape after which free memory was returned.
-    private let trimmedAfter = Mutex<[UInt64]>([])
+    private let trimmedAfter = Locked<[UInt64]>([])
 
     public init(
         telemetryPath: String, collector: WorkSpacesCollector, version: String, defaultTimeout: Duration = .seconds(30),

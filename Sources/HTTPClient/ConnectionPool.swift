@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 
 /// Idle keep-alive connections, by where they lead. The most recently used
@@ -20,7 +21,7 @@ final class ConnectionPool: Sendable {
         var count: Int { idle.values.reduce(0) { $0 + $1.count } }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let maxIdle: Int
     private let maxIdleTime: Duration
 

@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,7 @@ final class Exchange: Sendable {
         case done
     }
 
-    private let stage = Mutex<Stage>(.pending)
+    private let stage = Locked<Stage>(.pending)
     /// Readable once the exchange is interrupted.
     let cancelDescriptor: Int32
     private let signalDescriptor: Int32

@@ -42,12 +42,12 @@ public final class HTTPClient: Sendable {
     }
 
     let configuration: Configuration
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let pool: ConnectionPool
     private let workers = WorkerThreads(name: "http-client")
     /// Loaded on a worker, on the first `https` request; a failure is not
     /// kept, so a CA bundle fixed later is picked up.
-    private let tlsCredentials = Mutex<TLSCredentials?>(nil)
+    private let tlsCredentials = Locked<TLSCredentials?>(nil)
     /// Connections opened so far (`aws_workspaces_http_client_connections_opened_total`).
     let openedConnections = Atomic<Int>(0)
 

@@ -31,7 +31,7 @@ public final class BasicAuthenticator: Sendable {
 
     let users: [String: String]
     let dummyHash: String
-    private let verified = Mutex<Set<[UInt8]>>([])
+    private let verified = Locked<Set<[UInt8]>>([])
     /// Bounds the memory of verified pairs; past it the set starts over.
     static let maxRemembered = 1024
     let queue = BcryptQueue()

@@ -1,4 +1,5 @@
 import Dispatch
+import Support
 import Synchronization
 
 /// Runs bcrypt checks one at a time, off Swift's cooperative pool, taking
@@ -37,7 +38,7 @@ final class BcryptQueue: Sendable {
     let maxPerAddress: Int
     /// Checks waiting in all.
     let maxWaiting: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let queue = DispatchQueue(label: "basic-auth.bcrypt")
 
     init(maxPerLane: Int = 2, maxPerAddress: Int = 8, maxWaiting: Int = 64) {

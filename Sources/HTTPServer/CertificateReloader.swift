@@ -17,7 +17,7 @@ final class CertificateReloader: Sendable {
     /// Nil for a pair given in memory: it never changes.
     let files: (certificate: String, key: String)?
     private let report: @Sendable (_ message: String, _ failed: Bool) -> Void
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct State {
         /// The `cmhd_credential` in service, as a bit pattern.
@@ -39,7 +39,7 @@ final class CertificateReloader: Sendable {
         let stamp = FileStamp.of(files.map { [$0.certificate, $0.key] } ?? [])
         let texts = try files.map { files throws(Failure) in try Self.read(files).get() } ?? [tls.certificate, tls.key]
         let first = try Self.load(texts).get()
-        state = Mutex(State(current: first, texts: texts, loaded: [first], stamp: stamp, checked: .now))
+        state = Locked(State(current: first, texts: texts, loaded: [first], stamp: stamp, checked: .now))
     }
 
     struct Failure: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +42,7 @@ final class ConnectionTable: Sendable {
     }
 
     let limits: Limits
-    private let entries = Mutex<[UInt: Entry]>([:])
+    private let entries = Locked<[UInt: Entry]>([:])
     private let clock = ContinuousClock()
 
     init(limits: Limits) {

@@ -103,18 +103,18 @@ public final class HTTPServer: Sendable {
     let maxHeaderBytes: Int
     let maxBodyBytes: Int
     let connections: ConnectionTable
-    let daemons = Mutex<[DaemonHandle]>([])
+    let daemons = Locked<[DaemonHandle]>([])
     /// Live requests and the shutdown state. A request's own lock is taken
     /// before this one in the access handler, never the other way round.
-    let shared = Mutex(Shared())
+    let shared = Locked(Shared())
     /// The listening sockets, closed when draining starts.
-    let listenDescriptors: Mutex<[Int32]>
+    let listenDescriptors: Locked<[Int32]>
     /// The TCP ports actually bound, in the order of the listeners.
     public let ports: [Int]
     let jobs: AsyncStream<Job>
     let jobInput: AsyncStream<Job>.Continuation
     /// libmicrohttpd's own messages; kept during start-up to explain a failure.
-    let startupMessages = Mutex<[String]?>([])
+    let startupMessages = Locked<[String]?>([])
     let mhdLogger: LoggerContext
     /// Cleared at stop, ending the sweeper thread.
     let sweeper = SweeperFlag()
@@ -163,7 +163,7 @@ public final class HTTPServer: Sendable {
             }
         }
         ports = sockets.map(\.port)
-        listenDescriptors = Mutex(sockets.map(\.descriptor))
+        listenDescriptors = Locked(sockets.map(\.descriptor))
         do {
             webConfig = try WebConfigWatcher(configuration.web, path: configuration.webConfigFile, logger: configuration.logger)
         } catch {
@@ -438,7 +438,7 @@ final class SweeperFlag: Sendable {
 
 /// A signal that fires once and wakes its one waiter.
 final class OneShot: Sendable {
-    private let state = Mutex<(fired: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let state = Locked<(fired: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     func fire() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 
 /// exporter-toolkit's `rate_limit`: one token bucket over every request
@@ -20,11 +21,11 @@ public final class RateLimiter: HTTPMiddleware {
     }
 
     let settings: Settings
-    private let bucket: Mutex<(tokens: Double, last: ContinuousClock.Instant)>
+    private let bucket: Locked<(tokens: Double, last: ContinuousClock.Instant)>
 
     init(_ settings: Settings, now: ContinuousClock.Instant = ContinuousClock.now) {
         self.settings = settings
-        bucket = Mutex((Double(settings.burst), now))
+        bucket = Locked((Double(settings.burst), now))
     }
 
     /// Takes a token if there is one, as `rate.Limiter.Allow` does; `now` for tests.

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Support
 import Synchronization
 
 /// MHD's connection pointer, passed to the task that resumes it. It stays valid
@@ -19,7 +20,7 @@ final class RequestContext: Sendable {
         case sent
     }
 
-    let state = Mutex<State>(.receiving)
+    let state = Locked<State>(.receiving)
     /// The connection's key in the ``ConnectionTable``.
     let connection: UInt
 

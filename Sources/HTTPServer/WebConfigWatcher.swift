@@ -49,7 +49,7 @@ final class WebConfigWatcher: Sendable {
     let path: String?
     let servesTLS: Bool
     let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(_ configuration: WebConfiguration, path: String?, logger: Logger) throws(TLSContext.Failure) {
         self.path = path
@@ -61,7 +61,7 @@ final class WebConfigWatcher: Sendable {
             try TLSContext(tls, certificates: Self.certificates(tls, logger: logger), logger: logger)
         }
         let generation = Self.generation(configuration, tls: tls, previous: nil)
-        state = Mutex(State(generation: generation, stamp: stamp, paths: paths))
+        state = Locked(State(generation: generation, stamp: stamp, paths: paths))
     }
 
     /// The settings in service, without looking at the file.

@@ -1,4 +1,5 @@
 public import Exposition
+import Support
 import Synchronization
 
 /// Turns a ``Scrape`` into a response body: content negotiation, gzip and
@@ -29,7 +30,7 @@ public final class ScrapeRenderer: Sendable {
         let range: Range<Int>
     }
 
-    private let cache = Mutex(Cache())
+    private let cache = Locked(Cache())
 
     public init() {}
 

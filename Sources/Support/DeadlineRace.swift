@@ -18,7 +18,7 @@ public enum DeadlineRace {
         until deadline: ContinuousClock.Instant,
         _ operation: @escaping @Sendable () async -> Value
     ) async -> Value? {
-        let state = Mutex(State<Value>())
+        let state = Locked(State<Value>())
         let finish: @Sendable (Value?) -> Void = { value in
             let waiting = state.withLock { state -> CheckedContinuation<Value?, Never>? in
                 guard !state.ended else { return nil }

@@ -1,6 +1,7 @@
 public import AWSCore
 import AWSWorkSpaces
 public import Exposition
+import Support
 import Synchronization
 
 /// Counters and a histogram about the AWS API calls, kept for the life of the
@@ -23,7 +24,7 @@ public final class APIMetrics: APIObserver {
         var rateLimited: [DurationKey: Double] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 
 /// At most `limit` operations at once (`--collector.max-concurrency`); the
@@ -9,7 +10,7 @@ final class ConcurrencyLimit: Sendable {
     }
 
     let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(limit: Int) {
         self.limit = max(1, limit)

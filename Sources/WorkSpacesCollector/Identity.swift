@@ -1,5 +1,6 @@
 import AWSCore
 import AWSWorkSpaces
+import Support
 import Synchronization
 
 /// One set of credentials (the base chain, or a role assumed from it) and
@@ -9,13 +10,13 @@ import Synchronization
 final class Identity: Sendable {
     let credentials: any CredentialProvider
     let sts: STSClient
-    private let account: Mutex<String?>
-    private let lookup = Mutex<Task<Result<String, AWSClientError>, Never>?>(nil)
+    private let account: Locked<String?>
+    private let lookup = Locked<Task<Result<String, AWSClientError>, Never>?>(nil)
     /// The account's IAM alias (nil: it has none) or why IAM refused, and when it was asked.
-    private let alias = Mutex<(answer: Result<String?, AWSClientError>, asked: ContinuousClock.Instant)?>(nil)
-    private let aliasLookup = Mutex<Task<Result<String?, AWSClientError>, Never>?>(nil)
+    private let alias = Locked<(answer: Result<String?, AWSClientError>, asked: ContinuousClock.Instant)?>(nil)
+    private let aliasLookup = Locked<Task<Result<String?, AWSClientError>, Never>?>(nil)
     /// The last alias IAM gave, kept through later refusals so the info series does not flap.
-    private let learnedAlias = Mutex<String?>(nil)
+    private let learnedAlias = Locked<String?>(nil)
     /// How long an alias is reused before IAM is asked again.
     static let aliasInterval: Duration = .seconds(3600)
     /// How long a refusal is repeated without asking (a fixed IAM policy is seen within it).
@@ -24,7 +25,7 @@ final class Identity: Sendable {
     init(credentials: any CredentialProvider, sts: STSClient, account: String?) {
         self.credentials = credentials
         self.sts = sts
-        self.account = Mutex(account)
+        self.account = Locked(account)
     }
 
     /// The account's alias: the answer of the last ``aliasInterval`` (a

@@ -1,5 +1,6 @@
 import AWSCore
 import AWSWorkSpaces
+import Support
 import Synchronization
 
 /// One target's image permissions, kept between collections: each owned
@@ -14,7 +15,7 @@ final class ImagePermissionsCache: Sendable {
 
     /// Calls at once for one target.
     static let concurrency = 4
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
 
     /// The shared accounts of every image in `owned` that has an answer
     /// (fresh, or cached when asking again failed), asking the API for those

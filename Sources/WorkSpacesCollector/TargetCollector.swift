@@ -83,14 +83,14 @@ final class TargetCollector: Sendable {
     /// The organisation's accounts when discovery listed all of them.
     let organization: @Sendable () -> Set<String>?
     let permissionsCache = ImagePermissionsCache()
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(
         target: Target, identity: Identity, endpoint: Endpoint, settings: CollectorSettings, observer: any APIObserver, limit: ConcurrencyLimit,
         organization: @escaping @Sendable () -> Set<String>? = { nil }
     ) {
         self.organization = organization
-        self.name = Mutex(target.accountName)
+        self.name = Locked(target.accountName)
         self.target = target
         self.identity = identity
         self.endpoint = endpoint
@@ -98,12 +98,12 @@ final class TargetCollector: Sendable {
         self.observer = observer
         self.limit = limit
         let labels = TargetLabels(accountId: identity.knownAccount ?? target.knownAccount ?? LabelValues.unknown, region: target.region)
-        self.state = Mutex(State(pacer: CollectionPacer(interval: settings.minInterval), lastLabels: labels))
+        self.state = Locked(State(pacer: CollectionPacer(interval: settings.minInterval), lastLabels: labels))
     }
 
     var labels: TargetLabels { state.withLock { $0.lastLabels } }
 
-    private let name: Mutex<String?>
+    private let name: Locked<String?>
     /// Scrapes and probes answered with an earlier collection.
     private let reusedCount = Atomic<Int>(0)
 

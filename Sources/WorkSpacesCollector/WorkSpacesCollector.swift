@@ -20,10 +20,10 @@ public final class WorkSpacesCollector: Sendable {
     let buildInfo: BuildInfo
     public let apiMetrics: APIMetrics
     let limit: ConcurrencyLimit
-    private let targets = Mutex<[TargetCollector]>([])
-    private let identities = Mutex<[IdentityKey: Identity]>([:])
-    private let reportedCollisions = Mutex<Set<TargetLabels>>([])
-    private let organizationAccounts = Mutex<Set<String>?>(nil)
+    private let targets = Locked<[TargetCollector]>([])
+    private let identities = Locked<[IdentityKey: Identity]>([:])
+    private let reportedCollisions = Locked<Set<TargetLabels>>([])
+    private let organizationAccounts = Locked<Set<String>?>(nil)
 
     public init(
         settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient, targets: [Target],

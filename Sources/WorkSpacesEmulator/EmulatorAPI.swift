@@ -1,6 +1,7 @@
 import AWSCore
 import AWSWorkSpaces
 import Foundation
+import Support
 import Synchronization
 
 /// The emulated WorkSpaces and STS APIs: request in, reply out, no I/O.
@@ -11,10 +12,10 @@ import Synchronization
 public final class EmulatorAPI: Sendable {
     public let configuration: EmulatorConfiguration
     let accounts: [String: EmulatedAccount]
-    private let sessions = Mutex<[String: Session]>([:])
-    private let counts = Mutex<[String: Int]>([:])
+    private let sessions = Locked<[String: Session]>([:])
+    private let counts = Locked<[String: Int]>([:])
     /// `throttleRate`'s buckets by account and region: tokens and when last filled.
-    private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
+    private let buckets = Locked<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
 
     /// Temporary credentials from `AssumeRole`.
     struct Session {

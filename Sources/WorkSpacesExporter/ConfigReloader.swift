@@ -6,6 +6,7 @@ import Foundation
 import Discovery
 import Exposition
 import Logging
+import Support
 import Synchronization
 import WorkSpacesCollector
 
@@ -23,16 +24,16 @@ final class ConfigReloader: Sendable {
     let load: @Sendable (String) throws -> Configured
     let registry: TargetRegistry
     let logger: Logger
-    private let status: Mutex<Status>
+    private let status: Locked<Status>
     /// One reload at a time.
-    private let reloading = Mutex(())
+    private let reloading = Locked(())
 
     init(path: String?, registry: TargetRegistry, logger: Logger, load: @escaping @Sendable (String) throws -> Configured) {
         self.path = path
         self.registry = registry
         self.logger = logger
         self.load = load
-        self.status = Mutex(Status(lastSuccess: Date().timeIntervalSince1970))
+        self.status = Locked(Status(lastSuccess: Date().timeIntervalSince1970))
     }
 
     /// Reads the file again and applies it; the error in words when it was refused.

@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 
 /// Tries providers in order, like the SDKs' default chain: the first that is
@@ -9,7 +10,7 @@ public final class CredentialProviderChain: CredentialProvider {
     public let providers: [any CredentialProvider]
     /// Runs before any provider, on every resolve; its error ends the chain.
     let check: (@Sendable () throws(AWSClientError) -> Void)?
-    private let preferred = Mutex<Int?>(nil)
+    private let preferred = Locked<Int?>(nil)
 
     public init(_ providers: [any CredentialProvider], check: (@Sendable () throws(AWSClientError) -> Void)? = nil) {
         self.providers = providers

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Support
 import Synchronization
 
 /// The client-side rate limiter of the SDKs' `adaptive` retry mode, with
@@ -91,10 +92,10 @@ public final class AdaptiveRateLimiter: Sendable {
         }
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     public init(now: Seconds = AdaptiveRateLimiter.monotonicNow()) {
-        state = Mutex(State(now: now))
+        state = Locked(State(now: now))
     }
 
     /// Seconds of the process's monotonic clock.

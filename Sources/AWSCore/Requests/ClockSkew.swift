@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Support
 import Synchronization
 
 /// The offset between this machine's clock and AWS's, learned from a
@@ -21,7 +22,7 @@ public final class ClockSkew: Sendable {
     /// endpoint moves signing time by a day at most.
     public static let maxOffset: Double = 86_400
 
-    private let offset = Mutex<Double>(0)
+    private let offset = Locked<Double>(0)
     let now: @Sendable () -> Double
 
     /// One for the whole process: the clock is the machine's.

@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 
 /// The adaptive retry mode's rate limiters, one per client: service, region
@@ -6,7 +7,7 @@ import Synchronization
 /// come and go (discovery) cannot grow it without limit.
 public final class RateLimiterPool: Sendable {
     static let maxLimiters = 20_000
-    private let limiters = Mutex<[String: AdaptiveRateLimiter]>([:])
+    private let limiters = Locked<[String: AdaptiveRateLimiter]>([:])
 
     public init() {}
 

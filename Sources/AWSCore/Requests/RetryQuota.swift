@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 
 /// The SDKs' retry token bucket: each retry takes 5 tokens (10 after a
@@ -7,7 +8,7 @@ public final class RetryQuota: Sendable {
     public static let capacity = 500
     static let retryCost = 5
     static let timeoutCost = 10
-    private let tokens = Mutex(RetryQuota.capacity)
+    private let tokens = Locked(RetryQuota.capacity)
 
     public init() {}
 

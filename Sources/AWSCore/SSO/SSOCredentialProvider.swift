@@ -36,7 +36,7 @@ public struct SSOCredentialProvider: CredentialProvider {
     /// Tokens this process refreshed, by cache file: used while they are newer
     /// than the file's, so that a cache that cannot be written (a read-only
     /// home) never loses a rotated refresh token.
-    static let refreshedTokens = Mutex<[String: SSOToken]>([:])
+    static let refreshedTokens = Locked<[String: SSOToken]>([:])
 
     public let settings: Settings
     let cacheDirectory: String
