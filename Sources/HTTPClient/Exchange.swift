@@ -86,6 +86,14 @@ final class Exchange: Sendable {
         waiting?.resume(returning: outcome)
     }
 
+    /// The outcome (the answer's bytes, written on the worker thread) reaches
+    /// the caller through its continuation; taking the lock the worker settled
+    /// it under once more orders those writes before the caller's reads for
+    /// tools that cannot see the concurrency runtime's handoff (ThreadSanitizer).
+    func synchronize() {
+        stage.withLock { _ in }
+    }
+
     /// Fails the exchange with `error` and wakes the worker's waits.
     func interrupt(with error: HTTPClientError) {
         finish(.failure(error))

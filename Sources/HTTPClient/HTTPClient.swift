@@ -100,6 +100,7 @@ public final class HTTPClient: Sendable {
         } onCancel: {
             exchange.interrupt(with: .cancelled)
         }
+        exchange.synchronize()
         return try outcome.get()
     }
 
