@@ -66,7 +66,14 @@ public final class APIMetrics: APIObserver {
 
     /// A snapshot of the four families.
     public func families() -> [MetricFamily] {
-        let snapshot = state.withLock { $0 }
+        // Built under the lock, not from a copy taken out of it: reading a
+        // copy while a request updates the original is correct (copy on
+        // write), but the uniqueness check behind it is in the uninstrumented
+        // Swift runtime, and ThreadSanitizer reports it as a race.
+        state.withLock { snapshot in Self.families(snapshot) }
+    }
+
+    private static func families(_ snapshot: State) -> [MetricFamily] {
         func labels(_ context: APIContext, _ extra: [Label]) -> [Label] {
             ([Label("account_id", context.accountId), Label("region", context.region)] + extra).sorted { $0.name < $1.name }
         }
