@@ -172,7 +172,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Fuzz",
-            exclude: ["Corpus", "README.md", "make_web_config_seeds.py"],
+            exclude: ["Corpus", "README.md", "make_web_config_seeds.py", "lsan.supp"],
             swiftSettings: strict
         ),
 
