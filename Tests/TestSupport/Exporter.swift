@@ -58,10 +58,8 @@ public final class Exporter: @unchecked Sendable {
     /// Waits until the log holds `text` at least `count` times (a condition,
     /// not a fixed sleep); throws after `timeout`.
     public func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while log.components(separatedBy: text).count - 1 < count {
-            guard ContinuousClock.now < deadline else { throw ChildProcess.Failure("\"\(text)\" not logged \(count) time(s) within \(timeout):\n\(log)") }
-            try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil(timeout: timeout, "\"\(text)\" logged \(count) time(s):\n\(log)") {
+            log.components(separatedBy: text).count - 1 >= count
         }
     }
 

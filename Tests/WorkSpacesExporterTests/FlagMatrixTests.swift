@@ -178,12 +178,3 @@ struct FlagMatrixTests {
         #expect(try await emulator.stats().count("DescribeWorkspaceImages") == 1, "\(combination)")
     }
 }
-
-/// Polls `condition` every 50 ms until it holds, failing after `timeout`.
-func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw ChildProcess.Failure("condition not met within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
