@@ -20,7 +20,7 @@ import Testing
 
         let (_, server) = try MetadataServer.start()
         defer { Task { await server.shutdown() } }
-        let imds = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "10"]), httpClient: HTTPFetch.client)
+        let imds = InstanceMetadataClient(environment: Environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(server.port)", "AWS_METADATA_SERVICE_TIMEOUT": "30"]), httpClient: HTTPFetch.client)
         #expect(try await RegionResolver.resolve(flag: [], environment: none, instanceMetadata: imds) == ["eu-central-1"])
     }
 

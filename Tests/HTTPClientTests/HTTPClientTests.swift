@@ -92,7 +92,7 @@ struct HTTPClientTests {
         try await waitForSlow(after: before)
         task.cancel()
         await #expect { try await task.value } throws: { ($0 as? HTTPClientError) == .cancelled }
-        #expect(start.duration(to: clock.now) < .seconds(10), "the 20 s answer was not waited for")
+        #expect(start.duration(to: clock.now) < .seconds(18), "the 20 s answer was not waited for")
         await client.shutdown()
         await server.shutdown(gracePeriod: .milliseconds(100))
     }
@@ -157,7 +157,7 @@ struct HTTPClientTests {
             if case .timedOut = $0 as? HTTPClientError { return true } else { return false }
         }
         // Generous: the point is the 300 ms timeout, not the 20 s connect timeout.
-        #expect(start.duration(to: clock.now) < .seconds(5))
+        #expect(start.duration(to: clock.now) < .seconds(15))
         await client.shutdown()
         withExtendedLifetime(target) {}
     }

@@ -84,7 +84,8 @@ struct HTTPServerTests {
         let clock = ContinuousClock()
         let start = clock.now
         await server.shutdown(gracePeriod: .milliseconds(200))
-        #expect(start.duration(to: clock.now) < .seconds(5))
+        // Not the handler's 30 s: the grace period ended it (a loaded machine may take seconds).
+        #expect(start.duration(to: clock.now) < .seconds(20))
         let response = try await pending.value
         #expect(response.status == 503)
         #expect(!FreePort.isListening(port))
@@ -97,9 +98,9 @@ struct HTTPServerTests {
         await handler.started.wait()
         let clock = ContinuousClock()
         let start = clock.now
-        await server.shutdown(gracePeriod: .seconds(20))
+        await server.shutdown(gracePeriod: .seconds(60))
         #expect(try await pending.value.status == 200, "the request in flight finishes normally")
-        #expect(start.duration(to: clock.now) < .seconds(10), "not the whole grace period")
+        #expect(start.duration(to: clock.now) < .seconds(30), "not the whole grace period")
     }
 
     @Test func twoListenersServeTheSameHandler() async throws {

@@ -8,12 +8,16 @@ public struct ParsedExposition: Sendable {
     }
 
     public private(set) var values: [Series: Double] = [:]
+    /// The series of each family, so that a lookup by labels reads one
+    /// family, not every sample (tests make thousands of lookups).
+    private var byName: [String: [(labels: [String: String], value: Double)]] = [:]
 
     public init(_ text: String) {
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             if line.hasPrefix("#") { continue }
             if let (series, value) = Self.parseSample(Substring(line)) { values[series] = value }
         }
+        for (series, value) in values { byName[series.name, default: []].append((series.labels, value)) }
     }
 
     static func parseSample(_ line: Substring) -> (Series, Double)? {
@@ -72,15 +76,17 @@ public struct ParsedExposition: Sendable {
     /// repeat `account_id`); nil when there is none, or several.
     public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         if let exact = values[Series(name: name, labels: labels)] { return exact }
-        let matching = values.filter { series, _ in
-            series.name == name && labels.allSatisfy { series.labels[$0.key] == $0.value }
+        let matching = (byName[name] ?? []).filter { series in
+            labels.allSatisfy { series.labels[$0.key] == $0.value }
         }
         return matching.count == 1 ? matching.first?.value : nil
     }
 
     /// Every series of a family.
     public func series(_ name: String) -> [Series: Double] {
-        values.filter { $0.key.name == name }
+        var out: [Series: Double] = [:]
+        for series in byName[name] ?? [] { out[Series(name: name, labels: series.labels)] = series.value }
+        return out
     }
 
     /// Every series of a family, labels without `dropping` (e.g. `account_id`),

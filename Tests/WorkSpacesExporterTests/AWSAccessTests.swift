@@ -44,7 +44,7 @@ struct AWSAccessTests {
     }
 
     @Test func scrapeTimeoutHeaderBoundsTheCollection() async throws {
-        let emulator = try await Emulator.start(images: 3, extra: ["--latency-ms", "6000"])
+        let emulator = try await Emulator.start(images: 3, extra: ["--latency-ms", "30000"])
         defer { emulator.stop() }
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
         defer { exporter.stop() }
@@ -53,12 +53,12 @@ struct AWSAccessTests {
         let (response, metrics) = try await exporter.scrape(headers: [("X-Prometheus-Scrape-Timeout-Seconds", "1.5")])
         let elapsed = start.duration(to: clock.now)
         #expect(response.status == 200)
-        // The API answers after 6 s; the collection must have given up at its 1 s budget.
+        // The API answers after 30 s; the collection must have given up at its 1 s budget.
         // The exporter's own figure is the precise one (this process may be slow under load).
         let duration = try #require(metrics.value("aws_workspaces_scrape_duration_seconds", ["region": "us-east-1"]))
         #expect(duration < 3, "collection took \(duration) s with a 1 s budget")
         #expect(metrics.value("aws_workspaces_scrape_timeout_seconds", ["region": "us-east-1"]) == 1)
-        #expect(elapsed < .seconds(6), "the answer waited for the slow API")
+        #expect(elapsed < .seconds(20), "the answer waited for the slow API")
         #expect(metrics.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
         #expect(exporter.log.contains("code=DeadlineExceeded"))
         #expect(exporter.log.contains("X-Prometheus-Scrape-Timeout-Seconds 1.5"))

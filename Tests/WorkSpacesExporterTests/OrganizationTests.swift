@@ -323,8 +323,9 @@ struct OrganizationTests {
     }
 
     @Test func aNewReplicaIsReadyOnlyAfterItsFirstListing() async throws {
-        // Every answer takes 4 s, so the first listing outlasts the start.
-        let emulator = try await Emulator.start(images: 1, extra: ["--account", "111111111111:1:0", "--latency-ms", "4000"])
+        // Every answer takes 8 s, so the first listing (several calls)
+        // outlasts the start and the checks below, even on a loaded machine.
+        let emulator = try await Emulator.start(images: 1, extra: ["--account", "111111111111:1:0", "--latency-ms", "8000"])
         defer { emulator.stop() }
         let config = try file("organizations:\n  - role_name: WorkSpacesReader\n    regions: [us-east-1]\n")
         let exporter = try await Exporter.start(["--config.file", config], environment: emulator.environment)
@@ -335,7 +336,7 @@ struct OrganizationTests {
         #expect(try await HTTPFetch.fetch(exporter.url + "/sd").status == 503)
         #expect(try await HTTPFetch.fetch(exporter.url + "/-/healthy").status == 200)
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(30))
+        let deadline = clock.now.advanced(by: .seconds(60))
         var status = early.status
         while clock.now < deadline, status != 200 {
             try await Task.sleep(for: .milliseconds(100))

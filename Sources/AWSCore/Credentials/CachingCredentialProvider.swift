@@ -96,7 +96,16 @@ public actor CachingCredentialProvider: CredentialProvider {
         let task = current.task
         let outcome = await DeadlineRace.run(until: current.started.advanced(by: refreshTimeout)) { await task.result }
         guard let outcome else {
-            // Still running: the next caller past the deadline starts over.
+            // Past its deadline (not merely this caller cancelled): the
+            // refresh is given up here, so the next caller starts another
+            // whatever two clocks say about the exact instant.
+            if !Task.isCancelled, refreshing?.task == task {
+                task.cancel()
+                refreshing = nil
+                logger.warning("a credential refresh ran past its deadline; cancelled, the next caller starts another", metadata: [
+                    "source": "\(base.name)", "deadline": "\(refreshTimeout)",
+                ])
+            }
             if let cached, let expiration = cached.expiration, expiration > now() { return cached }
             throw .credentials(source: base.name, reason: "refreshing the credentials did not finish within \(refreshTimeout)")
         }
