@@ -10,6 +10,12 @@ import WorkSpacesCollector
 struct ProbeHandler: Sendable {
     let collector: WorkSpacesCollector
     let budget: ScrapeBudget
+    /// The telemetry path's renderer type without its cache: that caches one
+    /// set of collections, which probes of different targets would only
+    /// churn, and under the API budget a target probed once an interval has
+    /// a new collection at every probe. So each body is rendered and
+    /// deflated in one piece (docs/design.md, "Render cache").
+    let renderer = ScrapeRenderer(caching: false)
 
     /// The account and region `target` names, or why it names none.
     static func parse(_ request: HTTPRequest) -> Result<TargetLabels, ProbeRefusal> {
@@ -32,11 +38,7 @@ struct ProbeHandler: Sendable {
         guard let scrape = await collector.probe(accountId: target.accountId, region: target.region, budget: budget.budget(for: request)) else {
             return Self.unknown(target)
         }
-        // A renderer of its own, not the telemetry path's cache: that caches
-        // one set of collections, which alternating probes of different
-        // targets would only churn, and under the API budget a target probed
-        // once a minute has a new collection at every probe (see docs/design.md).
-        return ExpositionResponse.make(scrape, renderer: ScrapeRenderer(), for: request)
+        return ExpositionResponse.make(scrape, renderer: renderer, for: request)
     }
 }
 

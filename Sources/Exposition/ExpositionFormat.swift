@@ -1,3 +1,5 @@
+import Support
+
 /// The text formats the exporter can answer in, chosen per request from the
 /// `Accept` header the way client_golang's `expfmt.Negotiate` does.
 public enum ExpositionFormat: Sendable, Hashable {
@@ -42,6 +44,16 @@ public enum ExpositionFormat: Sendable, Hashable {
     /// a higher quality than anything else it accepts, else text 0.0.4.
     /// Prometheus sends OpenMetrics first by default.
     public static func negotiate(accept: String?) -> ExpositionFormat {
+        // A scraper sends the same header every time: the last answer is kept.
+        if let accept, let known = lastNegotiated.withLock({ $0?.accept == accept ? $0?.format : nil }) { return known }
+        let format = choose(accept: accept)
+        if let accept { lastNegotiated.withLock { $0 = (accept, format) } }
+        return format
+    }
+
+    private static let lastNegotiated = Locked<(accept: String, format: ExpositionFormat)?>(nil)
+
+    private static func choose(accept: String?) -> ExpositionFormat {
         var best: (quality: Double, format: ExpositionFormat)?
         for entry in QualityList(accept).entries where entry.quality > 0 {
             let format: ExpositionFormat

@@ -16,12 +16,59 @@ public struct MetricFamily: Sendable, Hashable {
     }
 
     /// A copy whose samples are sorted by label values, then suffix: the order
-    /// client_golang's registry produces, so output does not depend on input order.
+    /// client_golang's registry produces, so output does not depend on input
+    /// order. Samples already in order (producers that build them sorted)
+    /// are kept as they are, after one pass of comparisons.
     public func sorted() -> MetricFamily {
-        // Keys are computed once per sample, not once per comparison.
-        let keys = samples.map(SortKey.init)
-        let order = keys.indices.sorted { keys[$0] < keys[$1] }
-        return MetricFamily(name: name, help: help, type: type, samples: order.map { samples[$0] })
+        if zip(samples, samples.dropFirst()).allSatisfy({ !Self.precedes($1, $0) }) { return self }
+        return MetricFamily(name: name, help: help, type: type, samples: samples.sorted(by: Self.precedes))
+    }
+
+    /// The order of samples: by their labels other than `le` and `quantile`
+    /// (name, then value, label by label; fewer labels first when one list
+    /// is a prefix of the other), then histogram and summary parts in the
+    /// order client_golang writes them (buckets, the value, sum, count, then
+    /// other suffixes by name), then `le` or `quantile` numerically. Nothing
+    /// is allocated: it runs once per pair of neighbours for every family.
+    static func precedes(_ lhs: Sample, _ rhs: Sample) -> Bool {
+        let left = lhs.labels, right = rhs.labels
+        var l = 0, r = 0
+        while true {
+            while l < left.count, isBound(left[l].name) { l += 1 }
+            while r < right.count, isBound(right[r].name) { r += 1 }
+            guard l < left.count, r < right.count else { break }
+            if left[l].name != right[r].name { return left[l].name < right[r].name }
+            if left[l].value != right[r].value { return left[l].value < right[r].value }
+            l += 1
+            r += 1
+        }
+        // Equal as far as both go: the one with labels left over is longer.
+        let leftLonger = left[l...].contains { !isBound($0.name) }
+        let rightLonger = right[r...].contains { !isBound($0.name) }
+        if leftLonger != rightLonger { return rightLonger }
+        let (leftRank, rightRank) = (rank(lhs.suffix), rank(rhs.suffix))
+        if leftRank != rightRank { return leftRank < rightRank }
+        if lhs.suffix != rhs.suffix { return lhs.suffix < rhs.suffix }
+        return bound(lhs) < bound(rhs)
+    }
+
+    @inline(__always)
+    private static func isBound(_ name: String) -> Bool { name == "le" || name == "quantile" }
+
+    private static func rank(_ suffix: String) -> Int {
+        switch suffix {
+        case "_bucket": 0
+        case "": 1
+        case "_sum": 2
+        case "_count": 3
+        default: 4
+        }
+    }
+
+    /// The `le` or `quantile` value; -infinity without one.
+    private static func bound(_ sample: Sample) -> Double {
+        guard let label = sample.labels.first(where: { isBound($0.name) }) else { return -.infinity }
+        return label.value == "+Inf" ? .infinity : Double(label.value) ?? .infinity
     }
 
     /// Merges families of the same name (from several regions, say) into one,
@@ -42,49 +89,5 @@ public struct MetricFamily: Sendable, Hashable {
             for family in group { samples += family.samples }
             return MetricFamily(name: first.name, help: first.help, type: first.type, samples: samples).sorted()
         }
-    }
-}
-
-/// How samples are ordered: by their labels other than `le` and `quantile`,
-/// then histogram and summary parts in the order client_golang writes them
-/// (buckets, sum, count), then `le` or `quantile` numerically.
-struct SortKey: Comparable {
-    let labels: [Label]
-    let rank: Int
-    let suffix: String
-    let bound: Double
-
-    init(_ sample: Sample) {
-        var labels: [Label] = []
-        labels.reserveCapacity(sample.labels.count)
-        var bound = -Double.infinity
-        for label in sample.labels {
-            if label.name == "le" || label.name == "quantile" {
-                bound = label.value == "+Inf" ? .infinity : Double(label.value) ?? .infinity
-            } else {
-                labels.append(label)
-            }
-        }
-        self.labels = labels
-        self.suffix = sample.suffix
-        switch sample.suffix {
-        case "_bucket": rank = 0
-        case "": rank = 1
-        case "_sum": rank = 2
-        case "_count": rank = 3
-        default: rank = 4
-        }
-        self.bound = bound
-    }
-
-    static func < (lhs: SortKey, rhs: SortKey) -> Bool {
-        for (l, r) in zip(lhs.labels, rhs.labels) {
-            if l.name != r.name { return l.name < r.name }
-            if l.value != r.value { return l.value < r.value }
-        }
-        if lhs.labels.count != rhs.labels.count { return lhs.labels.count < rhs.labels.count }
-        if lhs.rank != rhs.rank { return lhs.rank < rhs.rank }
-        if lhs.suffix != rhs.suffix { return lhs.suffix < rhs.suffix }
-        return lhs.bound < rhs.bound
     }
 }

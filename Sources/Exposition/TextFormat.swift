@@ -32,10 +32,11 @@ public enum TextFormat {
             out.append(0x20)
             append(openMetrics && family.type == .untyped ? "unknown" : family.type.rawValue, to: &out)
             out.append(0x0A)
+            // The name every sample line starts with, as bytes once per family.
+            let prefix = Array((familyName + sampleInfix).utf8)
             for sample in family.samples {
-                append(familyName, to: &out)
-                append(sampleInfix, to: &out)
-                append(sample.suffix, to: &out)
+                out.append(contentsOf: prefix)
+                if !sample.suffix.isEmpty { append(sample.suffix, to: &out) }
                 if !sample.labels.isEmpty {
                     out.append(UInt8(ascii: "{"))
                     for (index, label) in sample.labels.enumerated() {
@@ -49,7 +50,7 @@ public enum TextFormat {
                     out.append(UInt8(ascii: "}"))
                 }
                 out.append(0x20)
-                append(formatValue(sample.value), to: &out)
+                appendValue(sample.value, to: &out)
                 out.append(0x0A)
             }
         }
@@ -66,25 +67,75 @@ public enum TextFormat {
         return "\(value)"
     }
 
+    /// ``formatValue(_:)`` appended to `out`; integers (nearly every sample:
+    /// counts, timestamps) are written digit by digit, without a String.
+    static func appendValue(_ value: Double, to out: inout [UInt8]) {
+        guard value == value.rounded(), abs(value) < 1e15 else {
+            append(formatValue(value), to: &out)
+            return
+        }
+        var magnitude = Int64(value).magnitude
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[15 - count] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(16 - count)...]))
+        }
+    }
+
     /// Escapes backslash and newline always, double quote where asked (label
     /// values in both formats, HELP text in OpenMetrics).
+    /// Runs without an escape are copied whole (most values have none), and
+    /// eight bytes at a time are checked for one.
     static func appendEscaped(_ text: String, escapeQuotes: Bool, to out: inout [UInt8]) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
-            case 0x0A:
-                out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\"") where escapeQuotes:
-                out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
-            default:
-                out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            guard let base = UnsafeRawPointer(bytes.baseAddress) else { return }
+            let count = bytes.count
+            var start = 0, index = 0
+            while index < count {
+                if count - index >= 8, !mayNeedEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self), escapeQuotes: escapeQuotes) {
+                    index += 8
+                    continue
+                }
+                let end = min(count, index + 8)
+                while index < end {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: "\\") || byte == 0x0A || (escapeQuotes && byte == UInt8(ascii: "\"")) {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                        out.append(UInt8(ascii: "\\"))
+                        out.append(byte == 0x0A ? UInt8(ascii: "n") : byte)
+                        start = index + 1
+                    }
+                    index += 1
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
+    }
+
+    /// Whether one of the eight bytes may be a backslash, a newline or (with
+    /// `escapeQuotes`) a double quote: the classic "has a zero byte" test on
+    /// the word XORed with each. It never misses one; a false alarm only
+    /// sends those bytes through the byte-wise check.
+    @inline(__always)
+    static func mayNeedEscape(_ word: UInt64, escapeQuotes: Bool) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        return hasZeroByte(word ^ (ones &* 0x5C)) || hasZeroByte(word ^ (ones &* 0x0A))
+            || (escapeQuotes && hasZeroByte(word ^ (ones &* 0x22)))
     }
 
     @inline(__always)
     static func append(_ text: String, to out: inout [UInt8]) {
-        out.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 }

@@ -12,9 +12,14 @@ struct RequestHead: Sendable {
         guard !request.method.isEmpty, request.method.utf8.allSatisfy(ResponseReader.isTokenByte) else {
             throw .transport("invalid request method")
         }
-        var text = request.method + " "
-        text += proxy == nil ? url.target : "http://\(url.hostHeader)\(url.target)"
-        text += " HTTP/1.1\r\n"
+        // Bytes appended directly: this runs for every request.
+        var text: [UInt8] = []
+        text.reserveCapacity(256 + request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        func add(_ part: String) { text.append(contentsOf: part.utf8) }
+        add(request.method)
+        text.append(0x20)
+        if proxy == nil { add(url.target) } else { add("http://"); add(url.hostHeader); add(url.target) }
+        add(" HTTP/1.1\r\n")
         var hasHost = false, hasUserAgent = false
         for (name, value) in request.headers {
             guard !name.isEmpty, name.utf8.allSatisfy(ResponseReader.isTokenByte) else {
@@ -23,22 +28,25 @@ struct RequestHead: Sendable {
             guard !value.containsLineBreakOrNul else {
                 throw .transport("invalid value for header \(name)")
             }
-            switch name.lowercased() {
-            case "host": hasHost = true
-            case "user-agent": hasUserAgent = true
-            // Framing is this client's business.
-            case "content-length", "transfer-encoding", "connection": continue
-            default: break
+            // Only names of the lengths below need the lower-cased comparison.
+            if [4, 10, 14, 17].contains(name.utf8.count) {
+                switch name.lowercased() {
+                case "host": hasHost = true
+                case "user-agent": hasUserAgent = true
+                // Framing is this client's business.
+                case "content-length", "transfer-encoding", "connection": continue
+                default: break
+                }
             }
-            text += "\(name): \(value)\r\n"
+            add(name); add(": "); add(value); add("\r\n")
         }
-        if !hasHost { text += "Host: \(url.hostHeader)\r\n" }
-        if !hasUserAgent { text += "User-Agent: \(userAgent)\r\n" }
-        if let authorization = proxy?.authorization { text += "Proxy-Authorization: \(authorization)\r\n" }
+        if !hasHost { add("Host: "); add(url.hostHeader); add("\r\n") }
+        if !hasUserAgent { add("User-Agent: "); add(userAgent); add("\r\n") }
+        if let authorization = proxy?.authorization { add("Proxy-Authorization: "); add(authorization); add("\r\n") }
         if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
-            text += "Content-Length: \(request.body.count)\r\n"
+            add("Content-Length: "); add(String(request.body.count)); add("\r\n")
         }
-        text += "\r\n"
-        bytes = Array(text.utf8)
+        add("\r\n")
+        bytes = text
     }
 }

@@ -16,32 +16,46 @@ public struct GzipChunk: Sendable {
     /// Compresses `input` at `level` (zlib's default unless given).
     public init(compressing input: [UInt8], level: Int32 = Gzip.defaultLevel) throws(Gzip.Failure) {
         var stream = z_stream()
-        // windowBits -15: raw deflate, no zlib or gzip framing.
+        // Raw deflate (negative windowBits: no zlib or gzip framing), with a
+        // window and hash no larger than the input needs: zlib allocates and
+        // clears them in full for every chunk, and most chunks are small. Any
+        // inflater reads a stream made with a smaller window.
+        let (windowBits, memoryLevel) = Self.sizes(for: input.count)
         let initResult = deflateInit2_(
-            &stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+            &stream, level, Z_DEFLATED, -windowBits, memoryLevel, Z_DEFAULT_STRATEGY,
             ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard initResult == Z_OK else { throw .zlib(operation: "deflateInit2", code: initResult) }
         defer { deflateEnd(&stream) }
 
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 16)
+        let capacity = Int(deflateBound(&stream, UInt(input.count))) + 16
         var result: Int32 = Z_OK
-        var produced = 0
-        input.withUnsafeBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
+        var leftOver = 0
+        // Not zero-filled first: deflate writes every byte counted as produced.
+        let output = [UInt8](unsafeUninitializedCapacity: capacity) { outBuffer, initialized in
+            input.withUnsafeBufferPointer { inBuffer in
                 stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
                 stream.avail_in = UInt32(inBuffer.count)
                 stream.next_out = outBuffer.baseAddress
                 stream.avail_out = UInt32(outBuffer.count)
                 result = deflate(&stream, Z_SYNC_FLUSH)
-                produced = outBuffer.count - Int(stream.avail_out)
+                leftOver = Int(stream.avail_out)
+                initialized = outBuffer.count - leftOver
             }
         }
         // Room left over means the flush marker was written in full.
-        guard result == Z_OK, stream.avail_in == 0, stream.avail_out > 0 else { throw .zlib(operation: "deflate", code: result) }
-        output.removeSubrange(produced...)
+        guard result == Z_OK, stream.avail_in == 0, leftOver > 0 else { throw .zlib(operation: "deflate", code: result) }
         self.deflated = output
         self.crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
         self.length = input.count
+    }
+
+    /// deflate's window bits (9 to 15) and memory level (1 to 8) for `count`
+    /// bytes of input: the smallest window that holds the input, and a hash
+    /// table in proportion, as zlib's defaults are for a 32 KiB window.
+    static func sizes(for count: Int) -> (windowBits: Int32, memoryLevel: Int32) {
+        var bits: Int32 = 9
+        while bits < 15, (1 << bits) < count { bits += 1 }
+        return (bits, bits - 7)
     }
 
     /// One gzip member holding the chunks' bytes in order.

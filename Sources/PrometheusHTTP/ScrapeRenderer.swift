@@ -31,8 +31,14 @@ public final class ScrapeRenderer: Sendable {
     }
 
     private let cache = Locked(Cache())
+    private let caching: Bool
 
-    public init() {}
+    /// `caching: false` renders every scrape in one piece and keeps nothing:
+    /// for `/probe`, whose scrapes each draw on another target's collection
+    /// (docs/design.md, "Render cache").
+    public init(caching: Bool = true) {
+        self.caching = caching
+    }
 
     /// The negotiated answer to a scrape: body, `Content-Type`, and whether
     /// the body is gzipped (then `Content-Encoding: gzip` goes with it).
@@ -45,6 +51,7 @@ public final class ScrapeRenderer: Sendable {
     /// The body in `format`, gzipped when `gzip` is set. Falls back to an
     /// uncompressed body if zlib fails (which means memory exhaustion).
     public func render(_ scrape: Scrape, format: ExpositionFormat, gzip: Bool) -> (body: [UInt8], gzipped: Bool) {
+        guard caching else { return Self.renderWhole(scrape, format: format, gzip: gzip) }
         let snapshotFamilies = merged(scrape.snapshots)
         let live = MetricFamily.merge(scrape.live).filter { !$0.samples.isEmpty }
         var texts: [[UInt8]] = []
@@ -80,6 +87,13 @@ public final class ScrapeRenderer: Sendable {
         body.reserveCapacity(texts.reduce(0) { $0 + $1.count })
         for text in texts { body.append(contentsOf: text) }
         return (body, false)
+    }
+
+    /// The body in one piece: one text, one deflate stream.
+    static func renderWhole(_ scrape: Scrape, format: ExpositionFormat, gzip: Bool) -> (body: [UInt8], gzipped: Bool) {
+        let text = format.encode(scrape.allFamilies)
+        guard gzip, let chunk = try? GzipChunk(compressing: text) else { return (text, false) }
+        return (GzipChunk.join([chunk]), true)
     }
 
     /// The snapshots' families merged and sorted, computed once per set of ids.

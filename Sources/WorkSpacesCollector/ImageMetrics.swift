@@ -31,10 +31,13 @@ public enum ImageMetrics {
         var seenIds: Set<String> = []
         var duplicates = 0
 
-        for image in images {
+        // In the order of their labelled ids (a stable sort: of images with
+        // the same id the first listed counts), so that the per-image families
+        // are built in the order they are written and need no sorting.
+        let ordered = images.map { (id: LabelValues.identifier($0.imageId), image: $0) }.sorted { $0.id < $1.id }
+        for (imageId, image) in ordered {
             // An id seen twice is one image: counting it twice would make the
             // aggregates disagree with the per-image series.
-            let imageId = LabelValues.identifier(image.imageId)
             guard seenIds.insert(imageId).inserted else {
                 duplicates += 1
                 continue
@@ -76,21 +79,24 @@ public enum ImageMetrics {
             Sample(labels: target.with([Label("error_code", code)]), value: Double(count))
         }
 
+        // The counts come from dictionaries and are sorted; the per-image
+        // families were built in image id order, which is their order.
         let families = [
-            MetricFamily(name: "aws_workspaces_images", help: "Number of WorkSpaces images by state, required tenancy and operating system.", type: .gauge, samples: imageCounts),
-            MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples),
+            MetricFamily(name: "aws_workspaces_images", help: "Number of WorkSpaces images by state, required tenancy and operating system.", type: .gauge, samples: imageCounts).sorted(),
+            MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples).sorted(),
             MetricFamily(name: "aws_workspaces_images_update_available", help: "Number of WorkSpaces images with updated drivers or components available.", type: .gauge, samples: [Sample(labels: target.with(), value: Double(updatesAvailable))]),
             MetricFamily(name: "aws_workspaces_image_info", help: "Information about a WorkSpaces image; always 1.", type: .gauge, samples: info),
             MetricFamily(name: "aws_workspaces_image_age_seconds", help: "Seconds since the WorkSpaces image was created, as of the collection (reused ones included, see --collector.min-interval).", type: .gauge, samples: ages),
             MetricFamily(name: "aws_workspaces_image_created_timestamp_seconds", help: "When the WorkSpaces image was created, in Unix seconds.", type: .gauge, samples: created),
             MetricFamily(name: "aws_workspaces_image_update_available", help: "Whether updated drivers or components are available for the WorkSpaces image (1) or not (0).", type: .gauge, samples: perImageUpdate),
-        ].map { $0.sorted() }
+        ]
+        assert(families.allSatisfy { $0.sorted().samples == $0.samples }, "families built out of order")
         return (families, duplicates)
     }
 
-    /// The image ids, as labelled, in the order first seen.
+    /// The image ids, as labelled, once each and sorted (the order of the
+    /// per-image families built from them).
     static func ids(of images: [WorkspaceImage]) -> [String] {
-        var seen: Set<String> = []
-        return images.map { LabelValues.identifier($0.imageId) }.filter { seen.insert($0).inserted }
+        Array(Set(images.map { LabelValues.identifier($0.imageId) })).sorted()
     }
 }

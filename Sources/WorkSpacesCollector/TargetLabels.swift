@@ -24,7 +24,25 @@ public struct TargetLabels: Sendable, Hashable {
     public var target: String { "\(accountId)/\(region)" }
 
     /// The two labels followed by `extra`, all sorted by name (as client_golang writes them).
+    /// (A merge, not a sort, when `extra` is sorted already, as every caller
+    /// passes it: this runs for every sample of a collection.)
     func with(_ extra: [Label] = []) -> [Label] {
-        ([Label("account_id", accountId), Label("region", region)] + extra).sorted { $0.name < $1.name }
+        let fixed = [Label("account_id", accountId), Label("region", region)]
+        guard zip(extra, extra.dropFirst()).allSatisfy({ $0.name <= $1.name }) else {
+            return (fixed + extra).sorted { $0.name < $1.name }
+        }
+        var out: [Label] = []
+        out.reserveCapacity(extra.count + 2)
+        var next = 0
+        for label in extra {
+            // On a tie the fixed label comes first, as the stable sort had it.
+            while next < fixed.count, fixed[next].name <= label.name {
+                out.append(fixed[next])
+                next += 1
+            }
+            out.append(label)
+        }
+        out.append(contentsOf: fixed[next...])
+        return out
     }
 }

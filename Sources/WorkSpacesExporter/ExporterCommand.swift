@@ -206,7 +206,7 @@ struct ExporterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        HeapTuning.limitArenas()
+        HeapTuning.configure()
         let format = logFormat
         let level = logLevel.level
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }

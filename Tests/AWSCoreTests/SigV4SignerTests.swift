@@ -22,6 +22,28 @@ import Testing
         #expect(signed.contains { $0.name == "X-Amz-Date" && $0.value == "20150830T123600Z" })
     }
 
+    /// The derived key is kept per secret, day, region and service: a cached
+    /// key signs as the vector says, and a different secret, day, region or
+    /// service gets a key of its own (a stale key would sign wrongly).
+    @Test func signingKeysAreCachedPerSecretDayRegionAndService() {
+        let first = signer.signingKey(secret: credentials.secretAccessKey, shortDate: "20150830")
+        #expect(signer.signingKey(secret: credentials.secretAccessKey, shortDate: "20150830") == first)
+        let others = [
+            signer.signingKey(secret: "another", shortDate: "20150830"),
+            signer.signingKey(secret: credentials.secretAccessKey, shortDate: "20150831"),
+            SigV4Signer(region: "eu-west-1", service: "service").signingKey(secret: credentials.secretAccessKey, shortDate: "20150830"),
+            SigV4Signer(region: "us-east-1", service: "sts").signingKey(secret: credentials.secretAccessKey, shortDate: "20150830"),
+        ]
+        #expect(Set(others + [first]).count == 5)
+        // Signed twice (the second with the cached key): the vector both times.
+        for _ in 0..<2 { postVanilla() }
+        let small = SigningKeyCache(capacity: 2)
+        let scopes = (0..<3).map { SigningKeyCache.Scope(secret: "s", shortDate: "2015083\($0)", region: "r", service: "x") }
+        for scope in scopes { small.store([1], for: scope) }
+        #expect(small.count == 1, "emptied when full, then the new key stored")
+        #expect(small.key(for: scopes[2]) == [1])
+    }
+
     @Test func postVanillaCanonicalRequest() {
         let request = SigV4Signer.Request(method: "POST", path: "/", headers: [("Host", "example.amazonaws.com"), ("X-Amz-Date", "20150830T123600Z")], body: [])
         let canonical = signer.canonicalRequest(request, headers: request.headers)

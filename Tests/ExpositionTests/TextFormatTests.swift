@@ -25,6 +25,59 @@ import Testing
     ])
     func formatsValues(value: Double, expected: String) {
         #expect(TextFormat.formatValue(value) == expected)
+        var out: [UInt8] = []
+        TextFormat.appendValue(value, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == expected, "the encoder's own digits")
+    }
+
+    @Test func integerDigitsMatchTheStringForm() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [1, -1, 9, 10, 99, 100, 999_999_999_999_999, -999_999_999_999_999, 1e15, -1e15, 1e15 - 1]
+        for _ in 0..<2000 {
+            values.append(Double(Int64.random(in: -999_999_999_999_999...999_999_999_999_999, using: &generator)))
+            values.append(Double.random(in: -1e6...1e6, using: &generator).rounded())
+        }
+        for value in values {
+            var out: [UInt8] = []
+            TextFormat.appendValue(value, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == TextFormat.formatValue(value), "\(value)")
+        }
+    }
+
+    @Test func escapingCopiesRunsAndEscapesEachSpecialByte() {
+        for (text, quotes, expected) in [
+            ("plain", true, "plain"), ("", true, ""), ("a\\b", true, "a\\\\b"), ("\n", false, "\\n"),
+            ("say \"hi\"\n", true, "say \\\"hi\\\"\\n"), ("say \"hi\"", false, "say \"hi\""),
+            ("\\\\\n\"", true, "\\\\\\\\\\n\\\""), ("ünïcödé \"x\"", true, "ünïcödé \\\"x\\\""),
+        ] {
+            var out: [UInt8] = [0x41]
+            TextFormat.appendEscaped(text, escapeQuotes: quotes, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "A" + expected, "\(text)")
+        }
+        // Against the byte-by-byte definition, with the special bytes at every
+        // place in and across the eight-byte words the fast path checks.
+        func reference(_ text: String, _ quotes: Bool) -> [UInt8] {
+            text.utf8.flatMap { byte -> [UInt8] in
+                switch byte {
+                case 0x5C: [0x5C, 0x5C]
+                case 0x0A: [0x5C, UInt8(ascii: "n")]
+                case 0x22 where quotes: [0x5C, 0x22]
+                default: [byte]
+                }
+            }
+        }
+        let alphabet: [Character] = ["a", "Z", "0", "-", "\\", "\n", "\"", "é", " ", "[", "]", "\u{7F}", "\u{DC}"]
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<40 {
+            for _ in 0..<25 {
+                let text = String((0..<length).map { _ in alphabet.randomElement(using: &generator) ?? "a" })
+                for quotes in [true, false] {
+                    var out: [UInt8] = []
+                    TextFormat.appendEscaped(text, escapeQuotes: quotes, to: &out)
+                    #expect(out == reference(text, quotes), "\(text.debugDescription)")
+                }
+            }
+        }
     }
 
     @Test func formattedValuesRoundTrip() {

@@ -26,9 +26,9 @@ import Testing
         [family("a_requests_total", upValue * 10, type: .counter), family("d_up", upValue), family("z_process", upValue * 3)]
     }
 
-    @Test(arguments: [ExpositionFormat.prometheusText, .openMetrics(version: "1.0.0")])
-    func cachedAssemblyEqualsOneRender(format: ExpositionFormat) throws {
-        let renderer = ScrapeRenderer()
+    @Test(arguments: [ExpositionFormat.prometheusText, .openMetrics(version: "1.0.0")], [true, false])
+    func cachedAssemblyEqualsOneRender(format: ExpositionFormat, caching: Bool) throws {
+        let renderer = ScrapeRenderer(caching: caching)
         var snapshots = Self.snapshots(1)
         for (step, upValue) in [1.0, 5.0, 9.0, 2.0, 0.0].enumerated() {
             // A new collection halfway: the cache must notice the new ids.

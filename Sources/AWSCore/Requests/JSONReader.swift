@@ -166,6 +166,14 @@ package struct JSONReader {
         try consume(UInt8(ascii: "\""))
         let start = index
         var ascii = true
+        // Eight bytes at a time while none is a quote, a backslash, a control
+        // character or non-ASCII: the bytes below need no look one by one.
+        let count = bytes.count
+        index = bytes.withUnsafeBytes { raw in
+            var at = index
+            while count - at >= 8, Self.isPlainASCII(raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) { at += 8 }
+            return at
+        }
         // The common case: no escapes, so the bytes are the string.
         while index < bytes.count {
             let byte = bytes[index]
@@ -210,6 +218,18 @@ package struct JSONReader {
             }
         }
         throw Failure(offset: start, problem: "unterminated string")
+    }
+
+    /// Whether none of the eight bytes is `"`, `\`, below 0x20 or above 0x7F
+    /// (the "has a zero byte" and "has a byte less than" word tests).
+    @inline(__always)
+    static func isPlainASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return word & highs == 0 && control == 0
+            && !hasZeroByte(word ^ (ones &* 0x22)) && !hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     private func validated(_ slice: ArraySlice<UInt8>, at start: Int) throws(Failure) -> String {

@@ -78,11 +78,16 @@ public struct SigV4Signer: Sendable {
         return (text, signedHeaders)
     }
 
+    /// The key derived from the secret for one day, region and service:
+    /// four HMACs, computed once per day and kept (as the SDKs keep it).
     func signingKey(secret: String, shortDate: String) -> [UInt8] {
+        let scope = SigningKeyCache.Scope(secret: secret, shortDate: shortDate, region: region, service: service)
+        if let key = SigningKeyCache.shared.key(for: scope) { return key }
         var key = Array("AWS4\(secret)".utf8)
         for part in [shortDate, region, service, "aws4_request"] {
             key = Digest.hmacSHA256(key: key, part.utf8)
         }
+        SigningKeyCache.shared.store(key, for: scope)
         return key
     }
 

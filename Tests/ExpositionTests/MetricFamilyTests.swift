@@ -1,0 +1,70 @@
+import Testing
+@testable import Exposition
+
+/// The order of samples within a family (client_golang's): checked against a
+/// reference written the plain way, on random families.
+@Suite struct MetricFamilyTests {
+    /// The order as first written here: a key per sample (labels without
+    /// `le` and `quantile`, a rank of the suffix, the suffix, the bound),
+    /// compared field by field.
+    struct ReferenceKey: Comparable {
+        let labels: [Label]
+        let rank: Int
+        let suffix: String
+        let bound: Double
+
+        init(_ sample: Sample) {
+            labels = sample.labels.filter { $0.name != "le" && $0.name != "quantile" }
+            let bounds = sample.labels.first { $0.name == "le" || $0.name == "quantile" }
+            bound = bounds.map { $0.value == "+Inf" ? .infinity : Double($0.value) ?? .infinity } ?? -.infinity
+            suffix = sample.suffix
+            rank = ["_bucket": 0, "": 1, "_sum": 2, "_count": 3][sample.suffix] ?? 4
+        }
+
+        static func < (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool {
+            for (l, r) in zip(lhs.labels, rhs.labels) {
+                if l.name != r.name { return l.name < r.name }
+                if l.value != r.value { return l.value < r.value }
+            }
+            if lhs.labels.count != rhs.labels.count { return lhs.labels.count < rhs.labels.count }
+            if lhs.rank != rhs.rank { return lhs.rank < rhs.rank }
+            if lhs.suffix != rhs.suffix { return lhs.suffix < rhs.suffix }
+            return lhs.bound < rhs.bound
+        }
+
+        static func == (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool { !(lhs < rhs) && !(rhs < lhs) }
+    }
+
+    static func randomSample(_ generator: inout some RandomNumberGenerator) -> Sample {
+        let names = ["account_id", "image_id", "le", "quantile", "region", "state"]
+        let values = ["a", "b", "wsi-1", "wsi-10", "wsi-2", "0.5", "1", "+Inf", "10", ""]
+        var labels: [Label] = []
+        for name in names where Bool.random(using: &generator) {
+            labels.append(Label(name, values.randomElement(using: &generator) ?? "a"))
+        }
+        return Sample(suffix: ["", "_bucket", "_sum", "_count", "_total", "_created"].randomElement(using: &generator) ?? "",
+                      labels: labels, value: Double(Int.random(in: 0..<5, using: &generator)))
+    }
+
+    @Test func sortingAgreesWithTheReferenceOrder() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            let samples = (0..<Int.random(in: 0..<40, using: &generator)).map { _ in Self.randomSample(&generator) }
+            let sorted = MetricFamily(name: "f", help: "h", type: .gauge, samples: samples).sorted().samples
+            let keys = sorted.map(ReferenceKey.init)
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { !($1 < $0) }, "round \(round): not in order")
+            #expect(sorted.count == samples.count)
+            // Each pair as the reference orders it, both ways.
+            for (a, b) in zip(samples, samples.reversed()) {
+                #expect(MetricFamily.precedes(a, b) == (ReferenceKey(a) < ReferenceKey(b)), "\(a) vs \(b)")
+            }
+        }
+    }
+
+    @Test func aFamilyAlreadyInOrderIsKeptAsItIs() {
+        let samples = (0..<50).map { Sample(labels: [Label("image_id", "wsi-\(1000 + $0)"), Label("region", "r")], value: Double($0)) }
+        #expect(MetricFamily(name: "f", help: "h", type: .gauge, samples: samples).sorted().samples == samples)
+        let shuffled = samples.shuffled()
+        #expect(MetricFamily(name: "f", help: "h", type: .gauge, samples: shuffled).sorted().samples == samples)
+    }
+}
