@@ -35,6 +35,14 @@ struct CollectionPacer: Sendable {
         interval > .zero && started.duration(to: now) < reuseWindow
     }
 
+    /// Whether a collection could start at `now` (a token is there), without
+    /// taking one. Tokens are only taken by starts, so once true it stays
+    /// true until the next start.
+    func hasToken(at now: ContinuousClock.Instant) -> Bool {
+        guard interval > .zero, let updated else { return true }
+        return min(Self.capacity, tokens + max(0, updated.duration(to: now) / reuseWindow)) >= 1
+    }
+
     /// Takes a token to start a collection at `now`; false when none is left.
     mutating func start(at now: ContinuousClock.Instant) -> Bool {
         guard interval > .zero else { return true }

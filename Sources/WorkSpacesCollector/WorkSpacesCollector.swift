@@ -24,6 +24,9 @@ public final class WorkSpacesCollector: Sendable {
     private let identities = Locked<[IdentityKey: Identity]>([:])
     private let reportedCollisions = Locked<Set<TargetLabels>>([])
     private let organizationAccounts = Locked<Set<String>?>(nil)
+    /// When the targets were last looked over for collections no scrape can
+    /// be served any more (at most once a second, on a scrape or probe).
+    private let lastRelease = Locked<ContinuousClock.Instant?>(nil)
 
     public init(
         settings: CollectorSettings, baseCredentials: any CredentialProvider, sts: STSClient, targets: [Target],
@@ -121,6 +124,7 @@ public final class WorkSpacesCollector: Sendable {
     /// discovery, HTTP client) in ``ExporterHandler``. Each target's answer comes within `budget`:
     /// a collection that has not finished by then reports up 0.
     public func collect(budget: CollectionBudget, includeTargets: Bool = true) async -> Scrape {
+        releaseUnservable()
         let collectors = includeTargets ? targets.withLock { $0 } : []
         let (snapshots, targetFamilies) = await collect(collectors, budget: budget)
         var live = targetFamilies
@@ -135,11 +139,25 @@ public final class WorkSpacesCollector: Sendable {
     /// target is that account and region; nothing is called then, except
     /// `GetCallerIdentity` for targets whose account is not yet known.
     public func probe(accountId: String, region: String, budget: CollectionBudget) async -> Scrape? {
+        releaseUnservable()
         let deadline = ContinuousClock.now.advanced(by: budget.duration)
         guard let collector = await find(accountId: accountId, region: region, deadline: deadline) else { return nil }
         // Learning an account (STS) came out of the same budget: same deadline.
         let (snapshots, families) = await collect([collector], budget: budget, deadline: deadline)
         return Scrape(snapshots: snapshots, live: families.map { $0.sorted() })
+    }
+
+    /// Frees the families of collections past their reuse window, every
+    /// target's, at most once a second: targets probed once a minute would
+    /// otherwise each hold their last families until their next probe.
+    func releaseUnservable(now: ContinuousClock.Instant = .now) {
+        let due = lastRelease.withLock { last -> Bool in
+            if let last, last.duration(to: now) < .seconds(1) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        for collector in targets.withLock({ $0 }) { collector.releaseUnservable(now: now) }
     }
 
     /// One entry per target for `/sd`: its account (learned from STS for the

@@ -49,8 +49,8 @@ struct MonitoringEndToEndTests {
         try await prometheus.waitFor(#"aws_workspaces_up{job="workspaces-images"} == 1"#)
         try await prometheus.waitFor(#"aws_workspaces_api_retries_total{reason="throttling"}"#)
         #expect(try await prometheus.value(#"up{job="workspaces-images"}"#) == 1)
-        // Let rate() over 1m see several samples.
-        try await Task.sleep(for: .seconds(5))
+        // Until rate() over 1m has several samples to work on (a condition, not a wait).
+        try await prometheus.waitFor(#"count_over_time(up{job="workspaces-images"}[1m]) >= 4"#)
 
         // Every rule has been evaluated without error.
         let clock = ContinuousClock()

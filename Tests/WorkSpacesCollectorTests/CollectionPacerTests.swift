@@ -35,6 +35,30 @@ import Testing
         #expect(refused.isEmpty)
     }
 
+    /// `hasToken` is what lets a target drop its last families: it must
+    /// agree with `start` at every moment, and once true stay true until a
+    /// start takes the token.
+    @Test func hasTokenAgreesWithStart() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            var pacer = CollectionPacer(interval: .seconds(30))
+            var time = 0.0
+            for _ in 0..<200 {
+                time += Double.random(in: 0..<20, using: &generator)
+                let now = Self.at(time)
+                let expected = pacer.hasToken(at: now)
+                // Later, with no start between, a token that was there still is.
+                #expect(!expected || pacer.hasToken(at: Self.at(time + Double.random(in: 0..<100, using: &generator))))
+                if Bool.random(using: &generator) {
+                    var probe = pacer
+                    #expect(probe.start(at: now) == expected, "at \(time)")
+                    _ = pacer.start(at: now)
+                }
+            }
+        }
+        #expect(CollectionPacer(interval: .zero).hasToken(at: Self.t0))
+    }
+
     @Test func zeroTurnsTheBudgetOff() {
         var pacer = CollectionPacer(interval: .zero)
         #expect(!pacer.reuses(successStartedAt: Self.t0, now: Self.t0))
