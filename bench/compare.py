@@ -110,6 +110,16 @@ def log_tail(process, lines=15):
         return ""
 
 
+def write_json(report, destination):
+    """The report as JSON: to stdout for '-', else to the file `destination`."""
+    text = json.dumps(report, indent=2)
+    if destination == "-":
+        print(text)
+    else:
+        with open(destination, "w") as f:
+            f.write(text + "\n")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -528,12 +538,7 @@ def main():
             report["cases"].append(run_case(binaries, kinds, images, latency, args.scrapes, args.rss_scrapes,
                                             workdir, progress))
         if args.json:
-            text = json.dumps(report, indent=2)
-            if args.json == "-":
-                print(text)
-            else:
-                with open(args.json, "w") as f:
-                    f.write(text + "\n")
+            write_json(report, args.json)
         if not quiet:
             print(markdown(report, kinds))
         failed = any(row["problems"] for case in report["cases"] for row in case["exporters"].values())

@@ -739,12 +739,7 @@ def main():
             report["cases"].append(case)
         report["comparison"] = compare_cases(report["cases"])
         if args.json:
-            text = json.dumps(report, indent=2)
-            if args.json == "-":
-                print(text)
-            else:
-                with open(args.json, "w") as f:
-                    f.write(text + "\n")
+            compare.write_json(report, args.json)
         if args.json != "-":
             print(markdown(report))
         failed = any(case.get("probe", {}).get("failures") or case.get("probe", {}).get("warmup", {}).get("failures")

@@ -360,12 +360,7 @@ def main():
     report = dict(exporter=args.exporter, results=results)
     print(markdown(results))
     if args.json:
-        text = json.dumps(report, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w") as f:
-                f.write(text)
+        compare.write_json(report, args.json)
     if args.keep:
         print(f"(kept {workdir})", file=sys.stderr)
     else:

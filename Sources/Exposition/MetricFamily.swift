@@ -65,9 +65,10 @@ public struct MetricFamily: Sendable, Hashable {
         }
     }
 
-    /// The `le` or `quantile` value; -infinity without one.
+    /// The `le` or `quantile` value (the last, should there be several);
+    /// -infinity without one.
     private static func bound(_ sample: Sample) -> Double {
-        guard let label = sample.labels.first(where: { isBound($0.name) }) else { return -.infinity }
+        guard let label = sample.labels.last(where: { isBound($0.name) }) else { return -.infinity }
         return label.value == "+Inf" ? .infinity : Double(label.value) ?? .infinity
     }
 

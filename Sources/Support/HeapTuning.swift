@@ -17,9 +17,10 @@ public enum HeapTuning {
     public static let trimThreshold = 4 << 20
     public static let mmapThreshold = 1 << 20
 
-    /// Call it first thing, before threads allocate. Each setting is left
-    /// alone when the environment sets it (`MALLOC_ARENA_MAX`,
-    /// `MALLOC_TRIM_THRESHOLD_`, `MALLOC_MMAP_THRESHOLD_` or `GLIBC_TUNABLES`).
+    /// Call it first thing, before threads allocate. With `GLIBC_TUNABLES`
+    /// set nothing is changed; `MALLOC_ARENA_MAX` keeps the arenas as it says,
+    /// and either of `MALLOC_TRIM_THRESHOLD_` and `MALLOC_MMAP_THRESHOLD_`
+    /// keeps glibc's thresholds (both of them, which go together).
     ///
     /// One malloc arena: glibc otherwise gives threads that allocate at the
     /// same time arenas of their own (up to 8 per core); each keeps its freed
@@ -27,8 +28,9 @@ public enum HeapTuning {
     /// client workers) allocate little at a time, so one lock costs nothing
     /// visible.
     public static func configure() {
+        guard getenv("GLIBC_TUNABLES") == nil else { return }
         if getenv("MALLOC_ARENA_MAX") == nil { _ = cmalloc_limit_arenas(1) }
-        if getenv("MALLOC_TRIM_THRESHOLD_") == nil, getenv("MALLOC_MMAP_THRESHOLD_") == nil, getenv("GLIBC_TUNABLES") == nil {
+        if getenv("MALLOC_TRIM_THRESHOLD_") == nil, getenv("MALLOC_MMAP_THRESHOLD_") == nil {
             _ = cmalloc_set_thresholds(Int32(trimThreshold), Int32(mmapThreshold))
         }
     }

@@ -121,13 +121,16 @@ final class TargetCollector: Sendable {
     /// The target's result for a scrape that must answer by `deadline`.
     func collect(budget: CollectionBudget, deadline: ContinuousClock.Instant) async -> Answer {
         let clock = ContinuousClock()
-        let now = clock.now
-        let collectionDeadline = now.advanced(by: settings.collectionTimeout)
+        let collectionDeadline = clock.now.advanced(by: settings.collectionTimeout)
         enum Decision {
             case join(Task<Result, Never>, started: Bool)
             case reuse(Result)
         }
         let (decision, lastSuccess, labels): (Decision, Result?, TargetLabels) = state.withLock { state in
+            // The time of the decision, read under the lock: a scrape deciding
+            // after ``releaseUnservable(now:)`` dropped the last collection sees
+            // a later time than it did, so it would not have reused it either.
+            let now = clock.now
             if let inFlight = state.inFlight { return (.join(inFlight.task, started: false), state.lastSuccess, state.lastLabels) }
             if let last = state.last {
                 // A success within the budget's window; or, once the budget is

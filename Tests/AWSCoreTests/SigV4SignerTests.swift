@@ -37,11 +37,19 @@ import Testing
         #expect(Set(others + [first]).count == 5)
         // Signed twice (the second with the cached key): the vector both times.
         for _ in 0..<2 { postVanilla() }
+        // Bounded: emptied when full.
         let small = SigningKeyCache(capacity: 2)
-        let scopes = (0..<3).map { SigningKeyCache.Scope(secret: "s", shortDate: "2015083\($0)", region: "r", service: "x") }
-        for scope in scopes { small.store([1], for: scope) }
+        let sameDay = (0..<3).map { SigningKeyCache.Scope(secret: "s\($0)", shortDate: "20150830", region: "r", service: "x") }
+        for scope in sameDay { small.store([1], for: scope) }
         #expect(small.count == 1, "emptied when full, then the new key stored")
-        #expect(small.key(for: scopes[2]) == [1])
+        #expect(small.key(for: sameDay[2]) == [1])
+        // Only the newest day's keys: a new day empties it (a rotated secret's key goes too).
+        let cache = SigningKeyCache(capacity: 100)
+        cache.store([1], for: sameDay[0])
+        cache.store([2], for: sameDay[1])
+        let nextDay = SigningKeyCache.Scope(secret: "s0", shortDate: "20150831", region: "r", service: "x")
+        cache.store([3], for: nextDay)
+        #expect(cache.count == 1 && cache.key(for: sameDay[0]) == nil && cache.key(for: nextDay) == [3])
     }
 
     @Test func postVanillaCanonicalRequest() {

@@ -15,7 +15,8 @@ import Testing
 
         init(_ sample: Sample) {
             labels = sample.labels.filter { $0.name != "le" && $0.name != "quantile" }
-            let bounds = sample.labels.first { $0.name == "le" || $0.name == "quantile" }
+            // The last, as the first version of SortKey read them.
+            let bounds = sample.labels.last { $0.name == "le" || $0.name == "quantile" }
             bound = bounds.map { $0.value == "+Inf" ? .infinity : Double($0.value) ?? .infinity } ?? -.infinity
             suffix = sample.suffix
             rank = ["_bucket": 0, "": 1, "_sum": 2, "_count": 3][sample.suffix] ?? 4
