@@ -11,6 +11,10 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct CredentialProviderTests {
     let httpClient = HTTPFetch.client
+    /// For answers from a fake served by this test process, where the timeout
+    /// is not what is tested: the process runs every suite at once on two
+    /// threads, and a fake's answer has come later than the SDKs' 2 s.
+    static let fakeTimeout: Duration = .seconds(30)
 
     func sts(_ moto: MotoServer) throws -> STSClient {
         STSClient(region: "us-east-1", endpoint: try Endpoint(url: moto.url), httpClient: httpClient)
@@ -110,18 +114,18 @@ struct CredentialProviderTests {
         let url = "http://127.0.0.1:\(server.port)/container/credentials"
         let tokenFile = try temporaryFile("container-secret-token")
         let fromFile = try #require(ContainerCredentialProvider.fromEnvironment(
-            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile]), httpClient: httpClient))
+            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile]), httpClient: httpClient, timeout: Self.fakeTimeout))
         #expect(try await fromFile.resolve()?.sessionToken == "CONTAINERTOKEN")
         // Read byte for byte as botocore does: a line break is refused, never sent as a header.
         let withNewline = try #require(ContainerCredentialProvider.fromEnvironment(
             Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": try temporaryFile("container-secret-token\n")]),
-            httpClient: httpClient))
+            httpClient: httpClient, timeout: Self.fakeTimeout))
         await #expect { try await withNewline.resolve() } throws: { "\($0)".contains("line break") }
         let fromVariable = try #require(ContainerCredentialProvider.fromEnvironment(
-            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-token"]), httpClient: httpClient))
+            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-token"]), httpClient: httpClient, timeout: Self.fakeTimeout))
         #expect(try await fromVariable.resolve()?.accessKeyId.hasPrefix("CONTAINERKEY") == true)
         let wrong = try #require(ContainerCredentialProvider.fromEnvironment(
-            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "garbage"]), httpClient: httpClient))
+            Environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "garbage"]), httpClient: httpClient, timeout: Self.fakeTimeout))
         await #expect(throws: AWSClientError.self) { try await wrong.resolve() }
     }
 

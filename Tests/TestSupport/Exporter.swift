@@ -55,6 +55,19 @@ public final class Exporter: @unchecked Sendable {
 
     public var log: String { process.stderr }
 
+    /// Scrapes until `aws_workspaces_up` with `labels` is 1 (throws after
+    /// `timeout`): for a credential source served from this test process,
+    /// whose answer a loaded machine may delay past the exporter's timeout
+    /// once. A source that never works still fails the test.
+    public func scrapeUntilUp(_ labels: [String: String], timeout: Duration = .seconds(60)) async throws -> ParsedExposition {
+        var last = ParsedExposition("")
+        try await waitUntil(timeout: timeout, "aws_workspaces_up \(labels) == 1:\n\(log)") {
+            last = try await scrape().1
+            return last.value("aws_workspaces_up", labels) == 1
+        }
+        return last
+    }
+
     /// Waits until the log holds `text` at least `count` times (a condition,
     /// not a fixed sleep); throws after `timeout`.
     public func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws {

@@ -31,13 +31,14 @@ struct ScrapeSharingTests {
     /// A scraper with a tiny timeout must not decide the result that others
     /// share: the collection runs on the server's own --collector.timeout.
     @Test func aShortTimeoutDoesNotFailTheSharedCollection() async throws {
-        // 2 pages at 1 s each: the second scrape arrives well within the collection.
-        let emulator = try await Emulator.start(images: 40, extra: ["--latency-ms", "1000"])
+        // 2 pages at 3 s each: the second scrape, sent once the first page is
+        // asked for, arrives well within the collection even on a loaded machine.
+        let emulator = try await Emulator.start(images: 40, extra: ["--latency-ms", "3000"])
         defer { emulator.stop() }
         let exporter = try await Exporter.start(["--aws.region", "us-east-1", "--aws.endpoint-url", emulator.url], environment: emulatorCredentials)
         defer { exporter.stop() }
         async let hasty = exporter.scrape(headers: [("X-Prometheus-Scrape-Timeout-Seconds", "0.6")])
-        try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil(timeout: .seconds(30), "the collection started") { try await emulator.stats().requests >= 1 }
         async let patient = exporter.scrape()
         let (short, long) = try await (hasty, patient)
         #expect(short.1.value("aws_workspaces_up", ["region": "us-east-1"]) == 0, "its own 0.1 s budget ran out")
