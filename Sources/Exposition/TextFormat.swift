@@ -1,3 +1,5 @@
+import Support
+
 /// Encoder for the two text formats Prometheus reads: its own text format 0.0.4
 /// and OpenMetrics 1.0. They differ only where ``ExpositionFormat`` says.
 ///
@@ -120,17 +122,12 @@ public enum TextFormat {
         }
     }
 
-    /// Whether one of the eight bytes may be a backslash, a newline or (with
-    /// `escapeQuotes`) a double quote: the classic "has a zero byte" test on
-    /// the word XORed with each. It never misses one; a false alarm only
-    /// sends those bytes through the byte-wise check.
+    /// Whether one of the eight bytes is a backslash, a newline or (with
+    /// `escapeQuotes`) a double quote.
     @inline(__always)
     static func mayNeedEscape(_ word: UInt64, escapeQuotes: Bool) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        return hasZeroByte(word ^ (ones &* 0x5C)) || hasZeroByte(word ^ (ones &* 0x0A))
-            || (escapeQuotes && hasZeroByte(word ^ (ones &* 0x22)))
+        ByteWord.contains(UInt8(ascii: "\\"), in: word) || ByteWord.contains(0x0A, in: word)
+            || (escapeQuotes && ByteWord.contains(UInt8(ascii: "\""), in: word))
     }
 
     @inline(__always)

@@ -1,3 +1,5 @@
+import Support
+
 /// A small pull parser for JSON bodies, made for `DescribeWorkspaceImages`
 /// pages: it reads the members the exporter uses straight from the bytes and
 /// skips the rest, without building a document tree or going through
@@ -220,16 +222,11 @@ package struct JSONReader {
         throw Failure(offset: start, problem: "unterminated string")
     }
 
-    /// Whether none of the eight bytes is `"`, `\`, below 0x20 or above 0x7F
-    /// (the "has a zero byte" and "has a byte less than" word tests).
+    /// Whether none of the eight bytes is `"`, `\`, below 0x20 or above 0x7F.
     @inline(__always)
     static func isPlainASCII(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        let control = (word &- ones &* 0x20) & ~word & highs
-        return word & highs == 0 && control == 0
-            && !hasZeroByte(word ^ (ones &* 0x22)) && !hasZeroByte(word ^ (ones &* 0x5C))
+        !ByteWord.containsNonASCII(word) && !ByteWord.containsByte(below: 0x20, in: word)
+            && !ByteWord.contains(UInt8(ascii: "\""), in: word) && !ByteWord.contains(UInt8(ascii: "\\"), in: word)
     }
 
     private func validated(_ slice: ArraySlice<UInt8>, at start: Int) throws(Failure) -> String {

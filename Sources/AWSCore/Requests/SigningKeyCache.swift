@@ -16,28 +16,28 @@ final class SigningKeyCache: Sendable {
     static let shared = SigningKeyCache(capacity: 8192)
 
     private let capacity: Int
-    private let keys = Locked([Scope: [UInt8]]())
-    private let day = Locked("")
+    /// The newest day seen, and the keys (all of that day).
+    private let state = Locked((day: "", keys: [Scope: [UInt8]]()))
 
     init(capacity: Int) {
         self.capacity = capacity
     }
 
     func key(for scope: Scope) -> [UInt8]? {
-        keys.withLock { $0[scope] }
+        state.withLock { $0.keys[scope] }
     }
 
     func store(_ key: [UInt8], for scope: Scope) {
-        let newDay = day.withLock { day in
-            guard scope.shortDate > day else { return false }
-            day = scope.shortDate
-            return true
-        }
-        keys.withLock { keys in
-            if newDay || keys.count >= capacity { keys.removeAll(keepingCapacity: !newDay) }
-            keys[scope] = key
+        state.withLock { state in
+            if scope.shortDate > state.day {
+                state.day = scope.shortDate
+                state.keys.removeAll()
+            } else if state.keys.count >= capacity {
+                state.keys.removeAll(keepingCapacity: true)
+            }
+            state.keys[scope] = key
         }
     }
 
-    var count: Int { keys.withLock { $0.count } }
+    var count: Int { state.withLock { $0.keys.count } }
 }
