@@ -49,7 +49,7 @@ package final class Connection: @unchecked Sendable {
 
     /// Resolves `host` and connects to the first address that answers within
     /// `deadline`. Blocking: call it on a thread of its own.
-    static func open(host: String, port: Int, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) -> Connection {
+    static func open(host: String, port: Int, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) -> Connection {
         let addresses: [AddressLookup.Address]
         switch AddressLookup.resolve(host: host, port: port, configuredFamiliesOnly: true) {
         case let .success(found): addresses = found
@@ -90,7 +90,7 @@ package final class Connection: @unchecked Sendable {
     }
 
     /// The TLS handshake, verifying the certificate against `host`.
-    package func startTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+    package func startTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) {
         var created: gnutls_session_t?
         let literal = IPAddress(host) != nil
         guard let name = strdup(host) else { throw .transport("TLS set-up failed: out of memory") }
@@ -103,7 +103,7 @@ package final class Connection: @unchecked Sendable {
 
     /// TLS to the target inside the TLS session to an https:// proxy (after
     /// its CONNECT answered 200): the proxy's session becomes the transport.
-    func startTunnelledTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+    func startTunnelledTLS(host: String, credentials: gnutls_certificate_credentials_t, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) {
         guard let proxySession = session, outer == nil else { throw .transport("no TLS session to the proxy to tunnel through") }
         outer = proxySession
         outerName = verifiedName
@@ -118,7 +118,7 @@ package final class Connection: @unchecked Sendable {
         try handshake(created, host: host, deadline: deadline, cancel: cancel)
     }
 
-    private func handshake(_ created: gnutls_session_t, host: String, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+    private func handshake(_ created: gnutls_session_t, host: String, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) {
         while true {
             guard ContinuousClock.now < deadline else { throw .timedOut("the TLS handshake with \(host.bounded(maxBytes: 100))") }
             let code = gnutls_handshake(created)
@@ -140,14 +140,8 @@ package final class Connection: @unchecked Sendable {
 
     // MARK: I/O
 
-    /// Throws ``HTTPClientError/cancelled`` if `cancel` has fired, without waiting.
-    static func checkNotCancelled(_ cancel: Int32) throws(HTTPClientError) {
-        var entry = pollfd(fd: cancel, events: Int16(POLLIN), revents: 0)
-        if poll(&entry, 1, 0) > 0 { throw .cancelled }
-    }
-
     /// Writes all of `bytes`.
-    func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+    func send(_ bytes: [UInt8], deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) {
         var offset = 0
         while offset < bytes.count {
             // Checked on every write, not only when the socket would block.
@@ -177,7 +171,7 @@ package final class Connection: @unchecked Sendable {
     }
 
     /// Reads what is there (at least one byte, or 0 at the end of the stream).
-    func receive(into buffer: inout [UInt8], deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) -> Int {
+    func receive(into buffer: inout [UInt8], deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) -> Int {
         while true {
             if let session {
                 let result = buffer.withUnsafeMutableBytes { gnutls_record_recv(session, $0.baseAddress, $0.count) }
@@ -213,7 +207,7 @@ package final class Connection: @unchecked Sendable {
         return poll(&entry, 1, 0) == 0
     }
 
-    private func waitForSession(deadline: ContinuousClock.Instant, cancel: Int32, doing what: String) throws(HTTPClientError) {
+    private func waitForSession(deadline: ContinuousClock.Instant, cancel: Cancellation, doing what: String) throws(HTTPClientError) {
         guard let session else { return }
         // Bytes the proxy's session already decrypted are not on the socket: no wait.
         if let outer, gnutls_record_check_pending(outer) > 0 { return }
@@ -222,7 +216,7 @@ package final class Connection: @unchecked Sendable {
         try waitMapped(events, deadline: deadline, cancel: cancel, doing: what)
     }
 
-    private func waitMapped(_ events: Int16, deadline: ContinuousClock.Instant, cancel: Int32, doing what: String) throws(HTTPClientError) {
+    private func waitMapped(_ events: Int16, deadline: ContinuousClock.Instant, cancel: Cancellation, doing what: String) throws(HTTPClientError) {
         do {
             try wait(for: events, deadline: deadline, cancel: cancel)
         } catch {
@@ -235,11 +229,11 @@ package final class Connection: @unchecked Sendable {
 
     /// Waits until the socket is ready for `events`, the cancel descriptor
     /// fires, or the deadline passes.
-    func wait(for events: Int16, deadline: ContinuousClock.Instant, cancel: Int32) throws(Interruption) {
+    func wait(for events: Int16, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(Interruption) {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { throw .timedOut }
-            var entries = [pollfd(fd: descriptor, events: events, revents: 0), pollfd(fd: cancel, events: Int16(POLLIN), revents: 0)]
+            var entries = [pollfd(fd: descriptor, events: events, revents: 0), pollfd(fd: cancel.descriptor, events: Int16(POLLIN), revents: 0)]
             let milliseconds = Int32(min(remaining / .milliseconds(1) + 1, 60_000))
             let ready = poll(&entries, 2, milliseconds)
             if ready < 0 { if errno == EINTR { continue } else { return } }

@@ -1,15 +1,11 @@
 import Support
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// One request between the caller's task and the worker thread doing its
 /// I/O. The caller is resumed exactly once: by the worker's result, or at
-/// once by cancellation or shutdown, whichever comes first. The worker's
-/// waits also watch `cancelDescriptor`, so it stops soon after.
+/// once by cancellation or shutdown, whichever comes first. An interruption
+/// also raises ``cancellation``'s flag and, while a worker runs the request,
+/// signals that worker's descriptor, so its waits stop soon after.
 final class Exchange: Sendable {
     typealias Outcome = Result<HTTPClientResponse, HTTPClientError>
 
@@ -20,37 +16,27 @@ final class Exchange: Sendable {
         case done
     }
 
-    private let stage = Locked<Stage>(.pending)
-    /// Readable once the exchange is interrupted.
-    let cancelDescriptor: Int32
-    private let signalDescriptor: Int32
-
-    init() throws(HTTPClientError) {
-        var descriptors: [Int32] = [-1, -1]
-        // A socket pair, not a pipe: created close-on-exec in one call, so a
-        // credential helper spawned meanwhile never inherits it.
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &descriptors) == 0 else {
-            throw .transport("cannot create a socket pair: \(String(cString: strerror(errno)))")
-        }
-        cancelDescriptor = descriptors[0]
-        signalDescriptor = descriptors[1]
+    private struct State {
+        var stage = Stage.pending
+        /// The wake descriptor of the worker running the request.
+        var worker: WorkerThreads.Wake?
+        /// Whether that descriptor was signalled (then it is drained when the worker lets go).
+        var signalled = false
     }
 
-    deinit {
-        close(cancelDescriptor)
-        close(signalDescriptor)
-    }
+    private let state = Locked(State())
+    private let flag = Cancellation.Flag()
 
     /// Hands over the caller's continuation; resumes it now if the outcome
     /// is already known.
     func wait(_ continuation: CheckedContinuation<Outcome, Never>) {
-        let ready: Outcome? = stage.withLock { stage in
-            switch stage {
+        let ready: Outcome? = state.withLock { state in
+            switch state.stage {
             case .pending:
-                stage = .waiting(continuation)
+                state.stage = .waiting(continuation)
                 return nil
             case let .finished(outcome):
-                stage = .done
+                state.stage = .done
                 return outcome
             case .waiting, .done:
                 return nil
@@ -61,23 +47,47 @@ final class Exchange: Sendable {
 
     /// Whether the outcome is settled (by the worker, cancellation or shutdown).
     var isFinished: Bool {
-        stage.withLock { stage in
-            switch stage {
+        state.withLock { state in
+            switch state.stage {
             case .pending, .waiting: return false
             case .finished, .done: return true
             }
         }
     }
 
+    /// The worker thread whose `wake` descriptor its waits poll takes the
+    /// request: its cancellation, or nil when the request was already given up.
+    func attach(_ wake: WorkerThreads.Wake) -> Cancellation? {
+        state.withLock { state -> Cancellation? in
+            switch state.stage {
+            case .finished, .done: return nil
+            case .pending, .waiting:
+                state.worker = wake
+                return Cancellation(descriptor: wake.descriptor, flag: flag)
+            }
+        }
+    }
+
+    /// The worker is done with the request: an interruption no longer
+    /// signals its descriptor, and a signal already sent is drained, so the
+    /// next request on that thread does not see it.
+    func detach() {
+        let signalled = state.withLock { state -> WorkerThreads.Wake? in
+            defer { (state.worker, state.signalled) = (nil, false) }
+            return state.signalled ? state.worker : nil
+        }
+        signalled?.drain()
+    }
+
     /// Settles the outcome; only the first call counts.
     func finish(_ outcome: Outcome) {
-        let waiting: CheckedContinuation<Outcome, Never>? = stage.withLock { stage in
-            switch stage {
+        let waiting: CheckedContinuation<Outcome, Never>? = state.withLock { state in
+            switch state.stage {
             case .pending:
-                stage = .finished(outcome)
+                state.stage = .finished(outcome)
                 return nil
             case let .waiting(continuation):
-                stage = .done
+                state.stage = .done
                 return continuation
             case .finished, .done:
                 return nil
@@ -91,13 +101,19 @@ final class Exchange: Sendable {
     /// it under once more orders those writes before the caller's reads for
     /// tools that cannot see the concurrency runtime's handoff (ThreadSanitizer).
     func synchronize() {
-        stage.withLock { _ in }
+        state.withLock { _ in }
     }
 
-    /// Fails the exchange with `error` and wakes the worker's waits.
+    /// Fails the exchange with `error` and wakes the worker's waits. The
+    /// signal is sent under the lock that ``detach()`` takes, so it never
+    /// reaches a later request of the same thread.
     func interrupt(with error: HTTPClientError) {
         finish(.failure(error))
-        var byte: UInt8 = 1
-        _ = send(signalDescriptor, &byte, 1, Int32(MSG_NOSIGNAL))
+        flag.raise()
+        state.withLock { state in
+            guard let worker = state.worker, !state.signalled else { return }
+            state.signalled = true
+            worker.signal()
+        }
     }
 }

@@ -73,7 +73,7 @@ public final class HTTPClient: Sendable {
         // Decided once: plain HTTP through a proxy also changes the request line.
         let proxy = configuration.proxies.proxy(for: url)
         let head = try RequestHead(request, url: url, proxy: url.secure ? nil : proxy, userAgent: configuration.userAgent)
-        let exchange = try Exchange()
+        let exchange = Exchange()
         // From now, not from when a worker takes it: a request that waited
         // for a thread (at the cap) has no more time than one that did not.
         let deadline = ContinuousClock.now.advanced(by: request.timeout)
@@ -90,8 +90,11 @@ public final class HTTPClient: Sendable {
                 exchange.wait(continuation)
                 // Cancelled before it started: nothing is sent.
                 guard !exchange.isFinished else { return }
-                let submitted = workers.submit { [self] in
-                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, exchange: exchange, deadline: deadline))
+                let submitted = workers.submit { [self] wake in
+                    // Given up while it waited for a thread: nothing is sent.
+                    guard let cancel = exchange.attach(wake) else { return }
+                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange))
+                    exchange.detach()
                 }
                 if !submitted {
                     exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
@@ -121,16 +124,16 @@ public final class HTTPClient: Sendable {
     /// Worker threads alive, busy or idle (`aws_workspaces_http_client_threads`).
     public var threadCount: Int { workers.threadCount }
 
+    /// Worker threads waiting for a request.
+    var idleThreadCount: Int { workers.idleThreadCount }
+
     // MARK: On a worker thread
 
     private func perform(
-        _ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead, exchange: Exchange,
-        deadline: ContinuousClock.Instant
+        _ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead, cancel: Cancellation,
+        deadline: ContinuousClock.Instant, exchange: Exchange
     ) -> Exchange.Outcome {
-        // Its caller gave up (cancelled, shut down) while it waited for a thread: do nothing.
-        if exchange.isFinished { return .failure(.cancelled) }
         guard ContinuousClock.now < deadline else { return .failure(.timedOut("waiting for a thread")) }
-        let cancel = exchange.cancelDescriptor
         let key = ConnectionPool.Key(secure: url.secure, host: url.host, port: url.port, proxy: proxy)
         var message = head.bytes
         message += request.body
@@ -150,7 +153,7 @@ public final class HTTPClient: Sendable {
                 var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: request.maxResponseBytes)
                 var sent = false
                 do throws(HTTPClientError) {
-                    try Connection.checkNotCancelled(cancel)
+                    try cancel.check()
                     try connection.send(message, deadline: deadline, cancel: cancel)
                     sent = true
                     let outcome = try reader.read(method: request.method)
@@ -187,7 +190,7 @@ public final class HTTPClient: Sendable {
     }
 
     /// A new connection to `url`, through the proxy's tunnel when there is one.
-    private func open(_ url: URLParts, proxy: ProxySettings.Proxy?, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) -> Connection {
+    private func open(_ url: URLParts, proxy: ProxySettings.Proxy?, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) -> Connection {
         let connectDeadline = min(deadline, ContinuousClock.now.advanced(by: configuration.connectTimeout))
         let first = proxy?.address ?? url
         let connection = try Connection.open(host: first.host, port: first.port, deadline: connectDeadline, cancel: cancel)
@@ -209,7 +212,7 @@ public final class HTTPClient: Sendable {
     }
 
     /// `CONNECT host:port` through an HTTP proxy.
-    private func tunnel(_ connection: Connection, to url: URLParts, through proxy: ProxySettings.Proxy, deadline: ContinuousClock.Instant, cancel: Int32) throws(HTTPClientError) {
+    private func tunnel(_ connection: Connection, to url: URLParts, through proxy: ProxySettings.Proxy, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) {
         let authority = url.authority
         var text = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: \(configuration.userAgent)\r\n"
         if let authorization = proxy.authorization { text += "Proxy-Authorization: \(authorization)\r\n" }

@@ -23,19 +23,21 @@ package struct ResponseReader {
 
     private let connection: Connection
     private let deadline: ContinuousClock.Instant
-    private let cancel: Int32
+    private let cancel: Cancellation
     private let maxBodyBytes: Int
     private var buffer: [UInt8] = []
     /// Start of what is not consumed yet in `buffer`.
     private var start = 0
-    private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+    /// Where each read lands before it is appended to `buffer`: not zeroed
+    /// first (16 KiB a request), since only what a read wrote is used.
+    private var scratch = [UInt8](unsafeUninitializedCapacity: 16 * 1024) { _, count in count = 16 * 1024 }
     /// Bytes read from the connection for this answer.
     private var received = 0
     /// Whether any byte of the answer came in (a reused connection that the
     /// server had closed fails before that, and can be retried).
     private(set) var receivedAnything = false
 
-    package init(connection: Connection, deadline: ContinuousClock.Instant, cancel: Int32, maxBodyBytes: Int) {
+    package init(connection: Connection, deadline: ContinuousClock.Instant, cancel: Cancellation, maxBodyBytes: Int) {
         self.connection = connection
         self.deadline = deadline
         self.cancel = cancel
@@ -268,7 +270,7 @@ package struct ResponseReader {
     /// answer is capped at the body limit plus ``maxFramingBytes``.
     private mutating func fill() throws(HTTPClientError) -> Int {
         guard ContinuousClock.now < deadline else { throw .timedOut("reading the answer") }
-        try Connection.checkNotCancelled(cancel)
+        try cancel.check()
         let count = try connection.receive(into: &scratch, deadline: deadline, cancel: cancel)
         if count > 0 {
             receivedAnything = true

@@ -60,7 +60,7 @@ public final class BasicAuthenticator: Sendable {
         // known user or not (else how the lanes fill would tell which names
         // exist): a repeated wrong password waits behind itself, not in front
         // of the right one. The per-address bound caps the lanes.
-        let lane = "\(user)\u{0}\(Digest.hex(Digest.sha256(password.utf8).prefix(8)))"
+        let lane = "\(user)\u{0}\(Digest.hex(Array(Digest.sha256(password.utf8).prefix(8))))"
         guard let matches = await queue.run(address: client, lane: lane, { Self.verify(password: password, hash: setting) }) else { return .overloaded }
         guard matches, hash != nil else { return .denied }
         verified.withLock { set in

@@ -33,16 +33,12 @@ public enum DeadlineRace {
             waiting?.resume(returning: value)
         }
         let work = Task { finish(await operation()) }
-        // A dispatch timer rather than Task.sleep: a cancelled sleep leaves its
-        // timer queued until the deadline, which under many scrapes a second
-        // holds megabytes for the length of the budget. A cancelled source is
-        // gone at once.
-        let remaining = max(ContinuousClock().now.duration(to: deadline), .zero)
-        let (seconds, attoseconds) = remaining.components
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + .nanoseconds(Int(min(seconds, 86_400 * 365)) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
-        timer.setEventHandler { finish(nil) }
-        timer.resume()
+        // On the process's timer thread: arming and cancelling cost a lock.
+        // (Not Task.sleep: a cancelled sleep leaves its timer queued until the
+        // deadline, which under many scrapes a second holds megabytes for the
+        // length of the budget.) Without that thread, a dispatch timer.
+        let token = TimerThread.shared.schedule(at: deadline) { finish(nil) }
+        let timer = token == nil ? dispatchTimer(until: deadline) { finish(nil) } : nil
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
                 let early = state.withLock { state -> Value?? in
@@ -56,7 +52,18 @@ public enum DeadlineRace {
             finish(nil)
         }
         work.cancel()
-        timer.cancel()
+        if let token { TimerThread.shared.cancel(token) }
+        timer?.cancel()
         return result
+    }
+
+    private static func dispatchTimer(until deadline: ContinuousClock.Instant, _ fire: @escaping @Sendable () -> Void) -> any DispatchSourceTimer {
+        let remaining = max(ContinuousClock().now.duration(to: deadline), .zero)
+        let (seconds, attoseconds) = remaining.components
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .nanoseconds(Int(min(seconds, 86_400 * 365)) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+        timer.setEventHandler(handler: fire)
+        timer.resume()
+        return timer
     }
 }

@@ -70,20 +70,25 @@ public enum ImageMetrics {
             }
         }
 
-        let imageCounts = combinations.map { combination, count in
+        // The dictionaries in the order their samples are written: the labels
+        // other than account_id and region, in label-name order (os_type,
+        // required_tenancy, state), compared as values alone, which is cheaper
+        // than comparing whole samples.
+        let imageCounts = combinations.sorted { a, b in
+            (a.key.os, a.key.tenancy, a.key.state) < (b.key.os, b.key.tenancy, b.key.state)
+        }.map { combination, count in
             Sample(labels: target.with([
                 Label("os_type", combination.os), Label("required_tenancy", combination.tenancy), Label("state", combination.state),
             ]), value: Double(count))
         }
-        let errorSamples = errorCounts.map { code, count in
+        let errorSamples = errorCounts.sorted { $0.key < $1.key }.map { code, count in
             Sample(labels: target.with([Label("error_code", code)]), value: Double(count))
         }
 
-        // The counts come from dictionaries and are sorted; the per-image
-        // families were built in image id order, which is their order.
+        // Every family is built in the order it is written (checked in debug builds).
         let families = [
-            MetricFamily(name: "aws_workspaces_images", help: "Number of WorkSpaces images by state, required tenancy and operating system.", type: .gauge, samples: imageCounts).sorted(),
-            MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples).sorted(),
+            MetricFamily(name: "aws_workspaces_images", help: "Number of WorkSpaces images by state, required tenancy and operating system.", type: .gauge, samples: imageCounts),
+            MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples),
             MetricFamily(name: "aws_workspaces_images_update_available", help: "Number of WorkSpaces images with updated drivers or components available.", type: .gauge, samples: [Sample(labels: target.with(), value: Double(updatesAvailable))]),
             MetricFamily(name: "aws_workspaces_image_info", help: "Information about a WorkSpaces image; always 1.", type: .gauge, samples: info),
             MetricFamily(name: "aws_workspaces_image_age_seconds", help: "Seconds since the WorkSpaces image was created, as of the collection (reused ones included, see --collector.min-interval).", type: .gauge, samples: ages),

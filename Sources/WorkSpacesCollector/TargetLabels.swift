@@ -23,26 +23,40 @@ public struct TargetLabels: Sendable, Hashable {
     /// The target as `/probe` and `/sd` name it: `ACCOUNT_ID/REGION`.
     public var target: String { "\(accountId)/\(region)" }
 
-    /// The two labels followed by `extra`, all sorted by name (as client_golang writes them).
-    /// (A merge, not a sort, when `extra` is sorted already, as every caller
-    /// passes it: this runs for every sample of a collection.)
+    /// The two labels and `extra`, all sorted by name (as client_golang
+    /// writes them); `extra` must be sorted already, as every caller passes
+    /// it (checked in debug builds). A merge that mostly decides by a name's
+    /// first byte: this runs for every sample of a collection.
     func with(_ extra: [Label] = []) -> [Label] {
-        let fixed = [Label("account_id", accountId), Label("region", region)]
-        guard zip(extra, extra.dropFirst()).allSatisfy({ $0.name <= $1.name }) else {
-            return (fixed + extra).sorted { $0.name < $1.name }
-        }
+        assert(zip(extra, extra.dropFirst()).allSatisfy { $0.name <= $1.name }, "extra labels out of order")
         var out: [Label] = []
         out.reserveCapacity(extra.count + 2)
-        var next = 0
+        var accountDone = false, regionDone = false
         for label in extra {
-            // On a tie the fixed label comes first, as the stable sort had it.
-            while next < fixed.count, fixed[next].name <= label.name {
-                out.append(fixed[next])
-                next += 1
+            // On a tie the fixed label comes first.
+            if !accountDone, Self.fixed("account_id", UInt8(ascii: "a"), precedesOrEquals: label.name) {
+                out.append(Label("account_id", accountId))
+                accountDone = true
+            }
+            if !regionDone, Self.fixed("region", UInt8(ascii: "r"), precedesOrEquals: label.name) {
+                if !accountDone {
+                    out.append(Label("account_id", accountId))
+                    accountDone = true
+                }
+                out.append(Label("region", region))
+                regionDone = true
             }
             out.append(label)
         }
-        out.append(contentsOf: fixed[next...])
+        if !accountDone { out.append(Label("account_id", accountId)) }
+        if !regionDone { out.append(Label("region", region)) }
         return out
+    }
+
+    @inline(__always)
+    private static func fixed(_ fixedName: String, _ firstByte: UInt8, precedesOrEquals name: String) -> Bool {
+        guard let first = name.utf8.first else { return false }
+        if first != firstByte { return firstByte < first }
+        return fixedName <= name
     }
 }

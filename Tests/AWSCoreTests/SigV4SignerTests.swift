@@ -58,6 +58,18 @@ import Testing
         #expect(canonical.request == "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
+    /// AWS's get-header-key-duplicate case: one line per name, lower-cased,
+    /// the values of a repeated name joined in the order given.
+    @Test func repeatedHeaderNamesJoinTheirValuesInOrder() {
+        let headers = [("Host", "example.amazonaws.com"), ("My-Header1", "value2"), ("X-Amz-Date", "20150830T123600Z"),
+                       ("my-header1", "value2"), ("MY-HEADER1", " value1  x ")]
+        let request = SigV4Signer.Request(method: "GET", path: "/", headers: headers, body: [])
+        let canonical = signer.canonicalRequest(request, headers: request.headers)
+        #expect(canonical.request == "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value2,value2,value1 x\nx-amz-date:20150830T123600Z\n\n"
+            + "host;my-header1;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(canonical.signedHeaders == "host;my-header1;x-amz-date")
+    }
+
     @Test func getVanillaQueryOrderKeyCase() {
         let signed = signer.sign(
             .init(method: "GET", path: "/", query: [("Param2", "value2"), ("Param1", "value1")], headers: [("Host", "example.amazonaws.com")], body: []),

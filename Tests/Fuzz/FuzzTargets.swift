@@ -170,10 +170,10 @@ enum FuzzTargets {
     // MARK: HTTP
 
     /// A pipe's read end that never becomes readable: the request is never cancelled.
-    static let neverCancelled: Int32 = {
+    static let neverCancelled: Cancellation = {
         var ends: [Int32] = [-1, -1]
         _ = pipe(&ends)
-        return ends[0]
+        return .never(descriptor: ends[0])
     }()
 
     /// The reader of the HTTP client, on a socket pair whose other end holds the input.

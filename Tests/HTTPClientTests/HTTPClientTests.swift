@@ -93,6 +93,14 @@ struct HTTPClientTests {
         task.cancel()
         await #expect { try await task.value } throws: { ($0 as? HTTPClientError) == .cancelled }
         #expect(start.duration(to: clock.now) < .seconds(18), "the 20 s answer was not waited for")
+        // The worker's wait was woken too: its thread is free long before the answer would come.
+        let freed = clock.now.advanced(by: .seconds(15))
+        while client.idleThreadCount == 0, clock.now < freed { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(client.idleThreadCount == 1, "the worker stopped waiting for the cancelled answer")
+        // The same thread takes the next request, its wake descriptor drained: not cancelled.
+        let next = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/after"))
+        #expect(next.status == 200)
+        #expect(client.threadCount == 1)
         await client.shutdown()
         await server.shutdown(gracePeriod: .milliseconds(100))
     }

@@ -7,7 +7,7 @@ import Testing
         let workers = WorkerThreads(name: "test", idleTimeout: .milliseconds(200))
         for _ in 0..<3 {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                #expect(workers.submit { done.resume() })
+                #expect(workers.submit { _ in done.resume() })
             }
             // Until the thread is back waiting (it resumed us before that).
             for _ in 0..<100 where workers.idleThreadCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
@@ -18,7 +18,31 @@ import Testing
         while workers.threadCount > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(workers.threadCount == 0, "the idle thread ended")
         workers.stop()
-        #expect(!workers.submit {}, "no job after stop")
+        #expect(!workers.submit { _ in }, "no job after stop")
         #expect(workers.waitForThreads(timeout: .seconds(1)))
+    }
+
+    @Test func eachThreadHasAWakeDescriptorThatSignalsUntilDrained() async throws {
+        let workers = WorkerThreads(name: "test")
+        defer { workers.stop() }
+        func nextWake() async -> WorkerThreads.Wake {
+            await withCheckedContinuation { (done: CheckedContinuation<WorkerThreads.Wake, Never>) in
+                #expect(workers.submit { wake in done.resume(returning: wake) })
+            }
+        }
+        func readable(_ wake: WorkerThreads.Wake) -> Bool {
+            var entry = pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0)
+            return poll(&entry, 1, 0) > 0
+        }
+        let first = await nextWake()
+        #expect(first.descriptor >= 0)
+        #expect(!readable(first))
+        first.signal()
+        first.signal()
+        #expect(readable(first))
+        first.drain()
+        #expect(!readable(first), "one drain empties any number of signals")
+        for _ in 0..<100 where workers.idleThreadCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await nextWake().descriptor == first.descriptor, "the thread's next job gets the same descriptor")
     }
 }

@@ -57,13 +57,24 @@ public struct SigV4Signer: Sendable {
     }
 
     func canonicalRequest(_ request: Request, headers: [(name: String, value: String)]) -> (request: String, signedHeaders: String) {
-        var grouped: [String: [String]] = [:]
-        for header in headers {
-            grouped[header.name.lowercased(), default: []].append(Self.trimHeaderValue(header.value))
+        // Lower-case names in order, the values of a repeated name joined by
+        // commas in the order given (a stable sort; no dictionary, since this
+        // runs for every request).
+        let entries = headers.map { (name: $0.name.lowercased(), value: Self.trimHeaderValue($0.value)) }
+            .enumerated().sorted { $0.element.name != $1.element.name ? $0.element.name < $1.element.name : $0.offset < $1.offset }
+            .map(\.element)
+        var canonicalHeaders = ""
+        var signedHeaders = ""
+        for (index, entry) in entries.enumerated() {
+            if index > 0, entries[index - 1].name == entry.name {
+                canonicalHeaders.removeLast() // the newline: one line per name
+                canonicalHeaders += "," + entry.value + "\n"
+                continue
+            }
+            if !signedHeaders.isEmpty { signedHeaders += ";" }
+            signedHeaders += entry.name
+            canonicalHeaders += entry.name + ":" + entry.value + "\n"
         }
-        let names = grouped.keys.sorted()
-        let canonicalHeaders = names.map { "\($0):\(grouped[$0, default: []].joined(separator: ","))\n" }.joined()
-        let signedHeaders = names.joined(separator: ";")
         let encodedPairs: [(String, String)] = request.query.map { (Self.uriEncode($0.name), Self.uriEncode($0.value)) }
         let sortedPairs = encodedPairs.sorted { (a: (String, String), b: (String, String)) -> Bool in
             a.0 == b.0 ? a.1 < b.1 : a.0 < b.0
@@ -105,8 +116,17 @@ public struct SigV4Signer: Sendable {
     }
 
     /// Trims and collapses runs of spaces, as SigV4's canonical headers require.
+    /// By UTF-8 byte, and without a copy for the usual value that needs
+    /// neither (a session token is hundreds of bytes, in every request).
     static func trimHeaderValue(_ value: String) -> String {
-        value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        let plain = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return false }
+            for index in bytes.indices.dropFirst() where bytes[index] == 0x20 && bytes[index - 1] == 0x20 { return false }
+            return true
+        }
+        if plain == true { return value }
+        return value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
             .trimmingWhitespace()
     }
 
