@@ -62,6 +62,14 @@ final class RenderBuffer {
         text.withUTF8 { append($0) }
     }
 
+    /// Where `Double.write(to:)` puts its digits: it passes them as ASCII
+    /// bytes, which become no String here.
+    private struct Stream: TextOutputStream {
+        let buffer: RenderBuffer
+        mutating func write(_ string: String) { buffer.append(string) }
+        mutating func _writeASCII(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(bytes) }
+    }
+
     /// Escapes backslash and newline always, double quote where asked (label
     /// values in both formats, HELP text in OpenMetrics). Runs without an
     /// escape are copied whole (most values have none), and eight bytes at
@@ -101,11 +109,18 @@ final class RenderBuffer {
             || (escapeQuotes && ByteWord.contains(UInt8(ascii: "\""), in: word))
     }
 
-    /// ``TextFormat/formatValue(_:)``; integers (nearly every sample: counts,
-    /// timestamps) are written digit by digit, without a String.
+    /// ``TextFormat/formatValue(_:)``, without a String: integers (nearly
+    /// every sample: counts, timestamps) digit by digit, other finite values
+    /// as the standard library writes their shortest round-trip form (its
+    /// `description`), handed over as bytes.
     func appendValue(_ value: Double) {
-        guard value == value.rounded(), abs(value) < 1e15 else {
+        guard value.isFinite else {
             append(TextFormat.formatValue(value))
+            return
+        }
+        guard value == value.rounded(), abs(value) < 1e15 else {
+            var stream = Stream(buffer: self)
+            value.write(to: &stream)
             return
         }
         var magnitude = Int64(value).magnitude

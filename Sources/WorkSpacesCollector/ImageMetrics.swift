@@ -8,9 +8,11 @@ public enum ImageMetrics {
     /// Label value for a field the API did not return.
     public static let unknown = LabelValues.unknown
 
-    /// The families, and how many images repeated an `ImageId` already seen
-    /// (counted once, in the aggregates as in the per-image series).
-    public static func families(for images: [WorkspaceImage], target: TargetLabels, now: Double) -> (families: [MetricFamily], duplicates: Int) {
+    /// The families, how many images repeated an `ImageId` already seen
+    /// (counted once, in the aggregates as in the per-image series), and the
+    /// image ids as labelled, once each and sorted (the order of the
+    /// per-image families, which the usage families follow).
+    public static func families(for images: [WorkspaceImage], target: TargetLabels, now: Double) -> (families: [MetricFamily], duplicates: Int, ids: [String]) {
         // Counts by (state, tenancy, os): the 12 combinations of known values
         // always present, new values added as they appear.
         struct Combination: Hashable { let state, tenancy, os: String }
@@ -28,7 +30,8 @@ public enum ImageMetrics {
         var ages: [Sample] = []
         var created: [Sample] = []
         var perImageUpdate: [Sample] = []
-        var seenIds: Set<String> = []
+        var ids: [String] = []
+        ids.reserveCapacity(images.count)
         var duplicates = 0
 
         // In the order of their labelled ids (a stable sort: of images with
@@ -37,11 +40,13 @@ public enum ImageMetrics {
         let ordered = images.map { (id: LabelValues.identifier($0.imageId), image: $0) }.sorted { $0.id < $1.id }
         for (imageId, image) in ordered {
             // An id seen twice is one image: counting it twice would make the
-            // aggregates disagree with the per-image series.
-            guard seenIds.insert(imageId).inserted else {
+            // aggregates disagree with the per-image series. (Sorted: a repeat
+            // follows the first.)
+            guard ids.last != imageId else {
                 duplicates += 1
                 continue
             }
+            ids.append(imageId)
             let state = LabelValues.enumeration(image.state)
             let tenancy = LabelValues.enumeration(image.requiredTenancy)
             let os = LabelValues.enumeration(image.operatingSystem?.type)
@@ -96,12 +101,6 @@ public enum ImageMetrics {
             MetricFamily(name: "aws_workspaces_image_update_available", help: "Whether updated drivers or components are available for the WorkSpaces image (1) or not (0).", type: .gauge, samples: perImageUpdate),
         ]
         assert(families.allSatisfy { $0.sorted().samples == $0.samples }, "families built out of order")
-        return (families, duplicates)
-    }
-
-    /// The image ids, as labelled, once each and sorted (the order of the
-    /// per-image families built from them).
-    static func ids(of images: [WorkspaceImage]) -> [String] {
-        Array(Set(images.map { LabelValues.identifier($0.imageId) })).sorted()
+        return (families, duplicates, ids)
     }
 }

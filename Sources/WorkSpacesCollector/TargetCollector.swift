@@ -349,7 +349,7 @@ final class TargetCollector: Sendable {
         if let images {
             let mapped = ImageMetrics.families(for: images, target: labels, now: now)
             families += mapped.families
-            imageIds = ImageMetrics.ids(of: images)
+            imageIds = mapped.ids
             if mapped.duplicates > 0 { reportDuplicates(mapped.duplicates, labels: labels) }
         }
         if let bundles {

@@ -40,7 +40,7 @@ public enum UsageMetrics {
             counts[LabelValues.identifier(bundle.imageId), default: 0] += 1
         }
         let samples = imageIds.map { Sample(labels: target.with([Label("image_id", $0)]), value: Double(counts[$0] ?? 0)) }
-        // `imageIds` is sorted (``ImageMetrics/ids(of:)``): so are the samples.
+        // `imageIds` is sorted (``ImageMetrics/families(for:target:now:)``): so are the samples.
         return inOrder([MetricFamily(name: "aws_workspaces_image_bundles", help: "Number of the account's own WorkSpaces bundles built from the image; 0 when no bundle uses it.", type: .gauge, samples: samples)])[0]
     }
 

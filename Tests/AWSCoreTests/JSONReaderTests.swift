@@ -33,6 +33,46 @@ import Testing
         }
     }
 
+    /// Numbers read without strtod (the exact-decimal path) against `Double(String)`,
+    /// which is correctly rounded: every digit count, place of the point and sign.
+    @Test func numbersReadAsTheStandardLibraryParsesThem() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "0.0", "1", "-1", "0.5", "1732811234.567", "123456789012345", "1234567890123456", "0.000000000000000000001",
+                     "0.0000000000000000000001", "9007199254740993", "1e5", "1.5E-7", "-2.5e+300", "100000000000000000000000"]
+        for _ in 0..<3_000 {
+            let digits = String((0..<Int.random(in: 1...20, using: &generator)).map { _ in "0123456789".randomElement(using: &generator) ?? "1" })
+            let integer = digits.drop { $0 == "0" }
+            var text = integer.isEmpty ? "0" : String(integer)
+            if Bool.random(using: &generator) {
+                let point = Int.random(in: 1...text.count, using: &generator)
+                text.insert(".", at: text.index(text.startIndex, offsetBy: point))
+                if text.last == "." { text += "0" }
+            }
+            texts.append(Bool.random(using: &generator) ? "-" + text : text)
+        }
+        for text in texts {
+            var reader = JSONReader(Array(text.utf8))
+            let read = try reader.number()
+            let expected = try #require(Double(text))
+            #expect(read.bitPattern == expected.bitPattern, "\(text)")
+        }
+    }
+
+    @Test func skippedMembersAreCheckedAsReadOnesAre() throws {
+        var reader = JSONReader(Array(#"{"a":"plain ascii words","b":"é\n","c":[1,"x",{"d":null}],"e":"ok"}"#.utf8))
+        var kept: [String] = []
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "e" { kept.append(try reader.string()) } else { try reader.skip() }
+        }
+        #expect(kept == ["ok"])
+        for bad in [#"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}", #"{"a":"unterminated}"#] {
+            var reader = JSONReader(Array(bad.utf8))
+            #expect(throws: JSONReader.Failure.self, "\(bad)") { try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() } }
+        }
+        var invalidUTF8 = JSONReader(Array(#"{"a":""#.utf8) + [0xC3] + Array(#""}"#.utf8))
+        #expect(throws: JSONReader.Failure.self) { try invalidUTF8.object { reader, _ throws(JSONReader.Failure) in try reader.skip() } }
+    }
+
     @Test func plainWordTest() {
         #expect(JSONReader.isPlainASCII(UInt64(littleEndianBytes: Array("abcdefgh".utf8))))
         for bad: UInt8 in [0x22, 0x5C, 0x00, 0x1F, 0x80, 0xFF] {

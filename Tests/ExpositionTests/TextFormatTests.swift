@@ -30,12 +30,15 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == expected, "the encoder's own digits")
     }
 
-    @Test func integerDigitsMatchTheStringForm() {
+    @Test func writtenDigitsMatchTheStringForm() {
         var generator = SystemRandomNumberGenerator()
         var values: [Double] = [1, -1, 9, 10, 99, 100, 999_999_999_999_999, -999_999_999_999_999, 1e15, -1e15, 1e15 - 1]
         for _ in 0..<2000 {
             values.append(Double(Int64.random(in: -999_999_999_999_999...999_999_999_999_999, using: &generator)))
             values.append(Double.random(in: -1e6...1e6, using: &generator).rounded())
+            // And values that are not integers, written as the standard library's description.
+            values.append(Double.random(in: -1e10...1e10, using: &generator))
+            values.append(Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator)))
         }
         for value in values {
             var out: [UInt8] = []

@@ -75,8 +75,9 @@ import Testing
         // The second copy differs, to show which one is kept: the first.
         var copy = Self.images[0]
         copy.state = "ERROR"
-        let mapped = ImageMetrics.families(for: [Self.images[0], copy, Self.images[1]], target: Self.target("r"), now: Self.now)
-        #expect(mapped.duplicates == 1)
+        let mapped = ImageMetrics.families(for: [Self.images[1], Self.images[0], copy, Self.images[1]], target: Self.target("r"), now: Self.now)
+        #expect(mapped.duplicates == 2)
+        #expect(mapped.ids == [Self.images[0], Self.images[1]].map { $0.imageId ?? "" }.sorted(), "each id once, sorted")
         let families = mapped.families
         #expect(families.first { $0.name == "aws_workspaces_image_info" }?.samples.count == 2)
         let counts = try #require(families.first { $0.name == "aws_workspaces_images" })

@@ -63,11 +63,18 @@ package struct JSONReader {
     }
 
     private mutating func consume(literal: StaticString) throws(Failure) {
-        let text = literal.withUTF8Buffer { Array($0) }
-        guard index + text.count <= bytes.count, bytes[index..<(index + text.count)].elementsEqual(text) else {
-            throw fail("expected \(literal)")
+        // Byte by byte: `null`, `true` or `false`, with no array made for them.
+        let count = literal.utf8CodeUnitCount
+        let matches = index + count <= bytes.count && literal.withUTF8Buffer { text in
+            var at = index
+            for byte in text {
+                guard bytes[at] == byte else { return false }
+                at += 1
+            }
+            return true
         }
-        index += text.count
+        guard matches else { throw fail("expected \(literal)") }
+        index += count
     }
 
     /// Ends the document: only whitespace may follow the top-level value.
@@ -151,9 +158,48 @@ package struct JSONReader {
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("expected an exponent") }
             skipDigits()
         }
+        if let exact = Self.exactDecimal(bytes[start..<index]) { return exact }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw Failure(offset: start, problem: "number \(text.prefix(40)) does not fit a Double") }
         return value
+    }
+
+    /// A number already checked as JSON, when its digits and exponent make
+    /// the double exact without `strtod`: at most 15 significant digits (an
+    /// integer below 2^53) scaled by a power of ten up to 10^22, itself exact,
+    /// so that the one multiplication or division rounds correctly (Clinger's
+    /// fast path). Epoch seconds such as 1732811234.567 are all like that.
+    static func exactDecimal(_ text: ArraySlice<UInt8>) -> Double? {
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var negative = false
+        var index = text.startIndex
+        if index < text.endIndex, text[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        var fraction = false
+        while index < text.endIndex {
+            let byte = text[index]
+            if byte == UInt8(ascii: ".") {
+                fraction = true
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                // Leading zeros are no significant digits.
+                if mantissa != 0 || byte != UInt8(ascii: "0") { digits += 1 }
+                guard digits <= 15 else { return nil }
+                mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
+                if fraction { scale -= 1 }
+            } else {
+                // An exponent: left to strtod.
+                return nil
+            }
+            index += 1
+        }
+        let powers: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+        guard -scale < powers.count else { return nil }
+        let value = scale == 0 ? Double(mantissa) : Double(mantissa) / powers[-scale]
+        return negative ? -value : value
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
@@ -270,12 +316,39 @@ package struct JSONReader {
         switch peek() {
         case UInt8(ascii: "{"): try object { reader, _ throws(Failure) in try reader.skip() }
         case UInt8(ascii: "["): try array { reader throws(Failure) in try reader.skip() }
-        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
         case UInt8(ascii: "n"): try consume(literal: "null")
         case nil: throw fail("unexpected end of the body")
         default: _ = try number()
         }
+    }
+
+    /// Skips a string: plain ASCII without escapes (nearly all) is only
+    /// scanned; anything else is read as ``string()`` reads it, so the same
+    /// strings are refused.
+    private mutating func skipString() throws(Failure) {
+        _ = peek()
+        let start = index
+        try consume(UInt8(ascii: "\""))
+        let count = bytes.count
+        index = bytes.withUnsafeBytes { raw in
+            var at = index
+            while count - at >= 8, Self.isPlainASCII(raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) { at += 8 }
+            return at
+        }
+        while index < count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 { break }
+            if byte < 0x20 { throw fail("control character in a string") }
+            index += 1
+        }
+        index = start
+        _ = try string()
     }
 
     /// A string member that may be null.
