@@ -75,30 +75,43 @@ final class RenderBuffer {
     /// escape are copied whole (most values have none), and eight bytes at
     /// a time are checked for one.
     func appendEscaped(_ text: String, escapeQuotes: Bool) {
-        var text = text
-        text.withUTF8 { bytes in
-            guard let base = UnsafeRawPointer(bytes.baseAddress) else { return }
-            let count = bytes.count
-            var start = 0, index = 0
-            while index < count {
-                if count - index >= 8, !Self.mayNeedEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self), escapeQuotes: escapeQuotes) {
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { appendEscaped($0, escapeQuotes: escapeQuotes) }
+        if written == nil {
+            var text = text
+            text.withUTF8 { appendEscaped($0, escapeQuotes: escapeQuotes) }
+        }
+    }
+
+    /// Room for the worst case (every byte escaped) once, then the bytes
+    /// stored in place: eight at a time while none needs an escape.
+    private func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, escapeQuotes: Bool) {
+        guard let source = UnsafeRawPointer(bytes.baseAddress) else { return }
+        let length = bytes.count
+        reserve(2 * length)
+        var out = base + count
+        var index = 0
+        while index < length {
+            if length - index >= 8 {
+                let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if !Self.mayNeedEscape(word, escapeQuotes: escapeQuotes) {
+                    UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                    out += 8
                     index += 8
                     continue
                 }
-                let end = min(count, index + 8)
-                while index < end {
-                    let byte = bytes[index]
-                    if byte == UInt8(ascii: "\\") || byte == 0x0A || (escapeQuotes && byte == UInt8(ascii: "\"")) {
-                        append(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                        append(UInt8(ascii: "\\"))
-                        append(byte == 0x0A ? UInt8(ascii: "n") : byte)
-                        start = index + 1
-                    }
-                    index += 1
-                }
             }
-            append(UnsafeBufferPointer(rebasing: bytes[start...]))
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") || byte == 0x0A || (escapeQuotes && byte == UInt8(ascii: "\"")) {
+                out[0] = UInt8(ascii: "\\")
+                out[1] = byte == 0x0A ? UInt8(ascii: "n") : byte
+                out += 2
+            } else {
+                out[0] = byte
+                out += 1
+            }
+            index += 1
         }
+        count = out - base
     }
 
     /// Whether one of the eight bytes is a backslash, a newline or (with

@@ -73,6 +73,22 @@ import Testing
         #expect(throws: JSONReader.Failure.self) { try invalidUTF8.object { reader, _ throws(JSONReader.Failure) in try reader.skip() } }
     }
 
+    /// Member names are interned (``JSONReader/memberName()``): repeated, escaped,
+    /// long and non-ASCII names read as ``JSONReader/string()`` reads them.
+    @Test func memberNamesReadTheSameInternedOrNot() throws {
+        let long = String(repeating: "k", count: 40)
+        let body = #"[{"ImageId":1,"Name":2},{"ImageId":3,"Image\u0049d":4,"Nämé":5,"LONG":6,"":7}]"#.replacingOccurrences(of: "LONG", with: long)
+        var reader = JSONReader(Array(body.utf8))
+        var names: [String] = []
+        try reader.array { item throws(JSONReader.Failure) in
+            try item.object { member, name throws(JSONReader.Failure) in
+                names.append(name)
+                _ = try member.number()
+            }
+        }
+        #expect(names == ["ImageId", "Name", "ImageId", "ImageId", "Nämé", long, ""])
+    }
+
     @Test func plainWordTest() {
         #expect(JSONReader.isPlainASCII(UInt64(littleEndianBytes: Array("abcdefgh".utf8))))
         for bad: UInt8 in [0x22, 0x5C, 0x00, 0x1F, 0x80, 0xFF] {

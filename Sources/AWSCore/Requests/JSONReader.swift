@@ -33,6 +33,8 @@ package struct JSONReader {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// Member names read so far (``memberName()``).
+    private var internedNames: [(bytes: [UInt8], string: String)] = []
 
     package init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -98,7 +100,7 @@ package struct JSONReader {
         if peek() == UInt8(ascii: "}") { index += 1; return }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
-            let key = try string()
+            let key = try memberName()
             try consume(UInt8(ascii: ":"))
             do { try member(&self, key) } catch { throw error.inside(key) }
             switch peek() {
@@ -126,6 +128,35 @@ package struct JSONReader {
             }
         }
     }
+
+    /// A member name: ``string()``, except that a short plain-ASCII name
+    /// seen before in this body is the String made then. Every item of a page
+    /// repeats the same dozen names; making a String of each again was a
+    /// tenth of reading a page.
+    private mutating func memberName() throws(Failure) -> String {
+        let start = index + 1
+        var end = start
+        while end < bytes.count, end - start <= Self.maxInternedName {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") { break }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return try string() }
+            end += 1
+        }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""), end - start <= Self.maxInternedName else { return try string() }
+        let name = bytes[start..<end]
+        for known in internedNames where known.bytes.count == name.count && known.bytes.elementsEqual(name) {
+            index = end + 1
+            return known.string
+        }
+        let string = String(decoding: name, as: UTF8.self)
+        if internedNames.count < Self.maxInternedNames { internedNames.append((Array(name), string)) }
+        index = end + 1
+        return string
+    }
+
+    /// Names of this length at most are interned, up to this many per body.
+    static let maxInternedName = 32
+    static let maxInternedNames = 64
 
     private mutating func enter() throws(Failure) {
         depth += 1
@@ -164,6 +195,9 @@ package struct JSONReader {
         return value
     }
 
+    /// The powers of ten that are exact doubles.
+    private static let powers: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
     /// A number already checked as JSON, when its digits and exponent make
     /// the double exact without `strtod`: at most 15 significant digits (an
     /// integer below 2^53) scaled by a power of ten up to 10^22, itself exact,
@@ -196,9 +230,8 @@ package struct JSONReader {
             }
             index += 1
         }
-        let powers: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
-        guard -scale < powers.count else { return nil }
-        let value = scale == 0 ? Double(mantissa) : Double(mantissa) / powers[-scale]
+        guard -scale < Self.powers.count else { return nil }
+        let value = scale == 0 ? Double(mantissa) : Double(mantissa) / Self.powers[-scale]
         return negative ? -value : value
     }
 
