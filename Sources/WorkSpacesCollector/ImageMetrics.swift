@@ -5,6 +5,17 @@ public import Exposition
 /// Maps the images of one target to the image metric families. Pure: the
 /// same images, labels and time give the same families.
 public enum ImageMetrics {
+    /// The error codes every collection counts, sorted once.
+    static let sortedErrorCodes = WorkSpacesModel.errorDetailCodes.sorted()
+    static let knownErrorCodes = Set(WorkSpacesModel.errorDetailCodes)
+
+    /// Labels written in name order, as given (checked in debug builds).
+    @inline(__always)
+    static func inOrder(_ labels: [Label]) -> [Label] {
+        assert(zip(labels, labels.dropFirst()).allSatisfy { $0.name < $1.name }, "labels out of order")
+        return labels
+    }
+
     /// Label value for a field the API did not return.
     public static let unknown = LabelValues.unknown
 
@@ -34,11 +45,17 @@ public enum ImageMetrics {
         ids.reserveCapacity(images.count)
         var duplicates = 0
 
+        let account = Label("account_id", target.accountId), region = Label("region", target.region)
         // In the order of their labelled ids (a stable sort: of images with
         // the same id the first listed counts), so that the per-image families
         // are built in the order they are written and need no sorting.
-        let ordered = images.map { (id: LabelValues.identifier($0.imageId), image: $0) }.sorted { $0.id < $1.id }
-        for (imageId, image) in ordered {
+        // Indices are sorted, not the images: moving whole images copied
+        // every field of each, a dozen strings, at every step of the sort.
+        let labelledIds = images.map { LabelValues.identifier($0.imageId) }
+        let order = labelledIds.indices.sorted { labelledIds[$0] != labelledIds[$1] ? labelledIds[$0] < labelledIds[$1] : $0 < $1 }
+        for index in order {
+            let imageId = labelledIds[index]
+            let image = images[index]
             // An id seen twice is one image: counting it twice would make the
             // aggregates disagree with the per-image series. (Sorted: a repeat
             // follows the first.)
@@ -62,10 +79,12 @@ public enum ImageMetrics {
             let updateAvailable = image.updates?.updateAvailable == true
             if updateAvailable { updatesAvailable += 1 }
 
-            let idLabels = target.with([Label("image_id", imageId)])
-            info.append(Sample(labels: target.with([
-                Label("image_id", imageId), Label("name", LabelValues.text(image.name)), Label("os_type", os),
-                Label("owner_account_id", LabelValues.identifier(image.ownerAccountId)),
+            // Written out in label-name order rather than merged by
+            // ``TargetLabels/with(_:)``: this runs for every image.
+            let idLabels = Self.inOrder([account, Label("image_id", imageId), region])
+            info.append(Sample(labels: Self.inOrder([
+                account, Label("image_id", imageId), Label("name", LabelValues.text(image.name)), Label("os_type", os),
+                Label("owner_account_id", LabelValues.identifier(image.ownerAccountId)), region,
                 Label("required_tenancy", tenancy), Label("state", state),
             ]), value: 1))
             perImageUpdate.append(Sample(labels: idLabels, value: updateAvailable ? 1 : 0))
@@ -86,8 +105,10 @@ public enum ImageMetrics {
                 Label("os_type", combination.os), Label("required_tenancy", combination.tenancy), Label("state", combination.state),
             ]), value: Double(count))
         }
-        let errorSamples = errorCounts.sorted { $0.key < $1.key }.map { code, count in
-            Sample(labels: target.with([Label("error_code", code)]), value: Double(count))
+        // The known codes in their order (sorted once), then any others sorted.
+        let unknownCodes = errorCounts.keys.filter { !Self.knownErrorCodes.contains($0) }.sorted()
+        let errorSamples = (unknownCodes.isEmpty ? Self.sortedErrorCodes : (Self.sortedErrorCodes + unknownCodes).sorted()).map { code in
+            Sample(labels: Self.inOrder([account, Label("error_code", code), region]), value: Double(errorCounts[code] ?? 0))
         }
 
         // Every family is built in the order it is written (checked in debug builds).
