@@ -2,18 +2,18 @@ public import ServiceLifecycle
 
 /// Refreshes every `organizations` entry in the background, each on its
 /// own `refresh_interval`, until graceful shutdown. A reload that adds or
-/// changes an entry makes it due at once; the next tick (1 s) lists it.
+/// changes an entry makes it due at once, and it is listed then. Between
+/// listings the loop sleeps until the next one is due (``TargetRegistry/waitForWork()``):
+/// an idle exporter is not woken every second.
 public struct DiscoveryService: Service {
     let registry: TargetRegistry
-    let tick: Duration
 
-    public init(registry: TargetRegistry, tick: Duration = .seconds(1)) {
+    public init(registry: TargetRegistry) {
         self.registry = registry
-        self.tick = tick
     }
 
     public func run() async throws {
-        let registry = self.registry, tick = self.tick
+        let registry = self.registry
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
@@ -21,7 +21,7 @@ public struct DiscoveryService: Service {
                     for (id, source) in registry.takeDue(now: .now) {
                         group.addTask { await registry.refresh(id: id, source) }
                     }
-                    try? await Task.sleep(for: tick)
+                    await registry.waitForWork()
                 }
             }
         }

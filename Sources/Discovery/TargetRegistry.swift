@@ -67,6 +67,14 @@ public final class TargetRegistry: Sendable {
     /// When the registry was made: readiness's grace counts from here.
     let started: ContinuousClock.Instant
     private let state = Locked(State())
+    /// What ``waitForWork()`` waits on: bumped after every change that can
+    /// make an entry due sooner (a reload, a listing that ended).
+    private let schedule = Locked(Schedule())
+
+    private struct Schedule {
+        var generation: UInt64 = 0
+        var waiter: CheckedContinuation<Void, Never>?
+    }
     private let listers = Locked<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
     /// Held while targets are applied to the collector: one change at a time, in order.
     private let applying = Locked(())
@@ -146,6 +154,49 @@ public final class TargetRegistry: Sendable {
                 try? collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger), organization: Self.members(current))
             }
         }
+        scheduleChanged()
+    }
+
+    /// Returns when an entry may be due: at the earliest due time of those
+    /// not being listed, after a reload or a listing that ended (either may
+    /// make one due sooner), or when the task is cancelled. The discovery
+    /// loop sleeps here instead of looking every second.
+    func waitForWork() async {
+        let generation = schedule.withLock { $0.generation }
+        let earliest = state.withLock { state in state.sources.filter { !$0.refreshing }.map(\.nextDue).min() }
+        if let earliest, earliest <= .now { return }
+        let timer = earliest.flatMap { TimerThread.shared.schedule(at: $0) { [weak self] in self?.scheduleChanged() } }
+        // Without the timer thread, a second at most, as the loop ticked before.
+        let fallback = earliest != nil && timer == nil ? TimerThread.shared.schedule(at: .now.advanced(by: .seconds(1))) { [weak self] in self?.scheduleChanged() } : nil
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = schedule.withLock { schedule -> Bool in
+                    // A change since the look above: look again.
+                    guard schedule.generation == generation, schedule.waiter == nil else { return true }
+                    schedule.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            scheduleChanged()
+        }
+        if let timer { TimerThread.shared.cancel(timer) }
+        if let fallback { TimerThread.shared.cancel(fallback) }
+    }
+
+    /// Whether ``waitForWork()`` is asleep (for tests: a change made after
+    /// this is true must be what wakes it).
+    var isWaitingForWork: Bool { schedule.withLock { $0.waiter != nil } }
+
+    /// Wakes ``waitForWork()``, now or at its next look.
+    private func scheduleChanged() {
+        let waiter = schedule.withLock { schedule -> CheckedContinuation<Void, Never>? in
+            schedule.generation &+= 1
+            defer { schedule.waiter = nil }
+            return schedule.waiter
+        }
+        waiter?.resume()
     }
 
     /// Static targets first, then each entry's accounts × regions, each
@@ -284,6 +335,7 @@ public final class TargetRegistry: Sendable {
             state.sources[index] = entry
             return true
         }
+        scheduleChanged()
         guard stillConfigured else { return false }
         switch result {
         case let .success(found):

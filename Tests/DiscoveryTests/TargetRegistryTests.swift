@@ -139,4 +139,49 @@ import WorkSpacesCollector
         #expect(families.first { $0.name == "aws_workspaces_discovery_success" }?.samples.first?.value == 0)
         await http.shutdown()
     }
+
+    /// The discovery loop's sleep: until an entry is due, a listing ends, a
+    /// reload comes or the task is cancelled; each of these ends it, and
+    /// nothing here waits on a clock (the entry's retry is minutes away).
+    @Test(.timeLimit(.minutes(1))) func theLoopSleepsUntilSomethingCanBeDue() async throws {
+        let http = HTTPClient(configuration: .init(connectTimeout: .seconds(2)))
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let refused = try Endpoint(url: "http://127.0.0.1:1/")
+        let settings = CollectorSettings(
+            http: http, environment: Environment([:]), retryPolicy: RetryPolicy(mode: .standard, maxAttempts: 1), logger: logger)
+        let sts = STSClient(region: "us-east-1", endpoint: refused, httpClient: http, logger: logger)
+        let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "test"))
+        let collector = try WorkSpacesCollector(settings: settings, baseCredentials: credentials, sts: sts, targets: [])
+        let registry = TargetRegistry(
+            collector: collector, settings: settings, baseCredentials: credentials, sts: sts, collectors: [.images], pageSize: 25,
+            endpointOverride: refused.url, started: .now)
+        let sources = try TargetRegistryTests.sources("organizations:\n  - role_name: R\n    regions: [us-east-1]\n    refresh_interval: 1h\n")
+        try registry.configure(staticTargets: [], sources: sources)
+        await registry.waitForWork() // due now: returns at once
+
+        // While the only entry is being listed, nothing is due: the end of the listing wakes the sleep.
+        let due = registry.takeDue(now: .now)
+        #expect(due.count == 1)
+        let sleeping = Task { await registry.waitForWork() }
+        while !registry.isWaitingForWork { await Task.yield() }
+        _ = await registry.refresh(id: due[0].id, due[0].source)
+        await sleeping.value
+
+        // Now the retry is minutes away: a reload with a new entry (due now) wakes it.
+        #expect(registry.takeDue(now: .now).isEmpty)
+        let reloaded = Task { await registry.waitForWork() }
+        while !registry.isWaitingForWork { await Task.yield() }
+        let more = try TargetRegistryTests.sources(
+            "organizations:\n  - role_name: R\n    regions: [us-east-1]\n    refresh_interval: 1h\n  - role_name: S\n    regions: [us-east-1]\n")
+        try registry.configure(staticTargets: [], sources: more)
+        await reloaded.value
+        #expect(registry.takeDue(now: .now).count == 1, "the new entry")
+
+        // Nothing due for minutes: cancelling ends the sleep.
+        let cancelled = Task { await registry.waitForWork() }
+        while !registry.isWaitingForWork { await Task.yield() }
+        cancelled.cancel()
+        await cancelled.value
+        await http.shutdown()
+    }
 }
