@@ -227,8 +227,9 @@ def exporter_argv(kind, binaries, port, endpoint):
     if kind == "this":
         return [binaries["this"], "--web.listen-address", listen, "--aws.region", "us-east-1", "--aws.endpoint-url", endpoint,
                 "--aws.account-id", "123456789012",
-                # The peers collect images only: the same job.
-                "--no-collector.bundles", "--no-collector.workspaces"]
+                # The peers collect images only: the same job. And on every
+                # scrape, as they do: without the API budget's reuse window.
+                "--no-collector.bundles", "--no-collector.workspaces", "--collector.min-interval", "0s"]
     if kind == "go":
         return [binaries["go"], "--listen-address", listen, "--region", "us-east-1", "--endpoint-url", endpoint]
     return [binaries["python_interpreter"], binaries["python"], "--listen-address", listen, "--region", "us-east-1",

@@ -107,7 +107,8 @@ import WorkSpacesCollector
 /// fails (Organizations unreachable: a refused connection on loopback) holds
 /// readiness and `/sd` for the grace, then no more; nothing waits on a clock.
 @Suite struct TargetRegistryReadinessTests {
-    @Test func aFailingEntryHoldsReadinessForTheGraceOnly() async throws {
+    /// A registry whose Organizations and STS refuse every connection (port 1 on loopback).
+    static func unreachableRegistry(started: ContinuousClock.Instant) throws -> (TargetRegistry, HTTPClient) {
         let http = HTTPClient(configuration: .init(connectTimeout: .seconds(2)))
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let refused = try Endpoint(url: "http://127.0.0.1:1/")
@@ -116,10 +117,15 @@ import WorkSpacesCollector
         let sts = STSClient(region: "us-east-1", endpoint: refused, httpClient: http, logger: logger)
         let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "test"))
         let collector = try WorkSpacesCollector(settings: settings, baseCredentials: credentials, sts: sts, targets: [])
-        let t0 = ContinuousClock.now
         let registry = TargetRegistry(
             collector: collector, settings: settings, baseCredentials: credentials, sts: sts, collectors: [.images], pageSize: 25,
-            endpointOverride: refused.url, started: t0)
+            endpointOverride: refused.url, started: started)
+        return (registry, http)
+    }
+
+    @Test func aFailingEntryHoldsReadinessForTheGraceOnly() async throws {
+        let t0 = ContinuousClock.now
+        let (registry, http) = try Self.unreachableRegistry(started: t0)
         let sources = try TargetRegistryTests.sources("organizations:\n  - role_name: R\n    regions: [us-east-1]\n")
         try registry.configure(staticTargets: [Target(accountId: "111111111111", region: "us-east-1")], sources: sources)
         #expect(registry.unsettled(now: t0) == ["organizations/0"], "not listed yet")
@@ -144,17 +150,7 @@ import WorkSpacesCollector
     /// reload comes or the task is cancelled; each of these ends it, and
     /// nothing here waits on a clock (the entry's retry is minutes away).
     @Test(.timeLimit(.minutes(1))) func theLoopSleepsUntilSomethingCanBeDue() async throws {
-        let http = HTTPClient(configuration: .init(connectTimeout: .seconds(2)))
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let refused = try Endpoint(url: "http://127.0.0.1:1/")
-        let settings = CollectorSettings(
-            http: http, environment: Environment([:]), retryPolicy: RetryPolicy(mode: .standard, maxAttempts: 1), logger: logger)
-        let sts = STSClient(region: "us-east-1", endpoint: refused, httpClient: http, logger: logger)
-        let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "test"))
-        let collector = try WorkSpacesCollector(settings: settings, baseCredentials: credentials, sts: sts, targets: [])
-        let registry = TargetRegistry(
-            collector: collector, settings: settings, baseCredentials: credentials, sts: sts, collectors: [.images], pageSize: 25,
-            endpointOverride: refused.url, started: .now)
+        let (registry, http) = try Self.unreachableRegistry(started: .now)
         let sources = try TargetRegistryTests.sources("organizations:\n  - role_name: R\n    regions: [us-east-1]\n    refresh_interval: 1h\n")
         try registry.configure(staticTargets: [], sources: sources)
         await registry.waitForWork() // due now: returns at once
