@@ -23,6 +23,10 @@ public final class WorkerThreads: @unchecked Sendable {
 
     private let name: String
     private let idleTimeout: Duration
+    /// How long a parked thread keeps its wake descriptor: a stream of jobs
+    /// (the pages of a collection, probes a second apart) reuses it, and a
+    /// thread parked longer gives it back (two descriptors) until its next job.
+    private let wakeKeep: Duration
     /// Threads alive at most.
     public let maxThreads: Int
     // pthread primitives need stable addresses: allocated once, never moved.
@@ -34,10 +38,13 @@ public final class WorkerThreads: @unchecked Sendable {
     private var idle = 0
     private var running = 0
     private var stopping = false
+    /// Threads holding a wake descriptor.
+    private var holdingWake = 0
 
-    public init(name: String, idleTimeout: Duration = .seconds(30), maxThreads: Int = 256) {
+    public init(name: String, idleTimeout: Duration = .seconds(30), maxThreads: Int = 256, wakeKeep: Duration = .seconds(1)) {
         self.name = name
         self.idleTimeout = idleTimeout
+        self.wakeKeep = min(wakeKeep, idleTimeout)
         self.maxThreads = max(1, maxThreads)
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
@@ -120,10 +127,19 @@ public final class WorkerThreads: @unchecked Sendable {
         }
     }
 
+    /// Threads holding a wake descriptor (each two open descriptors).
+    var wakeDescriptorsHeld: Int {
+        locked { holdingWake }
+    }
+
     private func work() {
-        let wake = WakeDescriptors()
-        while let entry = nextJob() {
-            entry.job(wake?.wake ?? .none)
+        var descriptors: WakeDescriptors?
+        while let entry = nextJob(releasing: &descriptors) {
+            if descriptors == nil {
+                descriptors = WakeDescriptors()
+                if descriptors != nil { locked { holdingWake += 1 } }
+            }
+            entry.job(descriptors?.wake ?? .none)
         }
     }
 
@@ -173,22 +189,36 @@ public final class WorkerThreads: @unchecked Sendable {
         }
     }
 
-    /// The next job, or nil when this thread should end.
-    private func nextJob() -> Entry? {
-        locked {
+    /// The next job, or nil when this thread should end (its wake
+    /// descriptor, if any, then closes with it). Parked past ``wakeKeep``,
+    /// the thread closes its wake descriptor and waits out the rest of the
+    /// idle timeout without it.
+    private func nextJob(releasing descriptors: inout WakeDescriptors?) -> Entry? {
+        let next: Entry? = locked {
             while true {
                 if !queue.isEmpty { return queue.removeFirst() }
                 if stopping { break }
                 idle += 1
-                var time = Self.monotonicTimespec(after: idleTimeout)
+                let holding = descriptors != nil
+                var time = Self.monotonicTimespec(after: holding ? wakeKeep : idleTimeout - wakeKeep)
                 let result = pthread_cond_timedwait(wake, mutex, &time)
                 idle -= 1
-                if result == ETIMEDOUT, queue.isEmpty { break }
+                if result == ETIMEDOUT, queue.isEmpty {
+                    if holding {
+                        descriptors = nil
+                        holdingWake -= 1
+                        continue
+                    }
+                    break
+                }
             }
+            if descriptors != nil { holdingWake -= 1 }
             running -= 1
             pthread_cond_broadcast(ended)
             return nil
         }
+        if next == nil { descriptors = nil }
+        return next
     }
 
     private final class Entry {

@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func eachThreadHasAWakeDescriptorThatSignalsUntilDrained() async throws {
-        let workers = WorkerThreads(name: "test")
+        let workers = WorkerThreads(name: "test", wakeKeep: .seconds(30))
         defer { workers.stop() }
         func nextWake() async -> WorkerThreads.Wake {
             await withCheckedContinuation { (done: CheckedContinuation<WorkerThreads.Wake, Never>) in
@@ -44,5 +44,29 @@ import Testing
         #expect(!readable(first), "one drain empties any number of signals")
         for _ in 0..<100 where workers.idleThreadCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
         #expect(await nextWake().descriptor == first.descriptor, "the thread's next job gets the same descriptor")
+    }
+
+    /// A thread parked longer than `wakeKeep` closes its wake descriptor (two
+    /// descriptors fewer, as a leak check counts them) and makes a new one for
+    /// its next job.
+    @Test func aParkedThreadGivesItsWakeDescriptorBack() async throws {
+        let workers = WorkerThreads(name: "test", idleTimeout: .seconds(30), wakeKeep: .milliseconds(50))
+        defer { workers.stop() }
+        func run() async -> WorkerThreads.Wake {
+            await withCheckedContinuation { (done: CheckedContinuation<WorkerThreads.Wake, Never>) in
+                #expect(workers.submit { wake in done.resume(returning: wake) })
+            }
+        }
+        #expect(await run().descriptor >= 0)
+        let limit = ContinuousClock.now.advanced(by: .seconds(20))
+        while workers.wakeDescriptorsHeld > 0, ContinuousClock.now < limit { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(workers.wakeDescriptorsHeld == 0)
+        #expect(workers.threadCount == 1, "the thread itself stays parked")
+        let again = await run()
+        #expect(again.descriptor >= 0)
+        again.signal()
+        var entry = pollfd(fd: again.descriptor, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&entry, 1, 0) == 1, "the new descriptor works")
+        again.drain()
     }
 }
