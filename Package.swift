@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         // glibc's mallopt and malloc_trim.
-        .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CGlibc"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
@@ -39,7 +39,7 @@ let package = Package(
 
         // What several modules share: dedicated threads, deadline races, text
         // bounding, bounded file reads, file stamps, URLs, IP addresses, SHA-256, heap tuning.
-        .target(name: "Support", dependencies: ["CMalloc", "CGnuTLS"], swiftSettings: strict),
+        .target(name: "Support", dependencies: ["CGlibc", "CGnuTLS"], swiftSettings: strict),
 
         // YAML documents with line numbers, on libyaml.
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strict),

@@ -2,7 +2,9 @@
 """What one /probe costs the exporter, in counts that a shared 2-core machine
 cannot blur: instructions (callgrind), system calls by name and threads
 created (strace -f -c), context switches (perf stat's software counter), and
-CPU time (utime+stime of /proc/PID/stat, the one figure that noise does move).
+CPU time (utime+stime of /proc/PID/stat, the one figure that noise does move;
+and each thread's run time in nanoseconds from /proc/PID/task/TID/schedstat,
+by thread name: Swift's pool, http-client workers, libmicrohttpd, ...).
 
 Two paces, as issue 31 asks:
 
@@ -89,6 +91,32 @@ def cpu_split(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) / compare.CLK_TCK, int(fields[12]) / compare.CLK_TCK
+
+
+def thread_runtimes(pid):
+    """Nanoseconds each live thread has run (/proc/PID/task/TID/schedstat,
+    exact where utime and stime count clock ticks), by thread id, with the
+    thread's name with digits dropped (so that pool threads group)."""
+    runtimes = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                nanoseconds = int(f.read().split()[0])
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = re.sub(r"[0-9]+", "", f.read().strip()) or "?"
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+        runtimes[tid] = (name, nanoseconds)
+    return runtimes
+
+
+def runtime_by_name(before, after):
+    """CPU nanoseconds per thread name between two thread_runtimes() (a
+    thread that ended meanwhile is missing; one started counts in full)."""
+    totals = {}
+    for tid, (name, nanoseconds) in after.items():
+        totals[name] = totals.get(name, 0) + nanoseconds - before.get(tid, (name, 0))[1]
+    return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
 def threads_alive(pid):
@@ -240,6 +268,7 @@ def run_pace(args, pace, tool, workdir, progress):
             figures["threads_before"] = threads_alive(exporter.pid)
             cpu_before = cpu_seconds(exporter.pid)
             split_before = cpu_split(exporter.pid)
+            runtimes_before = thread_runtimes(exporter.pid)
         elif tool == "strace":
             strace = strace_attach(exporter.pid, os.path.join(workdir, f"strace-{pace}.txt"))
         else:
@@ -261,6 +290,9 @@ def run_pace(args, pace, tool, workdir, progress):
         figures["api_requests_per_collection"] = expected_requests(args.images)
         if tool == "plain":
             figures["cpu_ms_per_probe"] = (cpu_seconds(exporter.pid) - cpu_before) * 1000 / probes
+            by_name = runtime_by_name(runtimes_before, thread_runtimes(exporter.pid))
+            figures["runtime_ms_per_probe"] = sum(by_name.values()) / 1e6 / probes
+            figures["runtime_ms_by_thread_per_probe"] = {name: ns / 1e6 / probes for name, ns in by_name.items()}
             split_after = cpu_split(exporter.pid)
             figures["user_ms_per_probe"] = (split_after[0] - split_before[0]) * 1000 / probes
             figures["system_ms_per_probe"] = (split_after[1] - split_before[1]) * 1000 / probes
@@ -303,6 +335,10 @@ def markdown(results):
         row("CPU ms (utime+stime)", "plain", "cpu_ms_per_probe", "{:.2f}")
         if "plain" in rows:
             lines.append(f"| of which user / system ms | {rows['plain']['user_ms_per_probe']:.2f} / {rows['plain']['system_ms_per_probe']:.2f} |")
+        row("CPU ms (schedstat, threads alive at the end)", "plain", "runtime_ms_per_probe", "{:.2f}")
+        if "plain" in rows:
+            threads = rows["plain"]["runtime_ms_by_thread_per_probe"]
+            lines.append("| of which by thread | " + ", ".join(f"{name} {ms:.2f}" for name, ms in threads.items() if ms >= 0.005) + " |")
         row("system calls (strace -f -c)", "strace", "syscalls_per_probe")
         row("threads created (clone, clone3)", "strace", "threads_created_per_probe", "{:.2f}")
         row("context switches (perf)", "plain", "context-switches_per_probe")

@@ -10,12 +10,13 @@ import WorkSpacesCollector
 struct ProbeHandler: Sendable {
     let collector: WorkSpacesCollector
     let budget: ScrapeBudget
-    /// The telemetry path's renderer type without its cache: that caches one
-    /// set of collections, which probes of different targets would only
-    /// churn, and under the API budget a target probed once an interval has
-    /// a new collection at every probe. So each body is rendered and
-    /// deflated in one piece (docs/design.md, "Render cache").
-    let renderer = ScrapeRenderer(caching: false)
+    /// The telemetry path's renderer type, keeping each target's deflated
+    /// families rather than one set of collections: probes of different
+    /// targets would only churn that, and under the API budget a target
+    /// probed once an interval has a new collection at every probe, most of
+    /// whose families are the same as the last one's (docs/design.md,
+    /// "Render cache"). A target not probed for 10 minutes is forgotten.
+    let renderer = ScrapeRenderer(caching: .families(keep: .seconds(600)))
 
     /// The account and region `target` names, or why it names none.
     static func parse(_ request: HTTPRequest) -> Result<TargetLabels, ProbeRefusal> {

@@ -62,6 +62,36 @@ final class RenderBuffer {
         text.withUTF8 { append($0) }
     }
 
+    /// Eight bytes, little-endian.
+    @inline(__always)
+    func append(word: UInt64) {
+        reserve(8)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: word.littleEndian, as: UInt64.self)
+        count += 8
+    }
+
+    /// `text`'s UTF-8 length (seven bits a byte, low first, the high bit set
+    /// on all but the last: one byte under 128), then its bytes: fields
+    /// written this way cannot run into one another ("ab", "c" is not "a", "bc").
+    @inline(__always)
+    func append(field text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var length = UInt(bytes.count)
+            while length >= 0x80 {
+                append(UInt8(truncatingIfNeeded: length) | 0x80)
+                length >>= 7
+            }
+            append(UInt8(truncatingIfNeeded: length))
+            append(bytes)
+        }
+    }
+
+    /// A hash of what was written: SipHash-1-3, keyed at random per process.
+    func hashed() -> UInt64 {
+        SipHash.random.hash(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
     /// Where `Double.write(to:)` puts its digits: it passes them as ASCII
     /// bytes, which become no String here.
     private struct Stream: TextOutputStream {

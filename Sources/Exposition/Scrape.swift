@@ -11,10 +11,14 @@ public struct Scrape: Sendable {
     /// Families built for this scrape (health, API counters, process):
     /// never the same name as a snapshot family.
     public let live: [MetricFamily]
+    /// What the scrape is about (a `/probe` target), for a renderer that
+    /// keeps pieces from one scrape of a source to the next; empty for none.
+    public let source: String
 
-    public init(snapshots: [Snapshot], live: [MetricFamily]) {
+    public init(snapshots: [Snapshot], live: [MetricFamily], source: String = "") {
         self.snapshots = snapshots
         self.live = live
+        self.source = source
     }
 
     /// Every family, merged across snapshots and sorted by name, without

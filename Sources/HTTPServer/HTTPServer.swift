@@ -182,7 +182,10 @@ public final class HTTPServer: Sendable {
             daemons.withLock { $0.append(DaemonHandle(raw: daemon)) }
         }
         startupMessages.withLock { $0 = nil }
-        let sweepEvery = min(configuration.readHeaderTimeout, configuration.idleTimeout, .seconds(1)) / 4
+        // A quarter of the shorter timeout, at most a second: the defaults (10 s
+        // and 60 s) are enforced within a second with one wake-up a second (an
+        // idle exporter's main cost: four a second took 0.23 ms of CPU a second).
+        let sweepEvery = min(min(configuration.readHeaderTimeout, configuration.idleTimeout) / 4, .seconds(1))
         // Closes slow connections, reads a changed web config for new
         // connections, and renewed certificates (at most once a second), off
         // libmicrohttpd's thread.

@@ -30,21 +30,24 @@ public struct GzipChunk: Sendable {
         let capacity = Int(deflateBound(&stream, UInt(input.count))) + 16
         var result: Int32 = Z_OK
         var leftOver = 0
+        // Deflated into scratch room for the worst case (about the input's
+        // size), then copied out at its own size: chunks are kept (a target's
+        // families, between probes), and an array holding the scratch room
+        // kept the input's size in memory for a tenth of it in use.
         // Not zero-filled first: deflate writes every byte counted as produced.
-        let output = [UInt8](unsafeUninitializedCapacity: capacity) { outBuffer, initialized in
-            input.withUnsafeBufferPointer { inBuffer in
-                stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
-                stream.avail_in = UInt32(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = UInt32(outBuffer.count)
-                result = deflate(&stream, Z_SYNC_FLUSH)
-                leftOver = Int(stream.avail_out)
-                initialized = outBuffer.count - leftOver
-            }
+        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+        defer { scratch.deallocate() }
+        input.withUnsafeBufferPointer { inBuffer in
+            stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
+            stream.avail_in = UInt32(inBuffer.count)
+            stream.next_out = scratch.baseAddress
+            stream.avail_out = UInt32(scratch.count)
+            result = deflate(&stream, Z_SYNC_FLUSH)
+            leftOver = Int(stream.avail_out)
         }
         // Room left over means the flush marker was written in full.
         guard result == Z_OK, stream.avail_in == 0, leftOver > 0 else { throw .zlib(operation: "deflate", code: result) }
-        self.deflated = output
+        self.deflated = Array(UnsafeBufferPointer(rebasing: scratch[..<(capacity - leftOver)]))
         self.crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
         self.length = input.count
     }

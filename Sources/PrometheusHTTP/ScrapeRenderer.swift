@@ -3,14 +3,17 @@ import Support
 import Synchronization
 
 /// Turns a ``Scrape`` into a response body: content negotiation, gzip and
-/// the only render cache, in one place as client_golang's promhttp keeps them.
+/// the render caches, in one place as client_golang's promhttp keeps them.
 ///
-/// The snapshots' families change only when a collection finishes, so they
-/// are merged, rendered and gzipped once per set of snapshot ids and format;
-/// only the small live part (up, API counters, process metrics) is rendered
-/// and compressed per request. The body is one gzip member assembled from
-/// independently deflated pieces (see ``GzipChunk``), in the families'
-/// global name order.
+/// On the telemetry path (``Caching/snapshots``) the snapshots' families
+/// change only when a collection finishes, so they are merged, rendered and
+/// gzipped once per set of snapshot ids and format; only the small live part
+/// (up, API counters, process metrics) is rendered and compressed per request.
+/// For `/probe` (``Caching/families(keep:)``) each scrape is another target's
+/// new collection, so pieces are kept per target and family instead, and
+/// reused while a family is unchanged. Either way a gzip body is one gzip
+/// member assembled from independently deflated pieces (see ``GzipChunk``),
+/// in the families' global name order.
 public final class ScrapeRenderer: Sendable {
     /// A rendered run of consecutive snapshot families.
     private struct Piece: Sendable {
@@ -30,15 +33,30 @@ public final class ScrapeRenderer: Sendable {
         let range: Range<Int>
     }
 
-    private let cache = Locked(Cache())
-    private let caching: Bool
-
-    /// `caching: false` renders every scrape in one piece and keeps nothing:
-    /// for `/probe`, whose scrapes each draw on another target's collection
-    /// (docs/design.md, "Render cache").
-    public init(caching: Bool = true) {
-        self.caching = caching
+    /// What a renderer keeps from one scrape to the next.
+    public enum Caching: Sendable {
+        /// Nothing: every body rendered and deflated in one piece.
+        case none
+        /// For the telemetry path: the snapshots' families, rendered and
+        /// deflated once per set of snapshot ids and format.
+        case snapshots
+        /// For `/probe`: each family's deflated piece, per scrape source and
+        /// family name, reused while the family's fingerprint is unchanged;
+        /// an entry unused for `keep` goes (``FamilyChunkCache``).
+        case families(keep: Duration)
     }
+
+    private let cache = Locked(Cache())
+    private let caching: Caching
+    private let familyChunks: FamilyChunkCache?
+
+    public init(caching: Caching = .snapshots) {
+        self.caching = caching
+        if case let .families(keep) = caching { familyChunks = FamilyChunkCache(keep: keep) } else { familyChunks = nil }
+    }
+
+    /// Families kept by a `.families` renderer, for tests.
+    var familiesKept: Int { familyChunks?.count ?? 0 }
 
     /// The negotiated answer to a scrape: body, `Content-Type`, and whether
     /// the body is gzipped (then `Content-Encoding: gzip` goes with it).
@@ -51,7 +69,18 @@ public final class ScrapeRenderer: Sendable {
     /// The body in `format`, gzipped when `gzip` is set. Falls back to an
     /// uncompressed body if zlib fails (which means memory exhaustion).
     public func render(_ scrape: Scrape, format: ExpositionFormat, gzip: Bool) -> (body: [UInt8], gzipped: Bool) {
-        guard caching else { return Self.renderWhole(scrape, format: format, gzip: gzip) }
+        switch caching {
+        case .none:
+            return Self.renderWhole(scrape, format: format, gzip: gzip)
+        case .families:
+            guard gzip, !scrape.source.isEmpty, let familyChunks else { return Self.renderWhole(scrape, format: format, gzip: gzip) }
+            guard let body = familyChunks.body(scrape.allFamilies, source: scrape.source, format: format) else {
+                return Self.renderWhole(scrape, format: format, gzip: false)
+            }
+            return (body, true)
+        case .snapshots:
+            break
+        }
         let snapshotFamilies = merged(scrape.snapshots)
         let live = MetricFamily.merge(scrape.live).filter { !$0.samples.isEmpty }
         var texts: [[UInt8]] = []

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CGlibc
 
 /// Threads of their own, for work that blocks: HTTP client I/O, a
 /// credential helper's pipes, a listening socket. Swift's cooperative pool has
@@ -22,6 +23,7 @@ public enum DedicatedThread {
         let result = pthread_create(&thread, &attributes, { raw in
             guard let raw else { return nil }
             let body = Unmanaged<Body>.fromOpaque(raw).takeRetainedValue()
+            body.nameThread()
             body.run()
             return nil
         }, box.toOpaque())
@@ -48,6 +50,18 @@ public enum DedicatedThread {
         init(name: String, run: @escaping @Sendable () -> Void) {
             self.name = name
             self.run = run
+        }
+
+        /// Names the calling thread (what `top -H` and /proc/PID/task/TID/comm
+        /// show), cut to the kernel's 15 bytes; otherwise it would inherit
+        /// the name of whichever thread started it.
+        func nameThread() {
+            let bytes = Array(name.utf8.prefix(15)) + [0]
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { characters in
+                    if let start = characters.baseAddress { _ = cglibc_name_thread(start) }
+                }
+            }
         }
     }
 }

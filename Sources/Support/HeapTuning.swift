@@ -1,4 +1,4 @@
-import CMalloc
+import CGlibc
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,9 +29,9 @@ public enum HeapTuning {
     /// visible.
     public static func configure() {
         guard getenv("GLIBC_TUNABLES") == nil else { return }
-        if getenv("MALLOC_ARENA_MAX") == nil { _ = cmalloc_limit_arenas(1) }
+        if getenv("MALLOC_ARENA_MAX") == nil { _ = cglibc_limit_arenas(1) }
         if getenv("MALLOC_TRIM_THRESHOLD_") == nil, getenv("MALLOC_MMAP_THRESHOLD_") == nil {
-            _ = cmalloc_set_thresholds(Int32(trimThreshold), Int32(mmapThreshold))
+            _ = cglibc_set_thresholds(Int32(trimThreshold), Int32(mmapThreshold))
         }
     }
 
@@ -41,7 +41,7 @@ public enum HeapTuning {
     /// mapped unless they sit at the top of the heap. Less than that is kept,
     /// as it would be faulted in again by the next collection.
     public static func releaseFreeMemory() {
-        guard cmalloc_free_bytes() >= trimThreshold else { return }
-        _ = cmalloc_trim()
+        guard cglibc_free_bytes() >= trimThreshold else { return }
+        _ = cglibc_trim()
     }
 }

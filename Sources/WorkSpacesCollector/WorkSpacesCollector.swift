@@ -144,7 +144,7 @@ public final class WorkSpacesCollector: Sendable {
         guard let collector = await find(accountId: accountId, region: region, deadline: deadline) else { return nil }
         // Learning an account (STS) came out of the same budget: same deadline.
         let (snapshots, families) = await collect([collector], budget: budget, deadline: deadline)
-        return Scrape(snapshots: snapshots, live: families.map { $0.sorted() })
+        return Scrape(snapshots: snapshots, live: families.map { $0.sorted() }, source: "\(accountId)/\(region)")
     }
 
     /// Frees the families of collections past their reuse window, every

@@ -89,6 +89,40 @@ import Testing
         #expect(names == ["ImageId", "Name", "ImageId", "ImageId", "Nämé", long, ""])
     }
 
+    /// The name that followed last time is only a guess: members in another
+    /// order, a longer name starting with the guess, nested objects and
+    /// escaped names all read as written.
+    @Test func theGuessedNextNameIsCheckedInFull() throws {
+        let body = #"[{"Name":1,"Id":2,"Sub":{"Name":3,"X":4}},{"Name":5,"IdX":6,"Sub":{"X":7,"Name":8}},"#
+            + #"{"Name":9,"Id":10,"Sub":{"Name":11,"X":12}},{"Name":13,"Id":14},{"Name":15,"I":16,"Id":17}]"#
+        var reader = JSONReader(Array(body.utf8))
+        var read: [String] = []
+        func members(_ reader: inout JSONReader) throws(JSONReader.Failure) {
+            try reader.object { member, name throws(JSONReader.Failure) in
+                if member.peek() == UInt8(ascii: "{") { read.append(name); try members(&member) } else { read.append("\(name)=\(Int(try member.number()))") }
+            }
+        }
+        try reader.array { item throws(JSONReader.Failure) in try members(&item) }
+        #expect(read == ["Name=1", "Id=2", "Sub", "Name=3", "X=4", "Name=5", "IdX=6", "Sub", "X=7", "Name=8",
+                         "Name=9", "Id=10", "Sub", "Name=11", "X=12", "Name=13", "Id=14", "Name=15", "I=16", "Id=17"])
+    }
+
+    /// Interned names that share their first eight bytes, or differ only in
+    /// length, stay apart; so do names of exactly 8, 32 and 33 bytes.
+    @Test func internedNamesSharingAPrefixStayApart() throws {
+        let names = ["OperatingSystemType", "OperatingSystemName", "OperatingSystem", "Operatin", "Operati", "OperatingSystemTypes",
+                     String(repeating: "a", count: 32), String(repeating: "a", count: 31) + "b", String(repeating: "a", count: 33)]
+        let object = "{" + names.enumerated().map { "\"\($0.element)\":\($0.offset)" }.joined(separator: ",") + "}"
+        var reader = JSONReader(Array("[\(object),\(object)]".utf8))
+        var read: [(String, Double)] = []
+        try reader.array { item throws(JSONReader.Failure) in
+            try item.object { member, name throws(JSONReader.Failure) in read.append((name, try member.number())) }
+        }
+        let expected = names.enumerated().map { ($0.element, Double($0.offset)) }
+        #expect(read.map(\.0) == (expected + expected).map(\.0))
+        #expect(read.map(\.1) == (expected + expected).map(\.1))
+    }
+
     @Test func plainWordTest() {
         #expect(JSONReader.isPlainASCII(UInt64(littleEndianBytes: Array("abcdefgh".utf8))))
         for bad: UInt8 in [0x22, 0x5C, 0x00, 0x1F, 0x80, 0xFF] {

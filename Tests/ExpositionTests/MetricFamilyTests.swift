@@ -68,4 +68,27 @@ import Testing
         let shuffled = samples.shuffled()
         #expect(MetricFamily(name: "f", help: "h", type: .gauge, samples: shuffled).sorted().samples == samples)
     }
+
+    /// The fingerprint follows the text an encoder writes, not `==`: families
+    /// equal as Swift compares them but written differently fingerprint
+    /// differently, and so do strings that only split differently.
+    @Test func theFingerprintFollowsTheTextNotEquality() {
+        func family(_ labels: [Label], value: Double = 1, help: String = "h", type: MetricType = .gauge) -> MetricFamily {
+            MetricFamily(name: "f", help: help, type: type, samples: [Sample(labels: labels, value: value)])
+        }
+        let base = family([Label("name", "caf\u{E9}")])
+        #expect(base.fingerprint() == family([Label("name", "caf" + "\u{E9}")]).fingerprint(), "built apart, the same text")
+        let decomposed = family([Label("name", "cafe\u{301}")])
+        #expect(base == decomposed, "Swift compares strings by canonical equivalence")
+        #expect(base.fingerprint() != decomposed.fingerprint(), "but the UTF-8 written differs")
+        let zero = family([], value: 0), negativeZero = family([], value: -0.0)
+        #expect(zero == negativeZero)
+        #expect(zero.fingerprint() != negativeZero.fingerprint(), "0 and -0 are written differently")
+        #expect(family([Label("ab", "c")]).fingerprint() != family([Label("a", "bc")]).fingerprint())
+        #expect(base.fingerprint() != family([Label("name", "caf\u{E9}")], value: 2).fingerprint())
+        #expect(base.fingerprint() != family([Label("name", "caf\u{E9}")], help: "h2").fingerprint())
+        #expect(base.fingerprint() != family([Label("name", "caf\u{E9}")], type: .counter).fingerprint())
+        let two = MetricFamily(name: "f", help: "h", type: .gauge, samples: base.samples + base.samples)
+        #expect(base.fingerprint() != two.fingerprint())
+    }
 }

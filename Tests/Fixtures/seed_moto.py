@@ -1,6 +1,7 @@
 """Seeds a running moto_server (started with INITIAL_NO_AUTH_ACTION_COUNT=3)
 with WorkSpaces images, an IAM user allowed only workspaces:DescribeWorkspaceImages
-(the README's policy) and one allowed nothing, then prints their keys as JSON.
+(the README's policy) and one allowed nothing, then prints their keys as JSON,
+with the admin's (for a test that changes the images later).
 
 The first three calls (admin user, its policy, its key) are the unauthenticated
 ones; everything after is signed with the admin key and checked by moto.
@@ -49,6 +50,7 @@ key = iam.create_access_key(UserName="exporter")["AccessKey"]
 iam.create_user(UserName="nobody")
 nobody = iam.create_access_key(UserName="nobody")["AccessKey"]
 print(json.dumps({
+    "admin": {"AccessKeyId": admin_key["AccessKeyId"], "SecretAccessKey": admin_key["SecretAccessKey"]},
     "exporter": {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]},
     "nobody": {"AccessKeyId": nobody["AccessKeyId"], "SecretAccessKey": nobody["SecretAccessKey"]},
 }))

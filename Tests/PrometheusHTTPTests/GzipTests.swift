@@ -30,4 +30,15 @@ import Testing
         #expect(compressed.count * 10 < text.count)
         #expect(gunzip(compressed) == text)
     }
+
+    /// A chunk keeps its deflated bytes at their own size, not the room
+    /// deflate needed for the worst case (about the input's size): `/probe`
+    /// keeps every target's chunks between probes.
+    @Test func aChunkHoldsNoMoreMemoryThanItsBytes() throws {
+        let text = Array(String(repeating: "aws_workspaces_image_info{image_id=\"wsi-0123\",state=\"AVAILABLE\"} 1\n", count: 1_000).utf8)
+        let chunk = try GzipChunk(compressing: text)
+        #expect(chunk.deflated.count * 10 < text.count)
+        #expect(chunk.deflated.capacity <= chunk.deflated.count + 64, "capacity \(chunk.deflated.capacity) for \(chunk.deflated.count) bytes")
+        #expect(gunzip(GzipChunk.join([chunk])) == text)
+    }
 }

@@ -26,14 +26,16 @@ import Testing
         [family("a_requests_total", upValue * 10, type: .counter), family("d_up", upValue), family("z_process", upValue * 3)]
     }
 
-    @Test(arguments: [ExpositionFormat.prometheusText, .openMetrics(version: "1.0.0")], [true, false])
-    func cachedAssemblyEqualsOneRender(format: ExpositionFormat, caching: Bool) throws {
+    static let cachings: [ScrapeRenderer.Caching] = [.snapshots, .none, .families(keep: .seconds(600))]
+
+    @Test(arguments: [ExpositionFormat.prometheusText, .openMetrics(version: "1.0.0")], cachings)
+    func cachedAssemblyEqualsOneRender(format: ExpositionFormat, caching: ScrapeRenderer.Caching) throws {
         let renderer = ScrapeRenderer(caching: caching)
         var snapshots = Self.snapshots(1)
         for (step, upValue) in [1.0, 5.0, 9.0, 2.0, 0.0].enumerated() {
             // A new collection halfway: the cache must notice the new ids.
             if step == 3 { snapshots = Self.snapshots(4) }
-            let scrape = Scrape(snapshots: snapshots, live: Self.live(upValue))
+            let scrape = Scrape(snapshots: snapshots, live: Self.live(upValue), source: "200000000000/us-east-1")
             let expected = format.encode(scrape.allFamilies)
             for gzip in [true, false, true] {
                 let (body, gzipped) = renderer.render(scrape, format: format, gzip: gzip)
@@ -71,5 +73,48 @@ import Testing
         let openMetrics = renderer.respond(scrape, accept: "application/openmetrics-text;version=1.0.0,text/plain;q=0.5", acceptEncoding: "gzip")
         #expect(openMetrics.contentType.hasPrefix("application/openmetrics-text") && openMetrics.gzipped)
         #expect(String(decoding: gunzip(openMetrics.body) ?? [], as: UTF8.self).hasSuffix("# EOF\n"))
+    }
+
+    /// For `/probe`: a family unchanged since the last scrape of the same
+    /// source reuses its deflated piece; a changed one, or the same family of
+    /// another source or format, is rendered anew; the body is always the
+    /// one rendered in one go.
+    @Test func probePiecesAreReusedPerSourceWhileUnchanged() throws {
+        let cache = FamilyChunkCache(keep: .seconds(600))
+        let start = ContinuousClock.now
+        func check(_ families: [MetricFamily], source: String, format: ExpositionFormat = .prometheusText,
+                   at seconds: Int = 0) throws -> Int {
+            let before = cache.reused
+            let body = try #require(cache.body(families, source: source, format: format, now: start.advanced(by: .seconds(seconds))))
+            #expect(gunzip(body) == format.encode(families))
+            return cache.reused - before
+        }
+        let first = [Self.family("a_up", 1), Self.family("b_image_info", 1), Self.family("c_images", 2)]
+        #expect(try check(first, source: "A") == 0)
+        #expect(try check(first, source: "A") == 3, "all three unchanged")
+        let changed = [Self.family("a_up", 1), Self.family("b_image_info", 5), Self.family("c_images", 2)]
+        #expect(try check(changed, source: "A") == 2, "the changed one rendered anew")
+        #expect(try check(changed, source: "A") == 3)
+        #expect(try check(changed, source: "B") == 0, "another target keeps its own")
+        #expect(try check(changed, source: "A", format: .openMetrics(version: "1.0.0")) == 0, "another format too")
+        #expect(cache.count == 9)
+        // Source B is probed again 11 minutes later: A's entries, unused for
+        // longer than `keep`, go.
+        #expect(try check(changed, source: "B", at: 660) == 3)
+        #expect(cache.count == 3)
+    }
+
+    @Test func probeRendererWithoutGzipOrSourceRendersWhole() {
+        let renderer = ScrapeRenderer(caching: .families(keep: .seconds(600)))
+        let families = [Self.family("a_up", 1), Self.family("b_image_info", 1)]
+        let format = ExpositionFormat.prometheusText
+        for source in ["", "200000000000/us-east-1"] {
+            let scrape = Scrape(snapshots: [Snapshot(families: [families[1]])], live: [families[0]], source: source)
+            let plain = renderer.render(scrape, format: format, gzip: false)
+            #expect(!plain.gzipped && plain.body == format.encode(families))
+            let gzipped = renderer.render(scrape, format: format, gzip: true)
+            #expect(gzipped.gzipped && gunzip(gzipped.body) == format.encode(families))
+        }
+        #expect(renderer.familiesKept == 2, "only the scrape with a source is kept")
     }
 }

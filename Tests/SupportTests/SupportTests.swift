@@ -45,6 +45,15 @@ import Testing
 }
 
 @Suite struct DedicatedThreadTests {
+    /// A thread carries the name it was started with (cut to the kernel's 15
+    /// bytes), for `top -H` and per-thread CPU figures.
+    @Test func threadsAreNamed() async {
+        let short = await DedicatedThread.run(name: "test-name") { (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "" }
+        #expect(short == "test-name\n")
+        let long = await DedicatedThread.run(name: "a-rather-long-thread-name") { (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "" }
+        #expect(long == "a-rather-long-t\n")
+    }
+
     /// Blocking work on threads of its own leaves Swift's cooperative pool
     /// (as many threads as cores) free: eight jobs that each block until all
     /// eight have started all get there, which on a two-thread pool they

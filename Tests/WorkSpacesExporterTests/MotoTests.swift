@@ -10,6 +10,7 @@ struct MotoTests {
 
     struct Keys: Decodable {
         struct Pair: Decodable { let AccessKeyId: String; let SecretAccessKey: String }
+        let admin: Pair
         let exporter: Pair
         let nobody: Pair
     }
@@ -60,6 +61,61 @@ struct MotoTests {
         defer { denied.stop() }
         #expect(try await denied.scrape().1.value("aws_workspaces_up", ["region": "us-east-1"]) == 0)
         #expect(denied.log.contains("code=AccessDenied"), "\(denied.log)")
+    }
+
+    /// A gzipped `/probe` answer is assembled from the target's families kept
+    /// deflated since its last probe (issue 31): it must follow the images
+    /// all the same. Probed with gzip, an image is added in moto, probed
+    /// again: the new image, and the counts that changed with it, are there,
+    /// and the gzipped answer holds the same series as a plain one.
+    @Test func gzippedProbesFollowTheImages() async throws {
+        let (moto, url, keys) = try await startMoto()
+        defer { moto.stop() }
+        let exporter = try await Exporter.start(
+            ["--aws.region", "us-east-1", "--aws.endpoint-url", url, "--collector.min-interval", "0s"],
+            environment: ["AWS_ACCESS_KEY_ID": keys.exporter.AccessKeyId, "AWS_SECRET_ACCESS_KEY": keys.exporter.SecretAccessKey])
+        defer { exporter.stop() }
+        let sd = try await HTTPFetch.fetch(exporter.url + "/sd")
+        struct Group: Decodable { let targets: [String] }
+        let groups = try JSONDecoder().decode([Group].self, from: Data(sd.body))
+        let target = try #require(groups.first?.targets.first, "\(sd.text) \(exporter.log)")
+        func probe(gzip: Bool) async throws -> ParsedExposition {
+            let response = try await HTTPFetch.fetch(exporter.url + "/probe?target=\(target)", headers: gzip ? [("Accept-Encoding", "gzip")] : [])
+            #expect(response.status == 200)
+            #expect(response.headers["content-encoding"] == (gzip ? "gzip" : nil))
+            let body = gzip ? try #require(gunzip(response.body), "not gzip") : response.body
+            return ParsedExposition(String(decoding: body, as: UTF8.self))
+        }
+        func available(_ metrics: ParsedExposition) -> Double? {
+            metrics.value("aws_workspaces_images", ["state": "AVAILABLE", "required_tenancy": "DEFAULT", "os_type": "unknown"])
+        }
+        for _ in 0..<2 {
+            let metrics = try await probe(gzip: true)
+            #expect(metrics.series("aws_workspaces_image_info").count == Self.imageCount, "\(exporter.log)")
+            #expect(available(metrics) == Double(Self.imageCount))
+        }
+        let python = try #require(PackagePaths.which("python3"))
+        let create = """
+            import boto3, sys
+            client = boto3.client("workspaces", endpoint_url=sys.argv[1], region_name="us-east-1",
+                                  aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
+            workspace = client.describe_workspaces()["Workspaces"][0]["WorkspaceId"]
+            client.create_workspace_image(Name="added-later", Description="added", WorkspaceId=workspace)
+            """
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        let created = try await runCommand(python, ["-c", create, url, keys.admin.AccessKeyId, keys.admin.SecretAccessKey], environment: environment)
+        #expect(created.status == 0, "\(created.output)")
+        let grown = try await probe(gzip: true)
+        let names = grown.series("aws_workspaces_image_info").keys.compactMap { $0.labels["name"] }
+        #expect(names.count == Self.imageCount + 1 && names.contains("added-later"), "\(names)")
+        #expect(available(grown) == Double(Self.imageCount + 1))
+        let plain = try await probe(gzip: false)
+        let volatile: Set<String> = ["aws_workspaces_image_age_seconds", "aws_workspaces_scrape_duration_seconds",
+                                     "aws_workspaces_collector_duration_seconds", "aws_workspaces_last_success_timestamp_seconds",
+                                     "aws_workspaces_collection_age_seconds"]
+        let steady = { (metrics: ParsedExposition) in metrics.values.filter { !volatile.contains($0.key.name) } }
+        #expect(steady(grown) == steady(plain), "the gzipped answer holds what a plain one does")
+        #expect(Set(grown.values.keys) == Set(plain.values.keys))
     }
 
     /// Issue 22: `--collector.account-alias` puts the account's IAM alias in

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Support
 
 /// A small pull parser for JSON bodies, made for `DescribeWorkspaceImages`
@@ -33,8 +38,19 @@ package struct JSONReader {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
-    /// Member names read so far (``memberName()``).
-    private var internedNames: [(bytes: [UInt8], string: String)] = []
+    /// Member names read so far (``memberName()``): each one's first eight
+    /// bytes as a word (zero-padded), its length, its bytes and its String,
+    /// in four arrays so that the search reads plain words.
+    private var internedPrefixes: [UInt64] = []
+    private var internedLengths: [Int] = []
+    private var internedBytes: [[UInt8]] = []
+    private var internedStrings: [String] = []
+    /// For each interned name, the one read after it last time (-1: none
+    /// yet), and the last name read if it was interned (-1 otherwise): the
+    /// items of a page repeat their members in the same order, so the next
+    /// name is usually the one that followed this one last time.
+    private var internedNext: [Int] = []
+    private var lastInterned = -1
 
     package init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -132,26 +148,86 @@ package struct JSONReader {
     /// A member name: ``string()``, except that a short plain-ASCII name
     /// seen before in this body is the String made then. Every item of a page
     /// repeats the same dozen names; making a String of each again was a
-    /// tenth of reading a page.
+    /// tenth of reading a page. The name that followed the previous one last
+    /// time is tried first, by comparing its bytes and the closing quote.
     private mutating func memberName() throws(Failure) -> String {
         let start = index + 1
-        var end = start
-        while end < bytes.count, end - start <= Self.maxInternedName {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") { break }
-            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return try string() }
-            end += 1
+        if lastInterned >= 0, case let guess = internedNext[lastInterned], guess >= 0,
+           Self.isAt(internedBytes[guess], followedByQuote: bytes, at: start) {
+            index = start + internedLengths[guess] + 1
+            lastInterned = guess
+            return internedStrings[guess]
         }
-        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""), end - start <= Self.maxInternedName else { return try string() }
+        guard let interned = try internedName(start: start) else {
+            lastInterned = -1
+            return try string()
+        }
+        if lastInterned >= 0 { internedNext[lastInterned] = interned }
+        lastInterned = interned
+        index = start + internedLengths[interned] + 1
+        return internedStrings[interned]
+    }
+
+    /// Whether `bytes` from `at` are `name` and then a quote.
+    private static func isAt(_ name: [UInt8], followedByQuote bytes: [UInt8], at: Int) -> Bool {
+        let count = name.count
+        guard at + count < bytes.count, bytes[at + count] == UInt8(ascii: "\"") else { return false }
+        return name.withUnsafeBufferPointer { name in
+            bytes.withUnsafeBufferPointer { bytes in
+                guard let left = name.baseAddress, let right = bytes.baseAddress else { return count == 0 }
+                return memcmp(left, right + at, count) == 0
+            }
+        }
+    }
+
+    /// The interned name starting at `start` (interned now if new and there
+    /// is room), or nil when it is not a short plain-ASCII name or the table is full.
+    private mutating func internedName(start: Int) throws(Failure) -> Int? {
+        // The closing quote within maxInternedName bytes, with only plain
+        // ASCII before it; else the name is read the general way.
+        let found: (prefix: UInt64, length: Int)? = bytes.withUnsafeBufferPointer { buffer in
+            let limit = min(buffer.count, start + Self.maxInternedName + 1)
+            var end = start
+            var prefix: UInt64 = 0
+            while end < limit {
+                let byte = buffer[end]
+                if byte == UInt8(ascii: "\"") { return (prefix, end - start) }
+                guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return nil }
+                if end - start < 8 { prefix |= UInt64(byte) << (8 * UInt64(end - start)) }
+                end += 1
+            }
+            return nil
+        }
+        guard let (prefix, length) = found else { return nil }
+        let end = start + length
+        for candidate in internedPrefixes.indices
+        where internedPrefixes[candidate] == prefix && internedLengths[candidate] == length {
+            // The first eight bytes matched as a word; compare the rest.
+            if length <= 8 || Self.equal(internedBytes[candidate], bytes, from: start + 8, to: end) { return candidate }
+        }
+        guard internedStrings.count < Self.maxInternedNames else { return nil }
         let name = bytes[start..<end]
-        for known in internedNames where known.bytes.count == name.count && known.bytes.elementsEqual(name) {
-            index = end + 1
-            return known.string
+        internedPrefixes.append(prefix)
+        internedLengths.append(length)
+        internedBytes.append(Array(name))
+        internedStrings.append(String(decoding: name, as: UTF8.self))
+        internedNext.append(-1)
+        return internedStrings.count - 1
+    }
+
+    /// Whether `known` from its ninth byte on is `bytes[from..<to]`.
+    private static func equal(_ known: [UInt8], _ bytes: [UInt8], from: Int, to: Int) -> Bool {
+        known.withUnsafeBufferPointer { known in
+            bytes.withUnsafeBufferPointer { bytes in
+                var at = from, other = 8
+                while at < to {
+                    if known[other] != bytes[at] { return false }
+                    at += 1
+                    other += 1
+                }
+                return true
+            }
         }
-        let string = String(decoding: name, as: UTF8.self)
-        if internedNames.count < Self.maxInternedNames { internedNames.append((Array(name), string)) }
-        index = end + 1
-        return string
     }
 
     /// Names of this length at most are interned, up to this many per body.
