@@ -16,8 +16,9 @@ sanitizers=("$@")
 ((${#sanitizers[@]})) || sanitizers=(address thread)
 # The tests that start the binaries and cover every endpoint (/metrics, /probe,
 # /sd, /-/reload, /-/healthy, /-/ready), every collector, a reload, the web
-# config, discovery and probe mode, the API budget, and hostile clients.
-filter="${SANITIZE_FILTER:-FlagMatrixTests|APIBudgetTests|OrganizationTests|ExporterEndpointsTests|WebConfigTests|WebConfigReloadTests|MultiAccountTests|HostileClientTests|EmulatorScrapeTests|FailureTests|ScrapeSharingTests}"
+# config, discovery and probe mode (gzipped probes from kept pieces: MotoTests),
+# the API budget, and hostile clients.
+filter="${SANITIZE_FILTER:-FlagMatrixTests|APIBudgetTests|OrganizationTests|MotoTests|ExporterEndpointsTests|WebConfigTests|WebConfigReloadTests|MultiAccountTests|HostileClientTests|EmulatorScrapeTests|FailureTests|ScrapeSharingTests}"
 
 scripts/deps.sh test
 swift build --build-tests

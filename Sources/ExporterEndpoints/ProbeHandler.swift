@@ -15,7 +15,8 @@ struct ProbeHandler: Sendable {
     /// targets would only churn that, and under the API budget a target
     /// probed once an interval has a new collection at every probe, most of
     /// whose families are the same as the last one's (docs/design.md,
-    /// "Render cache"). A target not probed for 10 minutes is forgotten.
+    /// "Render cache"). A target not probed for 10 minutes loses its pieces
+    /// at the next probe.
     let renderer = ScrapeRenderer(caching: .families(keep: .seconds(600)))
 
     /// The account and region `target` names, or why it names none.

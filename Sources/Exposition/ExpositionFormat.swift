@@ -15,7 +15,7 @@ public enum ExpositionFormat: Sendable, Hashable {
         }
     }
 
-    var isOpenMetrics: Bool {
+    public var isOpenMetrics: Bool {
         if case .openMetrics = self { return true } else { return false }
     }
 

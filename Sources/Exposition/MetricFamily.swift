@@ -101,7 +101,7 @@ public struct MetricFamily: Sendable, Hashable {
     ///
     /// Not `hashValue`: that follows `==`, under which strings compare by
     /// canonical equivalence (a precomposed "é" equals "e" and a combining
-    /// accent) and 0 equals -0, where the text differs.
+    /// accent), where the text differs.
     ///
     /// The fields go into one buffer, which is hashed in one call: hashing
     /// them one by one with `Hasher` cost about 60 instructions a string.

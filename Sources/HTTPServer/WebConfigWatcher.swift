@@ -7,8 +7,8 @@ import Synchronization
 /// headers) and its TLS settings for every new connection.
 ///
 /// Here the file's stamp (``FileStamp``: the config and `client_ca_file`) is
-/// looked at before each request, and by the server's sweeper thread a few
-/// times a second for new connections; when it changed, the file is read and
+/// looked at before each request, and by the server's sweeper thread once a
+/// second (more often with timeouts under 4 s) for new connections; when it changed, the file is read and
 /// checked again on a thread of its own (bcrypt hashes are checked, never on
 /// the cooperative pool, nor on the sweeper), and a request waits for it at
 /// most ``maxWait`` before it is served with the settings in service. Users, headers and

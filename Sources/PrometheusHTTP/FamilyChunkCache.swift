@@ -10,13 +10,16 @@ import Support
 /// and deflated again.
 ///
 /// Only the deflated piece is kept (about 8.5 kB a target of 100 images, where
-/// the text is 94 kB), with the fingerprint; an entry not used for `keep` goes,
-/// so that the cache holds the targets probed lately and no more.
+/// the text is 94 kB), with the fingerprint; an entry not used for `keep` goes
+/// at the next sweep (at most once a minute, on a probe), so that the cache
+/// holds the targets probed lately: bounded by the configured and discovered
+/// targets, since an unknown target is refused before anything is rendered.
 final class FamilyChunkCache: Sendable {
     private struct Key: Hashable {
         let source: String
         let name: String
-        let format: ExpositionFormat
+        /// OpenMetrics' versions write the same bytes: one entry for them.
+        let openMetrics: Bool
     }
 
     private struct Entry: Sendable {
@@ -49,7 +52,7 @@ final class FamilyChunkCache: Sendable {
     func body(_ families: [MetricFamily], source: String, format: ExpositionFormat,
               now: ContinuousClock.Instant = .now) -> [UInt8]? {
         let fingerprints = families.map { $0.fingerprint() }
-        let keys = families.map { Key(source: source, name: $0.name, format: format) }
+        let keys = families.map { Key(source: source, name: $0.name, openMetrics: format.isOpenMetrics) }
         var chunks: [GzipChunk?] = state.withLock { state in
             keys.indices.map { index in
                 guard let entry = state.entries[keys[index]], entry.fingerprint == fingerprints[index] else { return nil }

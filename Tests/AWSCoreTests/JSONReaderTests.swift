@@ -107,6 +107,19 @@ import Testing
                          "Name=9", "Id=10", "Sub", "Name=11", "X=12", "Name=13", "Id=14", "Name=15", "I=16", "Id=17"])
     }
 
+    /// A guess of the same length as the name read, closing quote in place,
+    /// is refused by its bytes: "Ix" where "Id" came last time, and an
+    /// escaped quote (two bytes, then the closing quote) where "Ix" did.
+    @Test func aGuessOfTheSameLengthIsComparedByteByByte() throws {
+        let body = #"[{"Name":1,"Id":2},{"Name":3,"Ix":4},{"Name":5,"\"":6}]"#
+        var reader = JSONReader(Array(body.utf8))
+        var read: [String] = []
+        try reader.array { item throws(JSONReader.Failure) in
+            try item.object { member, name throws(JSONReader.Failure) in read.append("\(name)=\(Int(try member.number()))") }
+        }
+        #expect(read == ["Name=1", "Id=2", "Name=3", "Ix=4", "Name=5", "\"=6"])
+    }
+
     /// Interned names that share their first eight bytes, or differ only in
     /// length, stay apart; so do names of exactly 8, 32 and 33 bytes.
     @Test func internedNamesSharingAPrefixStayApart() throws {

@@ -97,6 +97,7 @@ import Testing
         #expect(try check(changed, source: "A") == 3)
         #expect(try check(changed, source: "B") == 0, "another target keeps its own")
         #expect(try check(changed, source: "A", format: .openMetrics(version: "1.0.0")) == 0, "another format too")
+        #expect(try check(changed, source: "A", format: .openMetrics(version: "0.0.1")) == 3, "OpenMetrics' versions write the same bytes")
         #expect(cache.count == 9)
         // Source B is probed again 11 minutes later: A's entries, unused for
         // longer than `keep`, go.
