@@ -53,15 +53,10 @@ public enum DedicatedThread {
         }
 
         /// Names the calling thread (what `top -H` and /proc/PID/task/TID/comm
-        /// show), cut to the kernel's 15 bytes; otherwise it would inherit
-        /// the name of whichever thread started it.
+        /// show; the kernel keeps the first 15 bytes); otherwise it would
+        /// inherit the name of whichever thread started it.
         func nameThread() {
-            let bytes = Array(name.utf8.prefix(15)) + [0]
-            bytes.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { characters in
-                    if let start = characters.baseAddress { _ = cglibc_name_thread(start) }
-                }
-            }
+            _ = name.withCString { cglibc_name_thread($0) }
         }
     }
 }

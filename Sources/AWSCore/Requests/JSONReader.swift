@@ -38,11 +38,8 @@ package struct JSONReader {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
-    /// Member names read so far (``memberName()``): each one's first eight
-    /// bytes as a word (zero-padded), its length, its bytes and its String,
-    /// in four arrays so that the search reads plain words.
-    private var internedPrefixes: [UInt64] = []
-    private var internedLengths: [Int] = []
+    /// Member names read so far (``memberName()``): each one's bytes and
+    /// its String.
     private var internedBytes: [[UInt8]] = []
     private var internedStrings: [String] = []
     /// For each interned name, the one read after it last time (-1: none
@@ -154,17 +151,17 @@ package struct JSONReader {
         let start = index + 1
         if lastInterned >= 0, case let guess = internedNext[lastInterned], guess >= 0,
            Self.isAt(internedBytes[guess], followedByQuote: bytes, at: start) {
-            index = start + internedLengths[guess] + 1
+            index = start + internedBytes[guess].count + 1
             lastInterned = guess
             return internedStrings[guess]
         }
-        guard let interned = try internedName(start: start) else {
+        guard let interned = internedName(start: start) else {
             lastInterned = -1
             return try string()
         }
         if lastInterned >= 0 { internedNext[lastInterned] = interned }
         lastInterned = interned
-        index = start + internedLengths[interned] + 1
+        index = start + internedBytes[interned].count + 1
         return internedStrings[interned]
     }
 
@@ -182,52 +179,30 @@ package struct JSONReader {
 
     /// The interned name starting at `start` (interned now if new and there
     /// is room), or nil when it is not a short plain-ASCII name or the table is full.
-    private mutating func internedName(start: Int) throws(Failure) -> Int? {
+    private mutating func internedName(start: Int) -> Int? {
         // The closing quote within maxInternedName bytes, with only plain
         // ASCII before it; else the name is read the general way.
-        let found: (prefix: UInt64, length: Int)? = bytes.withUnsafeBufferPointer { buffer in
+        let length: Int? = bytes.withUnsafeBufferPointer { buffer in
             let limit = min(buffer.count, start + Self.maxInternedName + 1)
-            var end = start
-            var prefix: UInt64 = 0
-            while end < limit {
+            for end in start..<max(start, limit) {
                 let byte = buffer[end]
-                if byte == UInt8(ascii: "\"") { return (prefix, end - start) }
+                if byte == UInt8(ascii: "\"") { return end - start }
                 guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return nil }
-                if end - start < 8 { prefix |= UInt64(byte) << (8 * UInt64(end - start)) }
-                end += 1
             }
             return nil
         }
-        guard let (prefix, length) = found else { return nil }
-        let end = start + length
-        for candidate in internedPrefixes.indices
-        where internedPrefixes[candidate] == prefix && internedLengths[candidate] == length {
-            // The first eight bytes matched as a word; compare the rest.
-            if length <= 8 || Self.equal(internedBytes[candidate], bytes, from: start + 8, to: end) { return candidate }
+        guard let length else { return nil }
+        if let known = internedBytes.indices.first(where: {
+            internedBytes[$0].count == length && Self.isAt(internedBytes[$0], followedByQuote: bytes, at: start)
+        }) {
+            return known
         }
         guard internedStrings.count < Self.maxInternedNames else { return nil }
-        let name = bytes[start..<end]
-        internedPrefixes.append(prefix)
-        internedLengths.append(length)
+        let name = bytes[start..<(start + length)]
         internedBytes.append(Array(name))
         internedStrings.append(String(decoding: name, as: UTF8.self))
         internedNext.append(-1)
         return internedStrings.count - 1
-    }
-
-    /// Whether `known` from its ninth byte on is `bytes[from..<to]`.
-    private static func equal(_ known: [UInt8], _ bytes: [UInt8], from: Int, to: Int) -> Bool {
-        known.withUnsafeBufferPointer { known in
-            bytes.withUnsafeBufferPointer { bytes in
-                var at = from, other = 8
-                while at < to {
-                    if known[other] != bytes[at] { return false }
-                    at += 1
-                    other += 1
-                }
-                return true
-            }
-        }
     }
 
     /// Names of this length at most are interned, up to this many per body.
