@@ -69,7 +69,7 @@ final class FamilyChunkCache: Sendable {
         }
         let trailer = format.trailer
         if !trailer.isEmpty {
-            guard let chunk = try? GzipChunk(compressing: trailer) else { return nil }
+            guard let chunk = GzipChunk.trailer(trailer) else { return nil }
             chunks.append(chunk)
         }
         state.withLock { state in

@@ -110,7 +110,7 @@ public final class ScrapeRenderer: Sendable {
             }
         }
         let trailer = format.trailer
-        if !trailer.isEmpty { add(Piece(text: trailer, gzip: compressed ? try? GzipChunk(compressing: trailer) : nil)) }
+        if !trailer.isEmpty { add(Piece(text: trailer, gzip: compressed ? GzipChunk.trailer(trailer) : nil)) }
         if compressed { return (GzipChunk.join(chunks), true) }
         var body: [UInt8] = []
         body.reserveCapacity(texts.reduce(0) { $0 + $1.count })

@@ -1,5 +1,6 @@
 import TestSupport
 import Testing
+import Exposition
 @testable import PrometheusHTTP
 
 @Suite struct GzipTests {
@@ -40,5 +41,30 @@ import Testing
         #expect(chunk.deflated.count * 10 < text.count)
         #expect(chunk.deflated.capacity <= chunk.deflated.count + 64, "capacity \(chunk.deflated.capacity) for \(chunk.deflated.count) bytes")
         #expect(gunzip(GzipChunk.join([chunk])) == text)
+    }
+
+    /// Each chunk's CRC operator, made for its own length, combines into the
+    /// CRC that inflate checks, over chunks of many lengths (0, odd, powers of two).
+    @Test func combinedCRCsHoldForChunksOfManyLengths() throws {
+        var generator = SystemRandomNumberGenerator()
+        let lengths = [0, 1, 2, 3, 7, 64, 255, 256, 1_000, 4_096, 65_535, 65_536, 100_001]
+        let parts = lengths.map { count in (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        let chunks = try parts.map { part throws(Gzip.Failure) in try GzipChunk(compressing: part) }
+        #expect(gunzip(GzipChunk.join(chunks)) == Array(parts.joined()))
+        #expect(gunzip(GzipChunk.join(chunks.reversed())) == Array(parts.reversed().joined()))
+    }
+
+    /// OpenMetrics' trailer is deflated once and shared; any other text is
+    /// deflated as given.
+    @Test func theOpenMetricsTrailerIsDeflatedOnce() throws {
+        let trailer = ExpositionFormat.openMetrics(version: "1.0.0").trailer
+        let first = try #require(GzipChunk.trailer(trailer))
+        let second = try #require(GzipChunk.trailer(trailer))
+        // One deflate: both are the same stored bytes, not equal copies.
+        let storage = { (chunk: GzipChunk) in chunk.deflated.withUnsafeBufferPointer { $0.baseAddress } }
+        #expect(storage(first) == storage(second))
+        #expect(gunzip(GzipChunk.join([first])) == trailer)
+        let other = Array("# other\n".utf8)
+        #expect(gunzip(GzipChunk.join([try #require(GzipChunk.trailer(other)), first])) == other + trailer)
     }
 }
