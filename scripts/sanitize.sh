@@ -16,9 +16,10 @@ sanitizers=("$@")
 ((${#sanitizers[@]})) || sanitizers=(address thread)
 # The tests that start the binaries and cover every endpoint (/metrics, /probe,
 # /sd, /-/reload, /-/healthy, /-/ready), every collector, a reload, the web
-# config, discovery and probe mode (gzipped probes from kept pieces: MotoTests),
+# config, discovery and probe mode (gzipped probes from kept pieces: MotoTests;
+# families left unbuilt for unchanged answers: UnchangedAnswersTests),
 # the API budget, and hostile clients.
-filter="${SANITIZE_FILTER:-FlagMatrixTests|APIBudgetTests|OrganizationTests|MotoTests|ExporterEndpointsTests|WebConfigTests|WebConfigReloadTests|MultiAccountTests|HostileClientTests|EmulatorScrapeTests|FailureTests|ScrapeSharingTests}"
+filter="${SANITIZE_FILTER:-FlagMatrixTests|APIBudgetTests|OrganizationTests|MotoTests|UnchangedAnswersTests|ExporterEndpointsTests|WebConfigTests|WebConfigReloadTests|MultiAccountTests|HostileClientTests|EmulatorScrapeTests|FailureTests|ScrapeSharingTests}"
 
 scripts/deps.sh test
 swift build --build-tests

@@ -25,40 +25,46 @@ public struct WorkSpacesClient: Sendable {
         return try DescribeWorkspaceImagesResponse.decode(answer)
     }
 
-    /// Every image matching the query: follows `NextToken` to the end, and
-    /// splits more than 25 image ids into several request chains. The page
-    /// limit counts the pages of all chains together.
-    public func allWorkspaceImages(imageType: ImageType?, imageIds: [String], pageSize: Int?, deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [WorkspaceImage] {
+    /// Every image matching the query, as a ``Listing``: follows `NextToken`
+    /// to the end, and splits more than 25 image ids into several request
+    /// chains. The page limit counts the pages of all chains together. A
+    /// page answered with the bytes of the same page in `known` (the last
+    /// collection's records) is not decoded.
+    public func allWorkspaceImages(
+        imageType: ImageType?, imageIds: [String], pageSize: Int?, deadline: ContinuousClock.Instant? = nil, known: [PageRecord] = []
+    ) async throws(AWSClientError) -> Listing<WorkspaceImage> {
         let chunkSize = WorkSpacesModel.maxImageIdsPerRequest
         let idChunks: [[String]?] = imageIds.isEmpty
             ? [nil]
             : stride(from: 0, to: imageIds.count, by: chunkSize).map { Array(imageIds[$0..<min($0 + chunkSize, imageIds.count)]) }
-        var images: [WorkspaceImage] = []
+        var images = Listing<WorkspaceImage> { answer throws(AWSClientError) in
+            let page = try DescribeWorkspaceImagesResponse.decode(answer)
+            return (page.images, page.nextToken)
+        }
         var pages = PageGuard(operation: "DescribeWorkspaceImages", maxPages: maxPages)
         for ids in idChunks {
             pages.startChain()
             var token: String? = nil
             repeat {
                 try pages.next()
-                let page = try await describeWorkspaceImages(
-                    DescribeWorkspaceImagesRequest(imageIds: ids, imageType: imageType, nextToken: token, maxResults: pageSize),
-                    deadline: deadline)
-                images += page.images
-                token = try pages.check(page.nextToken)
+                let request = DescribeWorkspaceImagesRequest(imageIds: ids, imageType: imageType, nextToken: token, maxResults: pageSize)
+                let answer = try await call("DescribeWorkspaceImages", body: request.body, deadline: deadline)
+                let index = images.records.count
+                token = try pages.check(try images.add(answer: answer, known: index < known.count ? known[index] : nil))
             } while token != nil
         }
         return images
     }
 
     /// The account's own bundles (no `Owner`, which would select AWS's public
-    /// ones), every page.
-    public func allWorkspaceBundles(deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [WorkspaceBundle] {
-        try await paginator.all("DescribeWorkspaceBundles", items: "Bundles", deadline: deadline, item: WorkspaceBundle.read)
+    /// ones), every page, as a ``Listing`` (see ``allWorkspaceImages(imageType:imageIds:pageSize:deadline:known:)``).
+    public func allWorkspaceBundles(deadline: ContinuousClock.Instant? = nil, known: [PageRecord] = []) async throws(AWSClientError) -> Listing<WorkspaceBundle> {
+        try await paginator.listing("DescribeWorkspaceBundles", items: "Bundles", deadline: deadline, known: known, item: WorkspaceBundle.read)
     }
 
     /// Every WorkSpace of the account and region, 25 per page (the most the API gives).
-    public func allWorkspaces(deadline: ContinuousClock.Instant? = nil) async throws(AWSClientError) -> [Workspace] {
-        try await paginator.all("DescribeWorkspaces", items: "Workspaces", deadline: deadline, item: Workspace.read) { writer in
+    public func allWorkspaces(deadline: ContinuousClock.Instant? = nil, known: [PageRecord] = []) async throws(AWSClientError) -> Listing<Workspace> {
+        try await paginator.listing("DescribeWorkspaces", items: "Workspaces", deadline: deadline, known: known, item: Workspace.read) { writer in
             writer.member("Limit", WorkSpacesModel.maxResultsRange.upperBound)
         }
     }

@@ -7,12 +7,36 @@ public struct MetricFamily: Sendable, Hashable {
     public let help: String
     public let type: MetricType
     public let samples: [Sample]
+    /// Set by a builder whose families are a function of what it read alone
+    /// (API answers, by their ``Listing`` digest, and the target's labels):
+    /// a digest of all of that. Two families of the same name and source
+    /// digest have the same text, so ``fingerprint()`` is derived from it
+    /// instead of hashing every sample. Not part of `==`, which compares
+    /// content.
+    public let sourceDigest: UInt64?
 
-    public init(name: String, help: String, type: MetricType, samples: [Sample]) {
+    public init(name: String, help: String, type: MetricType, samples: [Sample], sourceDigest: UInt64? = nil) {
         self.name = name
         self.help = help
         self.type = type
         self.samples = samples
+        self.sourceDigest = sourceDigest
+    }
+
+    /// The same family with `digest` as its ``sourceDigest``.
+    public func withSourceDigest(_ digest: UInt64) -> MetricFamily {
+        MetricFamily(name: name, help: help, type: type, samples: samples, sourceDigest: digest)
+    }
+
+    public static func == (lhs: MetricFamily, rhs: MetricFamily) -> Bool {
+        lhs.name == rhs.name && lhs.help == rhs.help && lhs.type == rhs.type && lhs.samples == rhs.samples
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(help)
+        hasher.combine(type)
+        hasher.combine(samples)
     }
 
     /// A copy whose samples are sorted by label values, then suffix: the order
@@ -21,7 +45,7 @@ public struct MetricFamily: Sendable, Hashable {
     /// are kept as they are, after one pass of comparisons.
     public func sorted() -> MetricFamily {
         if zip(samples, samples.dropFirst()).allSatisfy({ !Self.precedes($1, $0) }) { return self }
-        return MetricFamily(name: name, help: help, type: type, samples: samples.sorted(by: Self.precedes))
+        return MetricFamily(name: name, help: help, type: type, samples: samples.sorted(by: Self.precedes), sourceDigest: sourceDigest)
     }
 
     /// The order of samples: by their labels other than `le` and `quantile`
@@ -105,7 +129,11 @@ public struct MetricFamily: Sendable, Hashable {
     ///
     /// The fields go into one buffer, which is hashed in one call: hashing
     /// them one by one with `Hasher` cost about 60 instructions a string.
+    ///
+    /// A family with a ``sourceDigest`` has ``fingerprint(name:sourceDigest:)``
+    /// instead: its builder vouches that the same digest gives the same text.
     public func fingerprint() -> UInt64 {
+        if let sourceDigest { return Self.fingerprint(name: name, sourceDigest: sourceDigest) }
         let buffer = RenderBuffer(capacity: 256 + 256 * samples.count)
         buffer.append(field: name)
         buffer.append(field: help)
@@ -120,6 +148,18 @@ public struct MetricFamily: Sendable, Hashable {
             }
             buffer.append(word: sample.value.bitPattern)
         }
+        return buffer.hashed()
+    }
+
+    /// The fingerprint of a family named `name` built from sources of digest
+    /// `sourceDigest`, known without building it. Eight 0xFF bytes first keep
+    /// the two kinds apart: a content buffer starts with the name's length,
+    /// which would take a name of over 2^56 bytes to write that way.
+    public static func fingerprint(name: String, sourceDigest: UInt64) -> UInt64 {
+        let buffer = RenderBuffer(capacity: 32 + name.utf8.count)
+        buffer.append(word: UInt64.max)
+        buffer.append(word: sourceDigest)
+        buffer.append(field: name)
         return buffer.hashed()
     }
 }

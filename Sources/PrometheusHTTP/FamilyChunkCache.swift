@@ -9,6 +9,10 @@ import Support
 /// same source, name and format reuses that piece instead of being written
 /// and deflated again.
 ///
+/// Families a collection left unbuilt (``DeferredFamilies``: the same API
+/// answers as the collection before) are taken by name and source digest:
+/// with their pieces kept, they are never built.
+///
 /// Only the deflated piece is kept (about 8.5 kB a target of 100 images, where
 /// the text is 94 kB), with the fingerprint; an entry not used for `keep` goes
 /// at the next sweep (at most once a minute, on a probe), so that the cache
@@ -46,26 +50,72 @@ final class FamilyChunkCache: Sendable {
     var count: Int { state.withLock { $0.entries.count } }
     var reused: Int { state.withLock { $0.reused } }
 
+    /// One family of a body: built, or deferred (known by name and
+    /// fingerprint, built only if its piece is not kept).
+    private struct Slot {
+        let name: String
+        let fingerprint: UInt64
+        let family: MetricFamily?
+
+        init(_ family: MetricFamily) {
+            (name, fingerprint, self.family) = (family.name, family.fingerprint(), family)
+        }
+
+        init(deferred name: String, sourceDigest: UInt64) {
+            (self.name, fingerprint, family) = (name, MetricFamily.fingerprint(name: name, sourceDigest: sourceDigest), nil)
+        }
+    }
+
+    /// The gzip body of `scrape` in `format`, trailer included, with the
+    /// pieces of unchanged families reused; nil if zlib fails (out of
+    /// memory). With one snapshot its deferred families are taken by name:
+    /// they are built only if a piece is missing.
+    func body(_ scrape: Scrape, source: String, format: ExpositionFormat, now: ContinuousClock.Instant = .now) -> [UInt8]? {
+        guard scrape.snapshots.count == 1, let deferred = scrape.snapshots[0].deferred else {
+            return body(scrape.allFamilies.map(Slot.init), deferred: nil, source: source, format: format, now: now)
+        }
+        var slots = (scrape.snapshots[0].builtFamilies + scrape.live).filter { !$0.samples.isEmpty }.map(Slot.init)
+        slots += deferred.names.map { Slot(deferred: $0, sourceDigest: deferred.sourceDigest) }
+        slots.sort { $0.name < $1.name }
+        // Names are unique within a snapshot and apart from the live ones;
+        // should they not be, the families are merged the usual way.
+        guard zip(slots, slots.dropFirst()).allSatisfy({ $0.name != $1.name }) else {
+            return body(scrape.allFamilies.map(Slot.init), deferred: nil, source: source, format: format, now: now)
+        }
+        return body(slots, deferred: deferred, source: source, format: format, now: now)
+    }
+
     /// The gzip body of `families` (sorted, none empty) and `format`'s
     /// trailer, with the pieces of unchanged families reused; nil if zlib
     /// fails (out of memory).
     func body(_ families: [MetricFamily], source: String, format: ExpositionFormat,
               now: ContinuousClock.Instant = .now) -> [UInt8]? {
-        let fingerprints = families.map { $0.fingerprint() }
-        let keys = families.map { Key(source: source, name: $0.name, openMetrics: format.isOpenMetrics) }
+        body(families.map(Slot.init), deferred: nil, source: source, format: format, now: now)
+    }
+
+    private func body(_ slots: [Slot], deferred: DeferredFamilies?, source: String, format: ExpositionFormat,
+                      now: ContinuousClock.Instant) -> [UInt8]? {
+        let keys = slots.map { Key(source: source, name: $0.name, openMetrics: format.isOpenMetrics) }
         var chunks: [GzipChunk?] = state.withLock { state in
             keys.indices.map { index in
-                guard let entry = state.entries[keys[index]], entry.fingerprint == fingerprints[index] else { return nil }
+                guard let entry = state.entries[keys[index]], entry.fingerprint == slots[index].fingerprint else { return nil }
                 state.entries[keys[index]]?.lastUsed = now
                 state.reused &+= 1
                 return entry.chunk
             }
         }
+        // A deferred family without a kept piece: all of them are built (once).
+        var built: [String: MetricFamily] = [:]
+        if let deferred, chunks.indices.contains(where: { chunks[$0] == nil && slots[$0].family == nil }) {
+            built = Dictionary(deferred.families.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
         var fresh: [(key: Key, entry: Entry)] = []
         for index in chunks.indices where chunks[index] == nil {
-            guard let chunk = try? GzipChunk(compressing: format.encodeFamilies([families[index]])) else { return nil }
+            guard let family = slots[index].family ?? built[slots[index].name],
+                  let chunk = try? GzipChunk(compressing: format.encodeFamilies([family]))
+            else { return nil }
             chunks[index] = chunk
-            fresh.append((keys[index], Entry(fingerprint: fingerprints[index], chunk: chunk, lastUsed: now)))
+            fresh.append((keys[index], Entry(fingerprint: slots[index].fingerprint, chunk: chunk, lastUsed: now)))
         }
         let trailer = format.trailer
         if !trailer.isEmpty {

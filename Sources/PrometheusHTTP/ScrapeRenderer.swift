@@ -74,7 +74,7 @@ public final class ScrapeRenderer: Sendable {
             return Self.renderWhole(scrape, format: format, gzip: gzip)
         case .families:
             guard gzip, !scrape.source.isEmpty, let familyChunks else { return Self.renderWhole(scrape, format: format, gzip: gzip) }
-            guard let body = familyChunks.body(scrape.allFamilies, source: scrape.source, format: format) else {
+            guard let body = familyChunks.body(scrape, source: scrape.source, format: format) else {
                 return Self.renderWhole(scrape, format: format, gzip: false)
             }
             return (body, true)

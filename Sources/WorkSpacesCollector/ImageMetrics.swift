@@ -24,6 +24,21 @@ public enum ImageMetrics {
     /// image ids as labelled, once each and sorted (the order of the
     /// per-image families, which the usage families follow).
     public static func families(for images: [WorkspaceImage], target: TargetLabels, now: Double) -> (families: [MetricFamily], duplicates: Int, ids: [String]) {
+        let built = build(images, target: target, now: now)
+        return (built.families, built.duplicates, built.ids)
+    }
+
+    /// When an image was created, by its labelled id: what its age is computed from.
+    public struct AgeSource: Sendable, Equatable {
+        public let imageId: String
+        public let created: Double
+    }
+
+    /// ``families(for:target:now:)`` with the images' creation times, in the
+    /// order of their series: enough to build the age family again later
+    /// (``ageFamily(_:target:now:)``) without the images.
+    public static func build(_ images: [WorkspaceImage], target: TargetLabels, now: Double)
+        -> (families: [MetricFamily], duplicates: Int, ids: [String], ages: [AgeSource]) {
         // Counts by (state, tenancy, os): the 12 combinations of known values
         // always present, new values added as they appear.
         struct Combination: Hashable { let state, tenancy, os: String }
@@ -38,7 +53,7 @@ public enum ImageMetrics {
         var errorCounts: [String: Int] = Dictionary(uniqueKeysWithValues: WorkSpacesModel.errorDetailCodes.map { ($0, 0) })
         var updatesAvailable = 0
         var info: [Sample] = []
-        var ages: [Sample] = []
+        var ages: [AgeSource] = []
         var created: [Sample] = []
         var perImageUpdate: [Sample] = []
         var ids: [String] = []
@@ -46,13 +61,7 @@ public enum ImageMetrics {
         var duplicates = 0
 
         let account = Label("account_id", target.accountId), region = Label("region", target.region)
-        // In the order of their labelled ids (a stable sort: of images with
-        // the same id the first listed counts), so that the per-image families
-        // are built in the order they are written and need no sorting.
-        // Indices are sorted, not the images: moving whole images copied
-        // every field of each, a dozen strings, at every step of the sort.
-        let labelledIds = images.map { LabelValues.identifier($0.imageId) }
-        let order = labelledIds.indices.sorted { labelledIds[$0] != labelledIds[$1] ? labelledIds[$0] < labelledIds[$1] : $0 < $1 }
+        let (order, labelledIds) = Self.order(images)
         for index in order {
             let imageId = labelledIds[index]
             let image = images[index]
@@ -90,7 +99,7 @@ public enum ImageMetrics {
             perImageUpdate.append(Sample(labels: idLabels, value: updateAvailable ? 1 : 0))
             if let createdAt = image.created, createdAt.isFinite {
                 created.append(Sample(labels: idLabels, value: createdAt))
-                ages.append(Sample(labels: idLabels, value: max(0, now - createdAt)))
+                ages.append(AgeSource(imageId: imageId, created: createdAt))
             }
         }
 
@@ -117,11 +126,36 @@ public enum ImageMetrics {
             MetricFamily(name: "aws_workspaces_image_errors", help: "Number of WorkSpaces images reporting an error code, as their ErrorCode or in ErrorDetails.", type: .gauge, samples: errorSamples),
             MetricFamily(name: "aws_workspaces_images_update_available", help: "Number of WorkSpaces images with updated drivers or components available.", type: .gauge, samples: [Sample(labels: target.with(), value: Double(updatesAvailable))]),
             MetricFamily(name: "aws_workspaces_image_info", help: "Information about a WorkSpaces image; always 1.", type: .gauge, samples: info),
-            MetricFamily(name: "aws_workspaces_image_age_seconds", help: "Seconds since the WorkSpaces image was created, as of the collection (reused ones included, see --collector.min-interval).", type: .gauge, samples: ages),
+            Self.ageFamily(ages, target: target, now: now),
             MetricFamily(name: "aws_workspaces_image_created_timestamp_seconds", help: "When the WorkSpaces image was created, in Unix seconds.", type: .gauge, samples: created),
             MetricFamily(name: "aws_workspaces_image_update_available", help: "Whether updated drivers or components are available for the WorkSpaces image (1) or not (0).", type: .gauge, samples: perImageUpdate),
         ]
         assert(families.allSatisfy { $0.sorted().samples == $0.samples }, "families built out of order")
-        return (families, duplicates, ids)
+        return (families, duplicates, ids, ages)
+    }
+
+    /// The family that changes with the time of the collection alone.
+    public static let ageFamilyName = "aws_workspaces_image_age_seconds"
+    static let ageHelp = "Seconds since the WorkSpaces image was created, as of the collection (reused ones included, see --collector.min-interval)."
+
+    /// The image age family: seconds from each image's creation to `now`.
+    public static func ageFamily(_ sources: [AgeSource], target: TargetLabels, now: Double) -> MetricFamily {
+        let account = Label("account_id", target.accountId), region = Label("region", target.region)
+        let samples = sources.map { source in
+            Sample(labels: Self.inOrder([account, Label("image_id", source.imageId), region]), value: max(0, now - source.created))
+        }
+        return MetricFamily(name: Self.ageFamilyName, help: Self.ageHelp, type: .gauge, samples: samples)
+    }
+
+    /// The images' indices in the order of their labelled ids (a stable
+    /// sort: of images with the same id the first listed counts, the repeats
+    /// follow it), and the labelled ids by index: the per-image families are
+    /// built in the order they are written and need no sorting. Indices are
+    /// sorted, not the images: moving whole images copied every field of
+    /// each, a dozen strings, at every step of the sort.
+    static func order(_ images: [WorkspaceImage]) -> (order: [Int], labelledIds: [String]) {
+        let labelledIds = images.map { LabelValues.identifier($0.imageId) }
+        let order = labelledIds.indices.sorted { labelledIds[$0] != labelledIds[$1] ? labelledIds[$0] < labelledIds[$1] : $0 < $1 }
+        return (order, labelledIds)
     }
 }

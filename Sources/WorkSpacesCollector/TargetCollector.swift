@@ -15,7 +15,10 @@ import Synchronization
 /// flight instead of each calling the API, and the target's API budget
 /// (``CollectionPacer``, `--collector.min-interval`) decides when a scrape
 /// reuses the last collection instead of starting one. These are the only
-/// state kept between scrapes, on purpose; the families are built fresh per collection.
+/// state kept between scrapes, on purpose, with a digest of the last answers
+/// (``SourceFamilies``): the families are built fresh per collection, except
+/// those whose answers are byte for byte the last collection's, which are
+/// built only when read (``DeferredFamilies``).
 final class TargetCollector: Sendable {
     /// How one collector fared in a collection.
     struct Outcome: Sendable {
@@ -72,6 +75,29 @@ final class TargetCollector: Sendable {
         var lastLabels: TargetLabels
         var nextID: UInt64 = 1
         var reportedDuplicates = false
+        /// What the last collection built from its answers alone.
+        var sources: SourceFamilies?
+    }
+
+    /// The families a collection built from its API answers and the target's
+    /// labels alone (all but the image ages and the image permissions): the
+    /// digest of all of that, the names of those families that were not
+    /// empty, and how many image ids repeated. A collection whose answers
+    /// have the same digest leaves those families unbuilt (``DeferredFamilies``):
+    /// a probe whose pieces are kept never builds them. Not with the
+    /// WorkSpaces collector on: its answers change as WorkSpaces start and
+    /// stop, and left undecoded they would be kept whole (about 1 kB a
+    /// WorkSpace) where their families are a few counts.
+    struct SourceFamilies: Sendable {
+        let digest: UInt64
+        let names: [String]
+        let duplicates: Int
+        /// What the image ages are computed from, in the order of their series.
+        let ages: [ImageMetrics.AgeSource]
+        /// Each listing's page records: a page answered with the same bytes
+        /// again is not decoded (``Listing``).
+        let imagePages: [PageRecord]
+        let bundlePages: [PageRecord]
     }
 
     let target: Target
@@ -201,9 +227,9 @@ final class TargetCollector: Sendable {
         let wallTime = Date().timeIntervalSince1970
         let labels = TargetLabels(
             accountId: gathered.account ?? identity.knownAccount ?? target.knownAccount ?? LabelValues.unknown, region: target.region)
-        let (families, outcomes) = build(gathered, labels: labels, now: wallTime, elapsed: start.duration(to: finished) / .seconds(1))
+        let (families, deferred, outcomes) = build(gathered, labels: labels, now: wallTime, elapsed: start.duration(to: finished) / .seconds(1))
         let result = Result(
-            labels: labels, snapshot: Snapshot(families: families), outcomes: outcomes,
+            labels: labels, snapshot: Snapshot(families: families, deferred: deferred), outcomes: outcomes,
             seconds: start.duration(to: finished) / .seconds(1), started: start, finished: finished, finishedWallTime: wallTime)
         state.withLock { state in
             if state.inFlight?.id == id { state.inFlight = nil }
@@ -223,9 +249,9 @@ final class TargetCollector: Sendable {
         /// Fails every collector at once: no account, or out of time.
         var failure: AWSClientError?
         var account: String?
-        var images: Call<[WorkspaceImage]>?
-        var bundles: Call<[WorkspaceBundle]>?
-        var workspaces: Call<[Workspace]>?
+        var images: Call<Listing<WorkspaceImage>>?
+        var bundles: Call<Listing<WorkspaceBundle>>?
+        var workspaces: Call<Listing<Workspace>>?
         /// Owned image id to the accounts it is shared with (those known), and
         /// why some could not be asked (which fails the collector).
         var permissions: (known: [String: [String]], failure: AWSClientError?, seconds: Double)?
@@ -254,11 +280,17 @@ final class TargetCollector: Sendable {
             maxPages: settings.maxPages)
         let query = target.query
         let collectors = target.collectors
+        let known = state.withLock { $0.sources }
         async let images = Self.timed { () async throws(AWSClientError) in
-            try await client.allWorkspaceImages(imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline)
+            try await client.allWorkspaceImages(
+                imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline, known: known?.imagePages ?? [])
         }
-        async let bundles = collectors.contains(.bundles) ? Self.timed { () async throws(AWSClientError) in try await client.allWorkspaceBundles(deadline: deadline) } : nil
-        async let workspaces = collectors.contains(.workspaces) ? Self.timed { () async throws(AWSClientError) in try await client.allWorkspaces(deadline: deadline) } : nil
+        async let bundles = collectors.contains(.bundles) ? Self.timed { () async throws(AWSClientError) in
+            try await client.allWorkspaceBundles(deadline: deadline, known: known?.bundlePages ?? [])
+        } : nil
+        async let workspaces = collectors.contains(.workspaces) ? Self.timed { () async throws(AWSClientError) in
+            try await client.allWorkspaces(deadline: deadline)
+        } : nil
         async let alias = collectors.contains(.accountAlias) ? Self.timed { () async throws(AWSClientError) in
             try await self.identity.accountAlias { () async throws(AWSClientError) -> String? in
                 try await self.iamClient(account: account).accountAlias(deadline: deadline)
@@ -266,7 +298,10 @@ final class TargetCollector: Sendable {
         } : nil
         var gathered = Gathered(failure: nil, account: account)
         gathered.images = await images
-        if collectors.contains(.imagePermissions), case let .success(found)? = gathered.images?.result {
+        // Pages left undecoded (answered as last time) are decoded for it;
+        // should that fail, the images collector fails and nobody is asked.
+        if collectors.contains(.imagePermissions), case let .success(listing)? = gathered.images?.result,
+           let found = Self.items(of: listing, into: &gathered.images) {
             // Owned images only: another account's shared image has no
             // permissions of ours. AWS always sends OwnerAccountId; without it, assume owned.
             // The ids as AWS sent them (not their label form): they go back to AWS.
@@ -283,6 +318,19 @@ final class TargetCollector: Sendable {
         gathered.workspaces = await workspaces
         gathered.alias = await alias
         return gathered
+    }
+
+    /// Every item of `listing`, which `call` then holds decoded (its pages'
+    /// bytes no longer kept); or nil with `call` turned into the failure to decode them.
+    private static func items<T>(of listing: Listing<T>, into call: inout Gathered.Call<Listing<T>>?) -> [T]? {
+        do throws(AWSClientError) {
+            let decoded = try listing.decoded()
+            call = (.success(decoded), call?.seconds ?? 0)
+            return try decoded.items()
+        } catch {
+            call = (.failure(error), call?.seconds ?? 0)
+            return nil
+        }
     }
 
     /// IAM, global: its partition's endpoint (or `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`).
@@ -308,15 +356,16 @@ final class TargetCollector: Sendable {
         return (result, start.duration(to: clock.now) / .seconds(1))
     }
 
-    /// The families of what succeeded, and every enabled collector's outcome.
-    /// Each failure is logged once.
-    private func build(_ gathered: Gathered, labels: TargetLabels, now: Double, elapsed: Double) -> ([MetricFamily], [CollectorKind: Outcome]) {
+    /// The families of what succeeded (those left unbuilt, as their answers
+    /// are the last collection's, apart), and every enabled collector's
+    /// outcome. Each failure is logged once.
+    private func build(_ gathered: Gathered, labels: TargetLabels, now: Double, elapsed: Double) -> ([MetricFamily], DeferredFamilies?, [CollectorKind: Outcome]) {
         let logger = settings.logger
         var outcomes: [CollectorKind: Outcome] = [:]
         if let failure = gathered.failure {
             Self.log(failure, operation: failure.code == "DeadlineExceeded" ? "collection" : "getting credentials and account id", labels: labels, logger: logger)
             for kind in target.collectors { outcomes[kind] = Outcome(success: false, seconds: elapsed) }
-            return ([], outcomes)
+            return ([], nil, outcomes)
         }
         var families: [MetricFamily] = []
         func record<T>(_ kind: CollectorKind, _ call: Gathered.Call<T>?) -> T? {
@@ -345,24 +394,112 @@ final class TargetCollector: Sendable {
             }
             families += ImagePermissionsMetrics.families(permissions.known, organization: organization(), target: labels)
         }
-        var imageIds: [String]?
-        if let images {
-            let mapped = ImageMetrics.families(for: images, target: labels, now: now)
-            families += mapped.families
-            imageIds = mapped.ids
-            if mapped.duplicates > 0 { reportDuplicates(mapped.duplicates, labels: labels) }
+        // The same answers as the last collection: only the ages are new;
+        // the rest is built only if a reader needs it (the pieces `/probe`
+        // kept for it are reused without).
+        if let images, !target.collectors.contains(.workspaces), let last = state.withLock({ $0.sources }),
+           last.digest == Self.sourceDigest(images: images, bundles: bundles, workspaces: nil, labels: labels) {
+            settings.logger.debug("API answers unchanged since the last collection; their families are built only if needed",
+                                  metadata: ["account_id": "\(labels.accountId)", "region": "\(labels.region)"])
+            families.append(ImageMetrics.ageFamily(last.ages, target: labels, now: now))
+            if last.duplicates > 0 { reportDuplicates(last.duplicates, labels: labels) }
+            let logger = settings.logger
+            let deferred = DeferredFamilies(names: last.names, sourceDigest: last.digest) { [weak self] in
+                // Bytes that decoded in the collection the names come from:
+                // should they not now, say so, and have the next collection
+                // decode and build everything.
+                let imageItems: [WorkspaceImage], bundleItems: [WorkspaceBundle]?
+                do throws(AWSClientError) {
+                    imageItems = try images.items()
+                    bundleItems = try bundles?.items()
+                } catch {
+                    Self.log(error, operation: "decoding answers decoded before", labels: labels, logger: logger)
+                    self?.state.withLock { $0.sources = nil }
+                    return []
+                }
+                return Self.sourceFamilies(images: imageItems, bundles: bundleItems, workspaces: nil, labels: labels, now: now).families
+                    .filter { $0.name != ImageMetrics.ageFamilyName && !$0.samples.isEmpty }.map { $0.withSourceDigest(last.digest) }
+            }
+            return (families, deferred, outcomes)
         }
+        // Pages answered as before were left undecoded: decoded now.
+        func decoded<T>(_ kind: CollectorKind, _ listing: Listing<T>?) -> (listing: Listing<T>, items: [T])? {
+            guard let listing else { return nil }
+            do throws(AWSClientError) {
+                return (listing, try listing.items())
+            } catch {
+                outcomes[kind] = Outcome(success: false, seconds: outcomes[kind]?.seconds ?? elapsed)
+                Self.log(error, operation: kind.operation, labels: labels, logger: logger)
+                return nil
+            }
+        }
+        let bundleItems = decoded(.bundles, bundles), workspaceItems = decoded(.workspaces, workspaces)
+        guard let (imageListing, imageItems) = decoded(.images, images) else {
+            // Without the images nothing is matched against them: the bundles
+            // and WorkSpaces alone, built as they are.
+            if let bundleItems { families += UsageMetrics.bundleFamilies(bundleItems.items, target: labels) }
+            if let workspaceItems { families += UsageMetrics.workspaceFamilies(workspaceItems.items, target: labels) }
+            return (families, nil, outcomes)
+        }
+        let digest = Self.sourceDigest(images: imageListing, bundles: bundleItems?.listing, workspaces: workspaceItems?.listing, labels: labels)
+        let built = Self.sourceFamilies(images: imageItems, bundles: bundleItems?.items, workspaces: workspaceItems?.items, labels: labels, now: now)
+        var fromSources: [String] = []
+        for family in built.families {
+            if family.name == ImageMetrics.ageFamilyName {
+                families.append(family)
+            } else {
+                families.append(family.withSourceDigest(digest))
+                if !family.samples.isEmpty { fromSources.append(family.name) }
+            }
+        }
+        if built.duplicates > 0 { reportDuplicates(built.duplicates, labels: labels) }
+        let sources = SourceFamilies(
+            digest: digest, names: fromSources, duplicates: built.duplicates, ages: built.ages, imagePages: imageListing.records,
+            bundlePages: bundleItems?.listing.records ?? [])
+        state.withLock { $0.sources = sources }
+        return (families, nil, outcomes)
+    }
+
+    /// The image, bundle and WorkSpaces families of the answers, and how
+    /// many image ids repeated.
+    private static func sourceFamilies(
+        images: [WorkspaceImage], bundles: [WorkspaceBundle]?, workspaces: [Workspace]?, labels: TargetLabels, now: Double
+    ) -> (families: [MetricFamily], duplicates: Int, ages: [ImageMetrics.AgeSource]) {
+        let mapped = ImageMetrics.build(images, target: labels, now: now)
+        var families = mapped.families
         if let bundles {
             families += UsageMetrics.bundleFamilies(bundles, target: labels)
-            if let imageIds { families.append(UsageMetrics.imageBundles(imageIds: imageIds, bundles: bundles, target: labels)) }
+            families.append(UsageMetrics.imageBundles(imageIds: mapped.ids, bundles: bundles, target: labels))
         }
         if let workspaces {
             families += UsageMetrics.workspaceFamilies(workspaces, target: labels)
-            if let imageIds, let bundles {
-                families.append(UsageMetrics.imageWorkspaces(imageIds: imageIds, bundles: bundles, workspaces: workspaces, target: labels))
+            if let bundles {
+                families.append(UsageMetrics.imageWorkspaces(imageIds: mapped.ids, bundles: bundles, workspaces: workspaces, target: labels))
             }
         }
-        return (families, outcomes)
+        return (families, mapped.duplicates, mapped.ages)
+    }
+
+    /// A digest of everything ``sourceFamilies(images:bundles:workspaces:labels:now:)``
+    /// builds from but the time: each listing's digest (or its absence) and the labels.
+    static func sourceDigest(
+        images: Listing<WorkspaceImage>, bundles: Listing<WorkspaceBundle>?, workspaces: Listing<Workspace>?, labels: TargetLabels
+    ) -> UInt64 {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(96)
+        func append(_ word: UInt64) { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
+        func append(_ text: String) {
+            append(UInt64(text.utf8.count))
+            bytes += text.utf8
+        }
+        append(images.digest)
+        append(bundles == nil ? 0 : 1)
+        append(bundles?.digest ?? 0)
+        append(workspaces == nil ? 0 : 1)
+        append(workspaces?.digest ?? 0)
+        append(labels.accountId)
+        append(labels.region)
+        return bytes.withUnsafeBytes { SipHash.random.hash($0) }
     }
 
     /// Warns the first time the API repeats image ids for this target; after that at debug.

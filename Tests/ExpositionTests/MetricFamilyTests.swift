@@ -94,4 +94,36 @@ import Testing
         let two = MetricFamily(name: "f", help: "h", type: .gauge, samples: base.samples + base.samples)
         #expect(base.fingerprint() != two.fingerprint())
     }
+
+    /// A family built from sources of a known digest is fingerprinted by that
+    /// digest and its name: the same as a family known by name alone, apart
+    /// from any content fingerprint, and not part of `==`.
+    @Test func aSourceDigestStandsForTheContent() {
+        let family = MetricFamily(name: "f", help: "h", type: .gauge, samples: [Sample(labels: [Label("b", "2"), Label("a", "1")], value: 1)])
+        let digested = family.withSourceDigest(42)
+        #expect(digested.sourceDigest == 42 && family.sourceDigest == nil)
+        #expect(digested.fingerprint() == MetricFamily.fingerprint(name: "f", sourceDigest: 42))
+        #expect(digested.fingerprint() != family.fingerprint())
+        #expect(digested.fingerprint() != family.withSourceDigest(43).fingerprint())
+        #expect(MetricFamily.fingerprint(name: "g", sourceDigest: 42) != digested.fingerprint())
+        #expect(digested == family && digested.hashValue == family.hashValue, "== compares content")
+        #expect(digested.sorted().sourceDigest == 42, "sorting keeps what it was built from")
+        #expect(MetricFamily.merge([digested, digested]).first?.sourceDigest == nil, "a merge of several is another family")
+    }
+
+    /// Deferred families are built once, on first use, and come after the
+    /// built ones in ``Snapshot/families``.
+    @Test func deferredFamiliesAreBuiltOnceWhenRead() {
+        let built = MetricFamily(name: "b", help: "h", type: .gauge, samples: [Sample(value: 1)])
+        let deferred = DeferredFamilies(names: ["d2", "d1"], sourceDigest: 7) {
+            ["d1", "d2"].map { MetricFamily(name: $0, help: "h", type: .gauge, samples: [Sample(value: 2)], sourceDigest: 7) }
+        }
+        let snapshot = Snapshot(families: [built], deferred: deferred)
+        #expect(deferred.names == ["d1", "d2"])
+        #expect(deferred.buildCount == 0 && snapshot.builtFamilies == [built])
+        #expect(snapshot.families.map(\.name) == ["b", "d1", "d2"])
+        #expect(snapshot.families.count == 3)
+        #expect(deferred.buildCount == 1)
+        #expect(Snapshot(families: [built]).families == [built])
+    }
 }

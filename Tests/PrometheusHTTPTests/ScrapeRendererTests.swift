@@ -118,4 +118,50 @@ import Testing
         }
         #expect(renderer.familiesKept == 2, "only the scrape with a source is kept")
     }
+
+    /// A probe whose collection deferred its families (the same answers as
+    /// the last one) is assembled from the pieces kept for them without
+    /// building them; a piece missing (another format, another source, a
+    /// family not seen) has them built, once, and the body is always the one
+    /// rendered in one go from the built families.
+    @Test func deferredFamiliesAreBuiltOnlyForAMissingPiece() throws {
+        let renderer = ScrapeRenderer(caching: .families(keep: .seconds(600)))
+        let digest: UInt64 = 0xD1_6E57
+        let fromSources = [Self.family("b_image_info", 1), Self.family("c_images", 2)].map { $0.withSourceDigest(digest) }
+        let live = [Self.family("a_up", 1), Self.family("d_scrape_seconds", 0.5)]
+        let ages = Self.family("b_image_age_seconds", 10)
+        func deferred(_ families: [MetricFamily] = fromSources) -> DeferredFamilies {
+            DeferredFamilies(names: families.map(\.name), sourceDigest: digest) { families }
+        }
+        // What the body must hold, from the families as built (reading the
+        // scrape's own would build the deferred ones).
+        func render(_ snapshot: Snapshot, holding families: [MetricFamily] = fromSources, source: String = "A",
+                    format: ExpositionFormat = .prometheusText) throws {
+            let scrape = Scrape(snapshots: [snapshot], live: live, source: source)
+            let body = renderer.render(scrape, format: format, gzip: true)
+            #expect(body.gzipped)
+            #expect(gunzip(body.body) == format.encode(MetricFamily.merge(live + [ages] + families)))
+        }
+        // The collection that built them keeps their pieces.
+        try render(Snapshot(families: [ages] + fromSources))
+        let unchanged = deferred()
+        try render(Snapshot(families: [ages], deferred: unchanged))
+        #expect(unchanged.buildCount == 0, "every piece was kept")
+        for (source, format) in [("A", ExpositionFormat.openMetrics(version: "1.0.0")), ("B", .prometheusText)] {
+            let other = deferred()
+            try render(Snapshot(families: [ages], deferred: other), source: source, format: format)
+            #expect(other.buildCount == 1, "\(source) \(format): built for the missing pieces")
+        }
+        // A digest nobody rendered before: built, whatever is kept by name.
+        let newer = [Self.family("b_image_info", 7), Self.family("c_images", 8)].map { $0.withSourceDigest(digest + 1) }
+        let renamed = DeferredFamilies(names: newer.map(\.name), sourceDigest: digest + 1) { newer }
+        try render(Snapshot(families: [ages], deferred: renamed), holding: newer)
+        #expect(renamed.buildCount == 1)
+        // Without gzip the families are built and rendered whole.
+        let plain = deferred()
+        let scrape = Scrape(snapshots: [Snapshot(families: [ages], deferred: plain)], live: live, source: "A")
+        let body = renderer.render(scrape, format: .prometheusText, gzip: false)
+        #expect(!body.gzipped && body.body == ExpositionFormat.prometheusText.encode(MetricFamily.merge(live + [ages] + fromSources)))
+        #expect(plain.buildCount == 1)
+    }
 }

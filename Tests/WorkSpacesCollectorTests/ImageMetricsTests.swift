@@ -114,4 +114,18 @@ import Testing
         let families = families([Self.images[3]], region: "r")
         #expect(families.first { $0.name == "aws_workspaces_image_age_seconds" }?.samples.first?.value == 0)
     }
+
+    /// The age family built again from the recorded creation times, at a
+    /// later time, is the one the images give at that time: repeats counted
+    /// once, images without a creation time left out, never negative.
+    @Test func theAgeFamilyComesBackFromItsSources() throws {
+        var copy = Self.images[0]
+        copy.created = 1
+        let images = Self.images + [copy]
+        let built = ImageMetrics.build(images, target: Self.target(), now: Self.now)
+        #expect(built.ages.map(\.imageId) == ["wsi-aaa", "wsi-bbb", "wsi-ddd", "wsi-eee"])
+        let later = Self.now + 3_600
+        let expected = ImageMetrics.families(for: images, target: Self.target(), now: later).families.first { $0.name == ImageMetrics.ageFamilyName }
+        #expect(ImageMetrics.ageFamily(built.ages, target: Self.target(), now: later) == expected)
+    }
 }

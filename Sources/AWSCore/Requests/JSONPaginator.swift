@@ -19,6 +19,37 @@ package struct JSONPaginator: Sendable {
         item: (inout JSONReader) throws(JSONReader.Failure) -> Item, members: (inout JSONWriter) -> Void = { _ in }
     ) async throws(AWSClientError) -> [Item] {
         var all: [Item] = []
+        try await walk(operation, deadline: deadline, members: members) { answer throws(AWSClientError) in
+            let (page, next) = try JSONReader.page(answer, items: key, operation: operation, item: item)
+            all += page
+            return next
+        }
+        return all
+    }
+
+    /// Every page as a ``Listing``: a page answered with the bytes of the
+    /// same page in `known` (the last collection's records) is not decoded.
+    package func listing<Item>(
+        _ operation: String, items key: String, deadline: ContinuousClock.Instant?, known: [PageRecord] = [],
+        item: @escaping @Sendable (inout JSONReader) throws(JSONReader.Failure) -> Item, members: (inout JSONWriter) -> Void = { _ in }
+    ) async throws(AWSClientError) -> Listing<Item> {
+        var listing = Listing<Item> { answer throws(AWSClientError) in
+            let (items, next) = try JSONReader.page(answer, items: key, operation: operation, item: item)
+            return (items, next)
+        }
+        try await walk(operation, deadline: deadline, members: members) { answer throws(AWSClientError) in
+            let index = listing.records.count
+            return try listing.add(answer: answer, known: index < known.count ? known[index] : nil)
+        }
+        return listing
+    }
+
+    /// Requests page after page (the request's members, then `NextToken`)
+    /// and hands each answer to `page`, which returns the next token.
+    private func walk(
+        _ operation: String, deadline: ContinuousClock.Instant?, members: (inout JSONWriter) -> Void,
+        page: ([UInt8]) throws(AWSClientError) -> String?
+    ) async throws(AWSClientError) {
         var pages = PageGuard(operation: operation, maxPages: maxPages)
         var token: String?
         repeat {
@@ -29,11 +60,8 @@ package struct JSONPaginator: Sendable {
             writer.member("NextToken", token)
             writer.endObject()
             let answer = try await call(operation, body: writer.bytes, deadline: deadline)
-            let (page, next) = try JSONReader.page(answer, items: key, operation: operation, item: item)
-            all += page
-            token = try pages.check(next)
+            token = try pages.check(try page(answer))
         } while token != nil
-        return all
     }
 
     /// One call of `operation`, retried per the sender's policy.
