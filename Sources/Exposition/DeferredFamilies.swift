@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 
 /// Families known before they are built: their names (none of them empty)
@@ -16,7 +17,7 @@ public final class DeferredFamilies: Sendable {
         case built([MetricFamily])
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// How many times the closure ran (for tests: once, unless readers race
     /// for the first use, when each runs it and the first result is kept).
     private let builds = Atomic<Int>(0)
@@ -24,7 +25,7 @@ public final class DeferredFamilies: Sendable {
     public init(names: [String], sourceDigest: UInt64, build: @escaping @Sendable () -> [MetricFamily]) {
         self.names = names.sorted()
         self.sourceDigest = sourceDigest
-        self.state = Mutex(.pending(build))
+        self.state = Locked(.pending(build))
     }
 
     /// The families, built now if they were not yet. Built outside the lock

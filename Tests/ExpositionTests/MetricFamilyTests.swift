@@ -110,20 +110,4 @@ import Testing
         #expect(digested.sorted().sourceDigest == 42, "sorting keeps what it was built from")
         #expect(MetricFamily.merge([digested, digested]).first?.sourceDigest == nil, "a merge of several is another family")
     }
-
-    /// Deferred families are built once, on first use, and come after the
-    /// built ones in ``Snapshot/families``.
-    @Test func deferredFamiliesAreBuiltOnceWhenRead() {
-        let built = MetricFamily(name: "b", help: "h", type: .gauge, samples: [Sample(value: 1)])
-        let deferred = DeferredFamilies(names: ["d2", "d1"], sourceDigest: 7) {
-            ["d1", "d2"].map { MetricFamily(name: $0, help: "h", type: .gauge, samples: [Sample(value: 2)], sourceDigest: 7) }
-        }
-        let snapshot = Snapshot(families: [built], deferred: deferred)
-        #expect(deferred.names == ["d1", "d2"])
-        #expect(deferred.buildCount == 0 && snapshot.builtFamilies == [built])
-        #expect(snapshot.families.map(\.name) == ["b", "d1", "d2"])
-        #expect(snapshot.families.count == 3)
-        #expect(deferred.buildCount == 1)
-        #expect(Snapshot(families: [built]).families == [built])
-    }
 }
