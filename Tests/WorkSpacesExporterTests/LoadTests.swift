@@ -32,8 +32,16 @@ struct LoadTests {
         return try #require(Double(line.split(separator: " ").dropFirst().first ?? "")) * 1024
     }
 
-    /// Cached scrapes (`--collector.min-interval`), 200 connections for 48 s,
-    /// with and without gzip: every request answered 200, memory flat.
+    /// Cached scrapes (`--collector.min-interval`): memory flat over some
+    /// 100,000 scrapes from 10 connections, then every request of 200
+    /// connections answered 200, with and without gzip.
+    ///
+    /// Memory is measured with 10 connections, first: with 200, up to 200
+    /// bodies of 400 kB are in flight at once and the resident size after a
+    /// round is a high water mark that moved between 35 and 103 MiB with no
+    /// trend (13 CI runs), more than any leak worth finding. With 10 the high
+    /// water is 4 MB; a leak of 80 bytes a scrape still adds 8 MB over the
+    /// measured rounds, and keeps growing.
     @Test func twoHundredConnectionsWithoutErrorsAndFlatMemory() async throws {
         let emulator = try await Emulator.start(images: 500)
         defer { emulator.stop() }
@@ -42,22 +50,14 @@ struct LoadTests {
             environment: emulatorCredentials)
         defer { exporter.stop() }
         let url = exporter.url + "/metrics"
-        // Warm up: the first collection, allocator arenas, connection buffers,
-        // as long as a measured round, so that the heap has reached the high
-        // water of 200 bodies in flight before the first measurement (after 3 s
-        // of warm-up a run once measured 35 and 38 MiB, then 63 and 66: the
-        // plateau reached late, not a leak).
-        _ = try await wrk(url, connections: 200, seconds: 6, gzip: true)
-        _ = try await wrk(url, connections: 200, seconds: 6, gzip: false)
-        // Four rounds, each with and without gzip. Up to 200 bodies of 400 kB
-        // are in flight at once, so the resident size after a round is a high
-        // water mark that varies by some MB from round to round; a leak grows
-        // round after round.
+        // Warm up: the first collection, allocator arenas, connection buffers.
+        _ = try await wrk(url, connections: 10, seconds: 6, gzip: true)
+        _ = try await wrk(url, connections: 10, seconds: 6, gzip: false)
         var peaks: [Double] = []
         var total = 0
         for _ in 0..<4 {
             for gzip in [true, false] {
-                let result = try await wrk(url, connections: 200, seconds: 6, gzip: gzip)
+                let result = try await wrk(url, connections: 10, seconds: 5, gzip: gzip)
                 #expect(result.errors == nil, "\(result.output)")
                 #expect(result.requests > 0, "\(result.output)")
                 total += result.requests
@@ -65,11 +65,14 @@ struct LoadTests {
             peaks.append(try residentBytes(exporter))
         }
         let early = max(peaks[0], peaks[1]), late = max(peaks[2], peaks[3])
-        print("RSS after each round (MiB): \(peaks.map { Int($0 / 1_048_576) }) over \(total) scrapes")
-        // The high water moves by up to ~10 MB between rounds (bodies in
-        // flight); a leak of even 80 bytes a scrape would add 16 MB over these
-        // ~200,000 scrapes, and keep growing.
-        #expect(late - early < 16 * 1_048_576, "RSS grew from \(early) to \(late) bytes over \(total) scrapes")
+        print("RSS after each round of 10 connections (MiB): \(peaks.map { Int($0 / 1_048_576) }) over \(total) scrapes")
+        #expect(late - early < 8 * 1_048_576, "RSS grew from \(early) to \(late) bytes over \(total) scrapes")
+        // 200 connections: every request answered.
+        for gzip in [true, false] {
+            let result = try await wrk(url, connections: 200, seconds: 6, gzip: gzip)
+            #expect(result.errors == nil, "\(result.output)")
+            #expect(result.requests > 0, "\(result.output)")
+        }
         #expect(try await emulator.stats().requests == 20, "one collection of 500 images for all of them")
         #expect(exporter.process.isRunning)
     }
