@@ -171,7 +171,14 @@ package final class Connection: @unchecked Sendable {
     }
 
     /// Reads what is there (at least one byte, or 0 at the end of the stream).
-    func receive(into buffer: inout [UInt8], deadline: ContinuousClock.Instant, cancel: Cancellation) throws(HTTPClientError) -> Int {
+    /// With `waitFirst` (nothing expected yet), waits for the socket before
+    /// the first read, unless TLS holds bytes already decrypted.
+    func receive(
+        into buffer: inout [UInt8], deadline: ContinuousClock.Instant, cancel: Cancellation, waitFirst: Bool = false
+    ) throws(HTTPClientError) -> Int {
+        if waitFirst, session.map({ gnutls_record_check_pending($0) == 0 }) ?? true, outer.map({ gnutls_record_check_pending($0) == 0 }) ?? true {
+            try waitMapped(Int16(POLLIN), deadline: deadline, cancel: cancel, doing: "waiting for the answer")
+        }
         while true {
             if let session {
                 let result = buffer.withUnsafeMutableBytes { gnutls_record_recv(session, $0.baseAddress, $0.count) }

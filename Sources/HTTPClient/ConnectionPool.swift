@@ -30,6 +30,11 @@ final class ConnectionPool: Sendable {
         self.maxIdleTime = maxIdleTime
     }
 
+    /// Whether an idle connection for `key` is kept (it may still turn out stale).
+    func hasIdle(_ key: Key) -> Bool {
+        state.withLock { $0.idle[key] != nil }
+    }
+
     /// An idle connection for `key` that still looks usable, or nil.
     func checkOut(_ key: Key) -> Connection? {
         let now = ContinuousClock.now

@@ -96,6 +96,22 @@ final class Exchange: Sendable {
         waiting?.resume(returning: outcome)
     }
 
+    /// For a caller that ran the request itself: settles it with `outcome`
+    /// unless an interruption settled it first, and returns what it was
+    /// settled with.
+    func settle(_ outcome: Outcome) -> Outcome {
+        state.withLock { state in
+            switch state.stage {
+            case let .finished(first):
+                state.stage = .done
+                return first
+            case .pending, .waiting, .done:
+                state.stage = .done
+                return outcome
+            }
+        }
+    }
+
     /// The outcome (the answer's bytes, written on the worker thread) reaches
     /// the caller through its continuation; taking the lock the worker settled
     /// it under once more orders those writes before the caller's reads for

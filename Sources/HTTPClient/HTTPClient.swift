@@ -5,6 +5,7 @@ import Synchronization
 /// A small HTTP/1.1 client for the exporter's one kind of traffic: JSON
 /// POSTs to AWS endpoints and GETs to credential endpoints. Each request's
 /// blocking I/O runs on a worker thread (``WorkerThreads``), never on Swift's
+/// cooperative pool (inline when the caller runs on such a thread already);
 /// cooperative pool; keep-alive connections are pooled; TLS is GnuTLS, the
 /// library libmicrohttpd already links, verifying against the system's CAs
 /// or `AWS_CA_BUNDLE`.
@@ -50,6 +51,8 @@ public final class HTTPClient: Sendable {
     private let tlsCredentials = Locked<TLSCredentials?>(nil)
     /// Connections opened so far (`aws_workspaces_http_client_connections_opened_total`).
     let openedConnections = Atomic<Int>(0)
+    /// Requests whose I/O ran on the caller's thread (``WorkerThreads/blockHere(_:)``).
+    let inlineRequests = Atomic<Int>(0)
 
     /// Connections opened so far: how well pooling works.
     public var connectionsOpened: Int { openedConnections.load(ordering: .relaxed) }
@@ -67,7 +70,7 @@ public final class HTTPClient: Sendable {
     /// Sends the request and returns the whole answer, whatever its status.
     /// Cancelling the calling task ends the request at once.
     public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
-        guard let url = URLParts(request.url) else {
+        guard let url = request.parsedURL ?? URLParts(request.url) else {
             throw .transport("not an absolute http:// or https:// URL: \(URLParts.redacted(request.url))")
         }
         // Decided once: plain HTTP through a proxy also changes the request line.
@@ -85,6 +88,24 @@ public final class HTTPClient: Sendable {
         }
         guard registered else { throw .shutDown }
         defer { _ = state.withLock { $0.inFlight.removeValue(forKey: id) } }
+        // On a thread of a task pool (a scrape's), over a kept connection: the
+        // request's I/O runs here, without two hops between threads. A new
+        // connection (a DNS lookup, which no deadline of ours interrupts)
+        // takes the worker below, as does every request from Swift's pool.
+        if pool.hasIdle(key(for: url, proxy: proxy)) {
+            let inline: Exchange.Outcome? = await withTaskCancellationHandler {
+                WorkerThreads.blockHere { wake -> Exchange.Outcome in
+                    inlineRequests.wrappingAdd(1, ordering: .relaxed)
+                    guard let cancel = exchange.attach(wake) else { return exchange.settle(.failure(.cancelled)) }
+                    let performed = perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange)
+                    exchange.detach()
+                    return exchange.settle(performed)
+                }
+            } onCancel: {
+                exchange.interrupt(with: .cancelled)
+            }
+            if let inline { return try inline.get() }
+        }
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 exchange.wait(continuation)
@@ -134,7 +155,7 @@ public final class HTTPClient: Sendable {
         deadline: ContinuousClock.Instant, exchange: Exchange
     ) -> Exchange.Outcome {
         guard ContinuousClock.now < deadline else { return .failure(.timedOut("waiting for a thread")) }
-        let key = ConnectionPool.Key(secure: url.secure, host: url.host, port: url.port, proxy: proxy)
+        let key = key(for: url, proxy: proxy)
         var message = head.bytes
         message += request.body
         do throws(HTTPClientError) {
@@ -170,6 +191,10 @@ public final class HTTPClient: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    private func key(for url: URLParts, proxy: ProxySettings.Proxy?) -> ConnectionPool.Key {
+        ConnectionPool.Key(secure: url.secure, host: url.host, port: url.port, proxy: proxy)
     }
 
     /// The worker's waits end at the deadline, but a DNS lookup does not

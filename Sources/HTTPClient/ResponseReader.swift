@@ -271,7 +271,9 @@ package struct ResponseReader {
     private mutating func fill() throws(HTTPClientError) -> Int {
         guard ContinuousClock.now < deadline else { throw .timedOut("reading the answer") }
         try cancel.check()
-        let count = try connection.receive(into: &scratch, deadline: deadline, cancel: cancel)
+        // Nothing received yet: the answer is a round trip away, so wait for
+        // it before reading rather than read, fail, wait and read again.
+        let count = try connection.receive(into: &scratch, deadline: deadline, cancel: cancel, waitFirst: !receivedAnything)
         if count > 0 {
             receivedAnything = true
             received += count

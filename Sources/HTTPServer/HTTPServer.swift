@@ -55,12 +55,17 @@ public final class HTTPServer: Sendable {
         /// The file `web` was read from, read again when it changes; nil for a fixed `web`.
         public var webConfigFile: String?
         public var logger: Logger
+        /// Where handlers run: a pool whose threads may block (the exporter's
+        /// scrape threads), or nil for Swift's global executor.
+        public var executor: (any TaskExecutor)?
 
         public init(
             listeners: [Listener], idleTimeout: Duration = .seconds(60), readHeaderTimeout: Duration = .seconds(10),
             maxConnections: Int = 1024, maxConnectionsPerIP: Int = 0, maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 0,
-            web: WebConfiguration = WebConfiguration(), webConfigFile: String? = nil, logger: Logger = Logger(label: "http")
+            web: WebConfiguration = WebConfiguration(), webConfigFile: String? = nil, logger: Logger = Logger(label: "http"),
+            executor: (any TaskExecutor)? = nil
         ) {
+            self.executor = executor
             self.webConfigFile = webConfigFile
             self.maxBodyBytes = maxBodyBytes
             self.listeners = listeners
@@ -98,6 +103,7 @@ public final class HTTPServer: Sendable {
 
     let handler: any HTTPHandler
     let logger: Logger
+    let executor: (any TaskExecutor)?
     /// The web config in service, read again when its file changes.
     let webConfig: WebConfigWatcher
     let maxHeaderBytes: Int
@@ -136,6 +142,7 @@ public final class HTTPServer: Sendable {
     public init(configuration: Configuration, handler: any HTTPHandler) throws(StartError) {
         self.handler = handler
         self.logger = configuration.logger
+        self.executor = configuration.executor
         self.maxHeaderBytes = configuration.maxHeaderBytes
         self.maxBodyBytes = configuration.maxBodyBytes
         self.connections = ConnectionTable(limits: .init(
@@ -265,12 +272,16 @@ public final class HTTPServer: Sendable {
     /// Handles requests, each in a child task, until the server stops;
     /// returns once every handler has returned.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            for await job in jobs {
-                group.addTask { await self.serve(job.request, context: job.context) }
+        // The loop too runs on the handlers' executor: each request then
+        // takes one hop from libmicrohttpd's thread, not two.
+        await withTaskExecutorPreference(executor) {
+            await withDiscardingTaskGroup { group in
+                for await job in jobs {
+                    group.addTask { await self.serve(job.request, context: job.context) }
+                }
+                // Stopped: whatever still runs was answered 503 already.
+                group.cancelAll()
             }
-            // Stopped: whatever still runs was answered 503 already.
-            group.cancelAll()
         }
     }
 

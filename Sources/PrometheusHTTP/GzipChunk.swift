@@ -59,6 +59,29 @@ public struct GzipChunk: Sendable {
         self.combineOperator = crc32_combine_gen(Int(input.count))
     }
 
+    /// Keeps `input` as it is, in deflate's stored blocks (five bytes of
+    /// header per 64 KiB): no compression, and none of the 40,000 or so
+    /// instructions a deflated piece costs whatever its size. For small
+    /// pieces that change with every body.
+    public init(storing input: [UInt8]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(input.count + 5 * (input.count / 65_535 + 1))
+        var start = 0
+        repeat {
+            let end = min(start + 65_535, input.count)
+            let count = UInt16(end - start)
+            // BFINAL 0, BTYPE 00 (stored); the rest of the byte pads to a boundary.
+            out += [0x00, UInt8(truncatingIfNeeded: count), UInt8(truncatingIfNeeded: count >> 8),
+                    UInt8(truncatingIfNeeded: ~count), UInt8(truncatingIfNeeded: ~count >> 8)]
+            out += input[start..<end]
+            start = end
+        } while start < input.count
+        self.deflated = out
+        self.crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
+        self.length = input.count
+        self.combineOperator = crc32_combine_gen(Int(input.count))
+    }
+
     /// OpenMetrics' trailer (`# EOF`, the same for every body) deflated once
     /// rather than for every OpenMetrics response, which is what Prometheus
     /// asks for first: a deflate of a few bytes still costs some 40,000

@@ -32,7 +32,8 @@ public enum DeadlineRace {
             }
             waiting?.resume(returning: value)
         }
-        let work = Task { finish(await operation()) }
+        // On the caller's pool when it runs on one, else the global executor.
+        let work = Task(executorPreference: WorkerThreads.current) { finish(await operation()) }
         // On the process's timer thread: arming and cancelling cost a lock.
         // (Not Task.sleep: a cancelled sleep leaves its timer queued until the
         // deadline, which under many scrapes a second holds megabytes for the

@@ -45,6 +45,16 @@ public enum Digest {
     /// Lower-case hexadecimal. (An array, not any sequence: a generic
     /// function of another module runs unspecialized, through the iterator
     /// protocol a byte at a time, 16,000 instructions for a SHA-256.)
+    /// Appends the lower-case hex of `bytes` to `out`.
+    public static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
+        @inline(__always) func digit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : 0x57 + value }
+        out.reserveCapacity(out.count + bytes.count * 2)
+        for byte in bytes {
+            out.append(digit(byte >> 4))
+            out.append(digit(byte & 0xF))
+        }
+    }
+
     public static func hex(_ bytes: [UInt8]) -> String {
         @inline(__always) func digit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : 0x57 + value }
         return String(unsafeUninitializedCapacity: bytes.count * 2) { out in

@@ -172,7 +172,7 @@ final class TargetCollector: Sendable {
             state.nextID += 1
             // Unstructured: a scraper that gives up must not cancel the
             // collection others wait on. It still ends by its own deadline.
-            let task = Task { await self.run(id: id, deadline: collectionDeadline) }
+            let task = Task(executorPreference: WorkerThreads.current) { await self.run(id: id, deadline: collectionDeadline) }
             state.inFlight = InFlight(id: id, task: task)
             return (.join(task, started: true), state.lastSuccess, state.lastLabels)
         }
@@ -281,42 +281,65 @@ final class TargetCollector: Sendable {
         let query = target.query
         let collectors = target.collectors
         let known = state.withLock { $0.sources }
-        async let images = Self.timed { () async throws(AWSClientError) in
-            try await client.allWorkspaceImages(
-                imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline, known: known?.imagePages ?? [])
+        // The other collectors' calls in child tasks, only those enabled; the
+        // images in this task meanwhile (each child costs a task and, on the
+        // scrape threads, a thread woken).
+        enum Part: Sendable {
+            case bundles(Gathered.Call<Listing<WorkspaceBundle>>)
+            case workspaces(Gathered.Call<Listing<Workspace>>)
+            case alias(Gathered.Call<String?>)
         }
-        async let bundles = collectors.contains(.bundles) ? Self.timed { () async throws(AWSClientError) in
-            try await client.allWorkspaceBundles(deadline: deadline, known: known?.bundlePages ?? [])
-        } : nil
-        async let workspaces = collectors.contains(.workspaces) ? Self.timed { () async throws(AWSClientError) in
-            try await client.allWorkspaces(deadline: deadline)
-        } : nil
-        async let alias = collectors.contains(.accountAlias) ? Self.timed { () async throws(AWSClientError) in
-            try await self.identity.accountAlias { () async throws(AWSClientError) -> String? in
-                try await self.iamClient(account: account).accountAlias(deadline: deadline)
-            }
-        } : nil
         var gathered = Gathered(failure: nil, account: account)
-        gathered.images = await images
-        // Pages left undecoded (answered as last time) are decoded for it;
-        // should that fail, the images collector fails and nobody is asked.
-        if collectors.contains(.imagePermissions), case let .success(listing)? = gathered.images?.result,
-           let found = Self.items(of: listing, into: &gathered.images) {
-            // Owned images only: another account's shared image has no
-            // permissions of ours. AWS always sends OwnerAccountId; without it, assume owned.
-            // The ids as AWS sent them (not their label form): they go back to AWS.
-            let owned = Set(found.filter { $0.ownerAccountId == nil || $0.ownerAccountId == account }.compactMap(\.imageId))
-            let clock = ContinuousClock()
-            let start = clock.now
-            let result = await permissionsCache.permissions(owned: owned, interval: settings.imagePermissionsInterval) {
-                (id: String) async throws(AWSClientError) -> [String] in
-                try await client.imagePermissions(imageId: id, deadline: deadline)
+        await withTaskGroup(of: Part.self) { group in
+            if collectors.contains(.bundles) {
+                group.addTask {
+                    .bundles(await Self.timed { () async throws(AWSClientError) in
+                        try await client.allWorkspaceBundles(deadline: deadline, known: known?.bundlePages ?? [])
+                    })
+                }
             }
-            gathered.permissions = (result.permissions, result.failure, start.duration(to: clock.now) / .seconds(1))
+            if collectors.contains(.workspaces) {
+                group.addTask {
+                    .workspaces(await Self.timed { () async throws(AWSClientError) in try await client.allWorkspaces(deadline: deadline) })
+                }
+            }
+            if collectors.contains(.accountAlias) {
+                group.addTask {
+                    .alias(await Self.timed { () async throws(AWSClientError) in
+                        try await self.identity.accountAlias { () async throws(AWSClientError) -> String? in
+                            try await self.iamClient(account: account).accountAlias(deadline: deadline)
+                        }
+                    })
+                }
+            }
+            gathered.images = await Self.timed { () async throws(AWSClientError) in
+                try await client.allWorkspaceImages(
+                    imageType: query.imageType, imageIds: query.imageIds, pageSize: query.pageSize, deadline: deadline, known: known?.imagePages ?? [])
+            }
+            // Pages left undecoded (answered as last time) are decoded for it;
+            // should that fail, the images collector fails and nobody is asked.
+            if collectors.contains(.imagePermissions), case let .success(listing)? = gathered.images?.result,
+               let found = Self.items(of: listing, into: &gathered.images) {
+                // Owned images only: another account's shared image has no
+                // permissions of ours. AWS always sends OwnerAccountId; without it, assume owned.
+                // The ids as AWS sent them (not their label form): they go back to AWS.
+                let owned = Set(found.filter { $0.ownerAccountId == nil || $0.ownerAccountId == account }.compactMap(\.imageId))
+                let clock = ContinuousClock()
+                let start = clock.now
+                let result = await permissionsCache.permissions(owned: owned, interval: settings.imagePermissionsInterval) {
+                    (id: String) async throws(AWSClientError) -> [String] in
+                    try await client.imagePermissions(imageId: id, deadline: deadline)
+                }
+                gathered.permissions = (result.permissions, result.failure, start.duration(to: clock.now) / .seconds(1))
+            }
+            for await part in group {
+                switch part {
+                case let .bundles(call): gathered.bundles = call
+                case let .workspaces(call): gathered.workspaces = call
+                case let .alias(call): gathered.alias = call
+                }
+            }
         }
-        gathered.bundles = await bundles
-        gathered.workspaces = await workspaces
-        gathered.alias = await alias
         return gathered
     }
 
@@ -401,7 +424,7 @@ final class TargetCollector: Sendable {
            last.digest == Self.sourceDigest(images: images, bundles: bundles, workspaces: nil, labels: labels) {
             settings.logger.debug("API answers unchanged since the last collection; their families are built only if needed",
                                   metadata: ["account_id": "\(labels.accountId)", "region": "\(labels.region)"])
-            families.append(ImageMetrics.ageFamily(last.ages, target: labels, now: now))
+            families.append(Self.withAgeDigest(ImageMetrics.ageFamily(last.ages, target: labels, now: now), sourceDigest: last.digest))
             if last.duplicates > 0 { reportDuplicates(last.duplicates, labels: labels) }
             let logger = settings.logger
             let deferred = DeferredFamilies(names: last.names, sourceDigest: last.digest) { [weak self] in
@@ -446,7 +469,7 @@ final class TargetCollector: Sendable {
         var fromSources: [String] = []
         for family in built.families {
             if family.name == ImageMetrics.ageFamilyName {
-                families.append(family)
+                families.append(Self.withAgeDigest(family, sourceDigest: digest))
             } else {
                 families.append(family.withSourceDigest(digest))
                 if !family.samples.isEmpty { fromSources.append(family.name) }
@@ -500,6 +523,17 @@ final class TargetCollector: Sendable {
         append(labels.accountId)
         append(labels.region)
         return bytes.withUnsafeBytes { SipHash.random.hash($0) }
+    }
+
+    /// The age family with a digest of its own: the collection's source
+    /// digest (its series come from the images and labels alone) and its
+    /// values. It changes with every collection, and this spares `/probe`
+    /// hashing its text sample by sample to learn that.
+    static func withAgeDigest(_ family: MetricFamily, sourceDigest: UInt64) -> MetricFamily {
+        var words: [UInt64] = [sourceDigest, UInt64(family.samples.count)]
+        words.reserveCapacity(family.samples.count + 2)
+        for sample in family.samples { words.append(sample.value.bitPattern) }
+        return family.withSourceDigest(words.withUnsafeBytes { SipHash.random.hash($0) })
     }
 
     /// Warns the first time the API repeats image ids for this target; after that at debug.

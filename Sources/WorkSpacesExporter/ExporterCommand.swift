@@ -336,6 +336,12 @@ struct ExporterCommand: AsyncParsableCommand {
             families += registry.families()
             return families
         }
+        // Requests are handled on threads of their own, where the HTTP client
+        // does the I/O of a kept connection inline (WorkerThreads.blockHere):
+        // a probe's requests then take no hops between threads. At most 64;
+        // past 56 blocked at once, requests hand their I/O to the client's
+        // own workers, so that handlers always have threads.
+        let scrapeThreads = WorkerThreads(name: "scrape", maxThreads: 64)
         let handler = ExporterHandler(
             telemetryPath: telemetryPath, collector: collector, version: BuildInfo.current.version,
             defaultTimeout: collectorTimeout.duration, timeoutOffset: timeoutOffset.duration, maxRequests: maxRequests,
@@ -345,7 +351,7 @@ struct ExporterCommand: AsyncParsableCommand {
             configuration: .init(
                 listeners: listeners, idleTimeout: idleTimeout.duration, readHeaderTimeout: readHeaderTimeout.duration,
                 maxConnections: maxConnections, maxConnectionsPerIP: maxConnectionsPerIP, maxHeaderBytes: maxHeaderBytes,
-                web: web, webConfigFile: webConfigFile, logger: Logger(label: "http")),
+                web: web, webConfigFile: webConfigFile, logger: Logger(label: "http"), executor: scrapeThreads),
             handler: handler)
         logger.info("listening", metadata: [
             "address": "\(zip(listeners, server.ports).map { listener, port in Self.describe(listener, port: port) }.joined(separator: ","))",

@@ -105,6 +105,74 @@ struct HTTPClientTests {
         await server.shutdown(gracePeriod: .milliseconds(100))
     }
 
+    /// A request made from a URL taken apart (an AWS endpoint's) goes where
+    /// the parts say, without a parse; setting its URL text drops the parts.
+    @Test func aRequestMadeFromURLPartsIsNotParsedAgain() async throws {
+        let server = try server()
+        let client = HTTPClient()
+        let parts = try #require(URLParts("http://127.0.0.1:\(server.port)/parts?q=1"))
+        var request = HTTPClientRequest(method: "POST", url: parts)
+        #expect(request.parsedURL == parts && request.url == "http://127.0.0.1:\(server.port)/parts?q=1")
+        let response = try await client.execute(request)
+        #expect(String(decoding: response.body, as: UTF8.self) == "POST /parts - 127.0.0.1:\(server.port)\n", "the path (the server leaves the query apart)")
+        request.url = "http://127.0.0.1:\(server.port)/text"
+        #expect(request.parsedURL == nil)
+        #expect(String(decoding: try await client.execute(request).body, as: UTF8.self) == "POST /text - 127.0.0.1:\(server.port)\n")
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    /// On a thread of a task pool, a request over a kept connection runs its
+    /// I/O right there; the first, which opens the connection, takes a worker.
+    @Test func onAPoolsThreadAKeptConnectionsRequestsRunInline() async throws {
+        let server = try server()
+        let client = HTTPClient()
+        let pool = WorkerThreads(name: "test-tasks")
+        let bodies = try await withTaskExecutorPreference(pool) { () async throws -> [String] in
+            var bodies: [String] = []
+            for index in 0..<3 {
+                let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/\(index)"))
+                bodies.append(String(decoding: response.body, as: UTF8.self))
+            }
+            return bodies
+        }
+        #expect(bodies == (0..<3).map { "GET /\($0) - 127.0.0.1:\(server.port)\n" })
+        #expect(client.inlineRequests.load(ordering: .relaxed) == 2, "the second and third ran inline")
+        #expect(client.connectionsOpened == 1)
+        // From Swift's own pool, never inline.
+        _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/pool"))
+        #expect(client.inlineRequests.load(ordering: .relaxed) == 2)
+        pool.stop()
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    /// Cancelling a request running inline ends it at once too, and the
+    /// thread's wake descriptor is drained for its next request.
+    @Test func cancellingAnInlineRequestEndsItAtOnce() async throws {
+        let server = try server()
+        let client = HTTPClient()
+        let pool = WorkerThreads(name: "test-tasks")
+        let clock = ContinuousClock()
+        _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/warm"))
+        let before = Self.slowArrivals.value
+        let start = clock.now
+        let task = Task(executorPreference: pool) { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/slow")) }
+        try await waitForSlow(after: before)
+        task.cancel()
+        await #expect { try await task.value } throws: { ($0 as? HTTPClientError) == .cancelled }
+        #expect(start.duration(to: clock.now) < .seconds(18), "the 20 s answer was not waited for")
+        #expect(client.inlineRequests.load(ordering: .relaxed) == 1, "the slow request ran inline")
+        // The pool's next request (on the thread parked last: the same) is not cancelled.
+        let next = try await Task(executorPreference: pool) {
+            try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/after"))
+        }.value
+        #expect(next.status == 200)
+        pool.stop()
+        await client.shutdown()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
+
     /// A listener whose accept queue is full: the kernel drops further SYNs,
     /// so a connect to it neither succeeds nor fails until the client gives up.
     final class FullAcceptQueue {

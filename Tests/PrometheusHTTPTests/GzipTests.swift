@@ -54,6 +54,22 @@ import Exposition
         #expect(gunzip(GzipChunk.join(chunks.reversed())) == Array(parts.reversed().joined()))
     }
 
+    /// Stored chunks (deflate's stored blocks, 64 KiB at most each) join with
+    /// deflated ones into one member that inflates to the text in order.
+    @Test func storedChunksJoinWithDeflatedOnes() throws {
+        var generator = SystemRandomNumberGenerator()
+        let lengths = [0, 1, 300, 65_535, 65_536, 200_000]
+        let parts = lengths.map { count in (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        let stored = parts.map { GzipChunk(storing: $0) }
+        for (part, chunk) in zip(parts, stored) {
+            #expect(chunk.deflated.count == part.count + 5 * max(1, (part.count + 65_534) / 65_535))
+        }
+        let deflated = try parts.map { part throws(Gzip.Failure) in try GzipChunk(compressing: part) }
+        let mixed = zip(stored, deflated).flatMap { [$0, $1] }
+        #expect(gunzip(GzipChunk.join(mixed)) == Array(parts.flatMap { $0 + $0 }))
+        #expect(gunzip(GzipChunk.join(stored.reversed())) == Array(parts.reversed().joined()))
+    }
+
     /// OpenMetrics' trailer is deflated once and shared; any other text is
     /// deflated as given.
     @Test func theOpenMetricsTrailerIsDeflatedOnce() throws {

@@ -105,6 +105,35 @@ import Testing
         #expect(cache.count == 3)
     }
 
+    /// A small family that changed since its piece was made (the scrape's own
+    /// figures, every probe) is kept undeflated in the body; a new family, an
+    /// unchanged one and a large changed one are deflated.
+    @Test func aSmallChangedFamilyIsKeptUndeflated() throws {
+        let cache = FamilyChunkCache(keep: .seconds(600))
+        func large(_ value: Double) -> MetricFamily {
+            MetricFamily(name: "b_ages", help: "Ages.", type: .gauge, samples: (0..<100).map {
+                Sample(labels: [Label("image_id", "wsi-\($0)")], value: value + Double($0))
+            })
+        }
+        func body(_ families: [MetricFamily]) throws -> [UInt8] {
+            let body = try #require(cache.body(families, source: "A", format: .prometheusText))
+            #expect(gunzip(body) == ExpositionFormat.prometheusText.encode(families))
+            return body
+        }
+        func holds(_ body: [UInt8], _ family: MetricFamily) -> Bool {
+            let text = ExpositionFormat.prometheusText.encodeFamilies([family])
+            return body.indices.contains { body[$0...].starts(with: text) }
+        }
+        let first = [Self.family("a_duration", 1), large(1), Self.family("c_up", 1)]
+        #expect(!holds(try body(first), first[0]), "new: deflated")
+        let second = [Self.family("a_duration", 2), large(2), Self.family("c_up", 1)]
+        let changed = try body(second)
+        #expect(holds(changed, second[0]), "small and changed: as it is")
+        #expect(!holds(changed, second[1]), "large and changed: deflated")
+        #expect(ExpositionFormat.prometheusText.encodeFamilies([second[1]]).count > FamilyChunkCache.storedLimit)
+        #expect(try body(second) == changed, "unchanged: the same pieces")
+    }
+
     @Test func probeRendererWithoutGzipOrSourceRendersWhole() {
         let renderer = ScrapeRenderer(caching: .families(keep: .seconds(600)))
         let families = [Self.family("a_up", 1), Self.family("b_image_info", 1)]

@@ -31,4 +31,20 @@ import Testing
         #expect(base != digest(images, bundles, nil, TargetLabels(accountId: "123456789012", region: "eu-west-1")), "another region")
         #expect(base != digest(images, bundles, nil, TargetLabels(accountId: "12345678901", region: "2us-east-1")), "where a label ends")
     }
+
+    /// The age family's digest stands for its text: the source digest (its
+    /// series) and its values; the same for the same, other for either changed.
+    @Test func theAgeFamilysDigestFollowsItsSourcesAndValues() throws {
+        let labels = TargetLabels(accountId: "123456789012", region: "us-east-1")
+        let sources = [ImageMetrics.AgeSource(imageId: "wsi-1", created: 1_000), ImageMetrics.AgeSource(imageId: "wsi-2", created: 2_000)]
+        func digest(_ sources: [ImageMetrics.AgeSource], now: Double, source: UInt64 = 7) -> UInt64? {
+            TargetCollector.withAgeDigest(ImageMetrics.ageFamily(sources, target: labels, now: now), sourceDigest: source).sourceDigest
+        }
+        let base = try #require(digest(sources, now: 5_000))
+        #expect(base == digest(sources, now: 5_000))
+        #expect(base != digest(sources, now: 5_001), "other ages")
+        #expect(base != digest(sources, now: 5_000, source: 8), "other series")
+        #expect(base != digest(Array(sources.prefix(1)), now: 5_000), "fewer series")
+        #expect(base != digest([sources[0], ImageMetrics.AgeSource(imageId: "wsi-2", created: 2_001)], now: 5_000), "one age changed")
+    }
 }

@@ -209,7 +209,7 @@ public struct AWSRequestSender: Sendable {
                 SigV4Signer.Request(method: "POST", path: endpoint.path, headers: all, body: body),
                 credentials: resolved, date: clock.signingTime)
         }
-        let request = HTTPClientRequest(method: "POST", url: endpoint.url, headers: all, body: body, timeout: timeout, maxResponseBytes: maxBodyBytes)
+        let request = HTTPClientRequest(method: "POST", url: endpoint.parts, headers: all, body: body, timeout: timeout, maxResponseBytes: maxBodyBytes)
         do {
             return try await http.execute(request)
         } catch {

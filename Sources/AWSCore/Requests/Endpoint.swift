@@ -8,6 +8,8 @@ import Support
 /// Where a service's requests go: scheme, host, port and the `Host` header to sign.
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public let url: String
+    /// ``url`` taken apart.
+    let parts: URLParts
     public let hostHeader: String
     public let path: String
     /// The region to sign with when it is not the client's (global endpoints
@@ -22,6 +24,11 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         hostHeader = parts.hostHeader
         path = parts.path
         url = "\(parts.scheme)://\(hostHeader)\(path)"
+        // The URL requests go to, without the query; parsed once, not per request.
+        guard let normalized = URLParts(url) else {
+            throw .invalidEndpoint("endpoint URL \"\(URLParts.redacted(text))\" is not an absolute http:// or https:// URL without user:password@")
+        }
+        self.parts = normalized
     }
 
     /// The endpoint for `service` in `region`, honouring the override order of the

@@ -1,4 +1,3 @@
-import Support
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,7 +9,8 @@ import Darwin
 /// When no thread is idle a new one starts, up to `maxThreads`; past that,
 /// jobs wait in order for a thread to come free (every job of this project
 /// ends by its own deadline). Idle threads end after `idleTimeout`, so an
-/// idle process holds none.
+/// idle process holds none. A job goes to the thread parked last: the one
+/// whose stack and caches are warmest, while the others age out.
 ///
 /// Each thread has a wake descriptor of its own (``Wake``, made when the
 /// thread starts and closed when it ends), handed to every job it runs: a
@@ -31,15 +31,17 @@ public final class WorkerThreads: @unchecked Sendable {
     public let maxThreads: Int
     // pthread primitives need stable addresses: allocated once, never moved.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let ended = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`.
     private var queue: [Entry] = []
-    private var idle = 0
+    /// Parked threads, the last parked last.
+    private var idle: [ThreadContext] = []
     private var running = 0
     private var stopping = false
     /// Threads holding a wake descriptor.
     private var holdingWake = 0
+    /// Threads in ``blockHere(_:)``.
+    private var blockedThreads = 0
 
     public init(name: String, idleTimeout: Duration = .seconds(30), maxThreads: Int = 256, wakeKeep: Duration = .seconds(1)) {
         self.name = name
@@ -50,17 +52,14 @@ public final class WorkerThreads: @unchecked Sendable {
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
         pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(wake, &attributes)
         pthread_cond_init(ended, &attributes)
         pthread_condattr_destroy(&attributes)
     }
 
     deinit {
         // Threads hold a reference to self while they run, so none is left.
-        pthread_cond_destroy(wake)
         pthread_cond_destroy(ended)
         pthread_mutex_destroy(mutex)
-        wake.deallocate()
         ended.deallocate()
         mutex.deallocate()
     }
@@ -72,26 +71,34 @@ public final class WorkerThreads: @unchecked Sendable {
 
     /// Threads waiting for a job.
     public var idleThreadCount: Int {
-        locked { idle }
+        locked { idle.count }
     }
 
     /// Runs `job` on an idle thread or a new one. False after ``stop()`` or
     /// when the system refuses a thread.
     @discardableResult
     public func submit(_ job: @escaping Job) -> Bool {
-        let entry = Entry(job)
+        submit(entry: Entry(job))
+    }
+
+    private func submit(entry: Entry) -> Bool {
+        var parked: ThreadContext?
         let needsThread: Bool? = locked {
             if stopping { return nil }
             queue.append(entry)
-            if idle > queue.count - 1 {
-                pthread_cond_signal(wake)
-                return false
-            }
+            parked = idle.popLast()
+            if parked != nil { return false }
             // At the cap: the job waits for the next thread that comes free.
             if running >= maxThreads { return false }
             running += 1
             return true
         }
+        // Signalled after the mutex is released, so that the thread woken
+        // does not wake only to wait for it (two system calls more). Taken
+        // off the parked list under the mutex, it is waiting (or has just
+        // timed out, and then finds the job itself); the reference held
+        // here keeps its condition alive even if it has ended meanwhile.
+        if let parked { pthread_cond_signal(parked.condition) }
         guard let needsThread else { return false }
         if needsThread, !DedicatedThread.start(name: name, { self.work() }) {
             return locked {
@@ -110,7 +117,7 @@ public final class WorkerThreads: @unchecked Sendable {
     public func stop() {
         locked {
             stopping = true
-            pthread_cond_broadcast(wake)
+            for parked in idle { pthread_cond_signal(parked.condition) }
         }
     }
 
@@ -134,13 +141,110 @@ public final class WorkerThreads: @unchecked Sendable {
 
     private func work() {
         var descriptors: WakeDescriptors?
-        while let entry = nextJob(releasing: &descriptors) {
+        let context = ThreadContext(pool: self)
+        pthread_setspecific(Self.contextKey, Unmanaged.passUnretained(context).toOpaque())
+        defer { pthread_setspecific(Self.contextKey, nil) }
+        while let entry = nextJob(for: context, releasing: &descriptors) {
             if descriptors == nil {
                 descriptors = WakeDescriptors()
                 if descriptors != nil { locked { holdingWake += 1 } }
             }
-            entry.job(descriptors?.wake ?? .none)
+            context.wake = descriptors?.wake ?? .none
+            entry.job(context.wake)
+            // A task this job made ready runs next, here, warm.
+            while let next = context.next {
+                context.next = nil
+                next.job(context.wake)
+            }
         }
+    }
+
+    // MARK: Running tasks
+
+    /// What a thread of a pool knows about itself.
+    private final class ThreadContext {
+        unowned(unsafe) let pool: WorkerThreads
+        var wake = Wake.none
+        /// The task job to run when the current job returns (as Go's `runnext`).
+        var next: Entry?
+        /// Whether the current job is blocked in ``blockHere(_:)``.
+        var blocking = false
+        /// Signalled, under the pool's mutex, to hand this parked thread a job.
+        let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+        init(pool: WorkerThreads) {
+            self.pool = pool
+            var attributes = pthread_condattr_t()
+            pthread_condattr_init(&attributes)
+            pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+            pthread_cond_init(condition, &attributes)
+            pthread_condattr_destroy(&attributes)
+        }
+
+        deinit {
+            pthread_cond_destroy(condition)
+            condition.deallocate()
+        }
+    }
+
+    private static let contextKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The calling thread's context, when it is a thread of some pool.
+    private static var context: ThreadContext? {
+        guard let raw = pthread_getspecific(contextKey) else { return nil }
+        return Unmanaged<ThreadContext>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// The pool whose thread is calling, if any: an unstructured task started
+    /// there (`Task(executorPreference: WorkerThreads.current)`) stays on it.
+    public static var current: WorkerThreads? { context?.pool }
+
+    /// Threads that may block in ``blockHere(_:)`` at once: the rest stay free
+    /// for tasks, so that blocked requests never keep a scrape from its answer.
+    public var maxBlockedThreads: Int { max(1, maxThreads - maxThreads / 8) }
+
+    /// Runs blocking `body` on the calling thread, given its wake descriptor,
+    /// when that is a thread of a pool with room for one more blocked thread;
+    /// nil (and `body` not run) otherwise. The task made ready meanwhile for
+    /// this thread is handed to another first, so nothing waits behind `body`.
+    public static func blockHere<T>(_ body: (Wake) -> T) -> T? {
+        guard let context, !context.blocking else { return nil }
+        let pool = context.pool
+        let allowed = pool.locked {
+            guard pool.blockedThreads < pool.maxBlockedThreads else { return false }
+            pool.blockedThreads += 1
+            return true
+        }
+        guard allowed else { return nil }
+        if let next = context.next {
+            context.next = nil
+            if !pool.submit(entry: next) { next.refused?() }
+        }
+        context.blocking = true
+        defer {
+            context.blocking = false
+            pool.locked { pool.blockedThreads -= 1 }
+        }
+        return body(context.wake)
+    }
+
+    /// Queues a task's job: as the next job of the calling thread when it is
+    /// one of this pool's (the job that made it ready is about to return),
+    /// else for any thread. Never dropped: refused (stopped, or no thread to
+    /// be had), it goes to Swift's global executor.
+    private func submitTask(_ entry: Entry) {
+        if let context = Self.context, context.pool === self, !context.blocking {
+            let previous = context.next
+            context.next = entry
+            guard let previous else { return }
+            if !submit(entry: previous) { previous.refused?() }
+            return
+        }
+        if !submit(entry: entry) { entry.refused?() }
     }
 
     /// A thread's wake descriptor: what its jobs' waits poll, and how others
@@ -193,16 +297,17 @@ public final class WorkerThreads: @unchecked Sendable {
     /// descriptor, if any, then closes with it). Parked past ``wakeKeep``,
     /// the thread closes its wake descriptor and waits out the rest of the
     /// idle timeout without it.
-    private func nextJob(releasing descriptors: inout WakeDescriptors?) -> Entry? {
+    private func nextJob(for context: ThreadContext, releasing descriptors: inout WakeDescriptors?) -> Entry? {
         let next: Entry? = locked {
             while true {
                 if !queue.isEmpty { return queue.removeFirst() }
                 if stopping { break }
-                idle += 1
+                idle.append(context)
                 let holding = descriptors != nil
                 var time = Self.monotonicTimespec(after: holding ? wakeKeep : idleTimeout - wakeKeep)
-                let result = pthread_cond_timedwait(wake, mutex, &time)
-                idle -= 1
+                let result = pthread_cond_timedwait(context.condition, mutex, &time)
+                // Still parked: not handed a job (a time-out, or a spurious wake-up).
+                if let index = idle.lastIndex(where: { $0 === context }) { idle.remove(at: index) }
                 if result == ETIMEDOUT, queue.isEmpty {
                     if holding {
                         descriptors = nil
@@ -223,7 +328,23 @@ public final class WorkerThreads: @unchecked Sendable {
 
     private final class Entry {
         let job: Job
-        init(_ job: @escaping Job) { self.job = job }
+        /// What a task's job does when the pool refuses it.
+        let refused: (@Sendable () -> Void)?
+        init(_ job: @escaping Job, refused: (@Sendable () -> Void)? = nil) {
+            self.job = job
+            self.refused = refused
+        }
+    }
+}
+
+/// A pool is also an executor for tasks (`withTaskExecutorPreference`): their
+/// jobs run on its threads, where ``WorkerThreads/blockHere(_:)`` lets blocking
+/// I/O run inline instead of handing it to another thread and back.
+extension WorkerThreads: TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        submitTask(Entry({ [unowned(unsafe) self] _ in job.runSynchronously(on: self.asUnownedTaskExecutor()) },
+                         refused: { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }))
     }
 
     private func locked<T>(_ body: () -> T) -> T {

@@ -1,0 +1,218 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Support
+
+@Suite struct WorkerThreadsTests {
+    @Test func idleThreadsEndAndBusyOnesAreReused() async throws {
+        let workers = WorkerThreads(name: "test", idleTimeout: .milliseconds(200))
+        for _ in 0..<3 {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                #expect(workers.submit { _ in done.resume() })
+            }
+            // Until the thread is back waiting (it resumed us before that).
+            for _ in 0..<100 where workers.idleThreadCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(workers.threadCount == 1, "one thread served the three jobs in a row")
+        // The idle thread ends after its 200 ms: wait for that, not a fixed time.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while workers.threadCount > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(workers.threadCount == 0, "the idle thread ended")
+        workers.stop()
+        #expect(!workers.submit { _ in }, "no job after stop")
+        #expect(workers.waitForThreads(timeout: .seconds(1)))
+    }
+
+    @Test func eachThreadHasAWakeDescriptorThatSignalsUntilDrained() async throws {
+        let workers = WorkerThreads(name: "test", wakeKeep: .seconds(30))
+        defer { workers.stop() }
+        func nextWake() async -> WorkerThreads.Wake {
+            await withCheckedContinuation { (done: CheckedContinuation<WorkerThreads.Wake, Never>) in
+                #expect(workers.submit { wake in done.resume(returning: wake) })
+            }
+        }
+        func readable(_ wake: WorkerThreads.Wake) -> Bool {
+            var entry = pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0)
+            return poll(&entry, 1, 0) > 0
+        }
+        let first = await nextWake()
+        #expect(first.descriptor >= 0)
+        #expect(!readable(first))
+        first.signal()
+        first.signal()
+        #expect(readable(first))
+        first.drain()
+        #expect(!readable(first), "one drain empties any number of signals")
+        for _ in 0..<100 where workers.idleThreadCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await nextWake().descriptor == first.descriptor, "the thread's next job gets the same descriptor")
+    }
+
+    /// A thread parked longer than `wakeKeep` closes its wake descriptor (two
+    /// descriptors fewer, as a leak check counts them) and makes a new one for
+    /// its next job.
+    @Test func aParkedThreadGivesItsWakeDescriptorBack() async throws {
+        let workers = WorkerThreads(name: "test", idleTimeout: .seconds(30), wakeKeep: .milliseconds(50))
+        defer { workers.stop() }
+        func run() async -> WorkerThreads.Wake {
+            await withCheckedContinuation { (done: CheckedContinuation<WorkerThreads.Wake, Never>) in
+                #expect(workers.submit { wake in done.resume(returning: wake) })
+            }
+        }
+        #expect(await run().descriptor >= 0)
+        let limit = ContinuousClock.now.advanced(by: .seconds(20))
+        while workers.wakeDescriptorsHeld > 0, ContinuousClock.now < limit { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(workers.wakeDescriptorsHeld == 0)
+        #expect(workers.threadCount == 1, "the thread itself stays parked")
+        // The descriptor belongs to the job only while it runs (once parked
+        // again, the thread may close it after `wakeKeep`), so the check runs
+        // inside the job.
+        let works = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            #expect(workers.submit { wake in
+                guard wake.descriptor >= 0 else { return done.resume(returning: false) }
+                wake.signal()
+                var entry = pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0)
+                let signalled = poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLIN) != 0
+                wake.drain()
+                done.resume(returning: signalled)
+            })
+        }
+        #expect(works, "the new descriptor works")
+    }
+
+    // MARK: As an executor for tasks
+
+    /// The thread that runs a job, by its pthread id.
+    static func thread() -> UInt { UInt(pthread_self()) }
+
+    @Test func tasksPreferringAPoolRunOnItsThreads() async {
+        let pool = WorkerThreads(name: "test-tasks")
+        defer { pool.stop() }
+        #expect(WorkerThreads.current == nil, "the test's own thread is Swift's")
+        let onPool = await withTaskExecutorPreference(pool) { () async -> Bool in
+            // Child tasks and tasks started with `current` stay on the pool.
+            async let child = WorkerThreads.current === pool
+            let unstructured = await Task(executorPreference: WorkerThreads.current) { WorkerThreads.current === pool }.value
+            let here = WorkerThreads.current === pool
+            let inChild = await child
+            return here && inChild && unstructured
+        }
+        #expect(onPool)
+        #expect(pool.threadCount >= 1)
+    }
+
+    @Test func blockHereRunsOnlyOnAPoolsThreadAndNeverNested() async {
+        let pool = WorkerThreads(name: "test-tasks")
+        defer { pool.stop() }
+        #expect(WorkerThreads.blockHere { _ in 1 } == nil, "not on a pool's thread: the caller must hand the work over")
+        let (outer, inner) = await withTaskExecutorPreference(pool) { () async -> (Int?, Int??) in
+            var inner: Int??
+            let outer = WorkerThreads.blockHere { wake -> Int in
+                inner = .some(WorkerThreads.blockHere { _ in 2 })
+                return wake.descriptor >= 0 ? 1 : 0
+            }
+            return (outer, inner)
+        }
+        #expect(outer == 1, "ran here, given the thread's wake descriptor")
+        #expect(inner == .some(nil), "a blocked thread does not block again")
+    }
+
+    /// A task made ready for this thread just before it blocks (an `async let`
+    /// child) is handed to another thread, not left waiting behind the block:
+    /// the block waits for what that task does.
+    @Test func aTaskReadiedBeforeBlockingRunsElsewhere() async {
+        let pool = WorkerThreads(name: "test-tasks")
+        defer { pool.stop() }
+        let ran = await withTaskExecutorPreference(pool) { () async -> Bool in
+            let flag = Flag()
+            async let child: Void = flag.raise()
+            let seen = WorkerThreads.blockHere { _ -> Bool in
+                // Bounded: 10 s, where the other thread takes microseconds.
+                for _ in 0..<10_000 where !flag.isRaised { usleep(1000) }
+                return flag.isRaised
+            }
+            await child
+            return seen == true
+        }
+        #expect(ran, "the child task ran while this thread was blocked")
+    }
+
+    /// At most `maxBlockedThreads` block at once; past that, nil.
+    @Test func blockedThreadsAreCapped() async {
+        let pool = WorkerThreads(name: "test-tasks", maxThreads: 8)
+        defer { pool.stop() }
+        #expect(pool.maxBlockedThreads == 7)
+        let release = Flag()
+        let blocked = Counter()
+        let results = await withTaskExecutorPreference(pool) { () async -> [Bool] in
+            await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<7 {
+                    group.addTask {
+                        WorkerThreads.blockHere { _ in
+                            blocked.increment()
+                            for _ in 0..<20_000 where !release.isRaised { usleep(1000) }
+                        } != nil
+                    }
+                }
+                // Once seven are blocked, the eighth thread may not block.
+                // (Waiting by sleeping: this thread runs the tasks readied for it meanwhile.)
+                for _ in 0..<10_000 where blocked.value < 7 { try? await Task.sleep(for: .milliseconds(1)) }
+                let eighth = WorkerThreads.blockHere { _ in } != nil
+                release.raise()
+                var results = [eighth]
+                for await result in group { results.append(result) }
+                return results
+            }
+        }
+        #expect(results.first == false, "the eighth was refused")
+        #expect(results.dropFirst().allSatisfy { $0 } && results.count == 8)
+    }
+
+    /// A stopped pool refuses its threads to tasks: they run on Swift's executor instead of never.
+    @Test func aStoppedPoolHandsTasksToSwiftsExecutor() async {
+        let pool = WorkerThreads(name: "test-tasks")
+        pool.stop()
+        let ran = await Task(executorPreference: pool) { WorkerThreads.current == nil }.value
+        #expect(ran)
+    }
+
+    /// A job goes to the thread parked last; the others age out.
+    @Test func theThreadParkedLastTakesTheNextJob() async throws {
+        let pool = WorkerThreads(name: "test", idleTimeout: .seconds(30))
+        defer { pool.stop() }
+        // Two threads: one job holds the first while the second starts.
+        let hold = Flag()
+        let first = await withCheckedContinuation { (started: CheckedContinuation<UInt, Never>) in
+            #expect(pool.submit { _ in
+                started.resume(returning: Self.thread())
+                for _ in 0..<10_000 where !hold.isRaised { usleep(1000) }
+            })
+        }
+        let second = await withCheckedContinuation { (done: CheckedContinuation<UInt, Never>) in
+            #expect(pool.submit { _ in done.resume(returning: Self.thread()) })
+        }
+        #expect(first != second)
+        for _ in 0..<1000 where pool.idleThreadCount < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        hold.raise()
+        // The first parks after the second: it takes each of the next jobs.
+        for _ in 0..<1000 where pool.idleThreadCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        for _ in 0..<5 {
+            let next = await withCheckedContinuation { (done: CheckedContinuation<UInt, Never>) in
+                #expect(pool.submit { _ in done.resume(returning: Self.thread()) })
+            }
+            #expect(next == first)
+            for _ in 0..<1000 where pool.idleThreadCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    final class Flag: Sendable {
+        private let raised = Atomic<Bool>(false)
+        var isRaised: Bool { raised.load(ordering: .acquiring) }
+        func raise() { raised.store(true, ordering: .releasing) }
+    }
+
+    final class Counter: Sendable {
+        private let count = Atomic<Int>(0)
+        var value: Int { count.load(ordering: .acquiring) }
+        func increment() { count.wrappingAdd(1, ordering: .acquiringAndReleasing) }
+    }
+}
