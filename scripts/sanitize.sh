@@ -19,7 +19,7 @@ sanitizers=("$@")
 # config, discovery and probe mode (gzipped probes from kept pieces: MotoTests;
 # families left unbuilt for unchanged answers: UnchangedAnswersTests),
 # the API budget, and hostile clients.
-filter="${SANITIZE_FILTER:-FlagMatrixTests|APIBudgetTests|OrganizationTests|MotoTests|UnchangedAnswersTests|ExporterEndpointsTests|WebConfigTests|WebConfigReloadTests|MultiAccountTests|HostileClientTests|EmulatorScrapeTests|FailureTests|ScrapeSharingTests}"
+filter="${SANITIZE_FILTER:-FlagMatrixTests|APIBudgetTests|OrganizationTests|MotoTests|UnchangedAnswersTests|ExporterEndpointsTests|WebConfigTests|WebConfigReloadTests|MultiAccountTests|HostileClientTests|EmulatorScrapeTests|FailureTests|ScrapeSharingTests|WorkerThreadsTests|HTTPClientTests}"
 
 scripts/deps.sh test
 swift build --build-tests

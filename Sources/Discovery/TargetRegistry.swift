@@ -76,8 +76,10 @@ public final class TargetRegistry: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
     private let listers = Locked<[DefaultCredentialChain.Role?: any CredentialProvider]>([:])
-    /// Held while targets are applied to the collector: one change at a time, in order.
-    private let applying = Locked(())
+    /// Held while targets are applied to the collector: one change at a time,
+    /// in order; counts them. (Not a lock over `()`: ThreadSanitizer reports
+    /// the access to a zero-sized value under it as a race.)
+    private let applying = Locked<UInt64>(0)
     /// Set once readiness has been reached; it stays.
     private let becameReady = Locked(false)
 
@@ -139,7 +141,8 @@ public final class TargetRegistry: Sendable {
     /// or changed ones are listed at once (until then they have no targets).
     /// Fails without changing anything when a target's endpoint cannot be resolved.
     public func configure(staticTargets: [Target], sources: [OrganizationsSource]) throws(AWSClientError) {
-        try applying.withLock { _ throws(AWSClientError) in
+        try applying.withLock { applied throws(AWSClientError) in
+            applied &+= 1
             let planned = state.withLock { Self.reconfigured($0, staticTargets: staticTargets, sources: sources, now: .now) }
             // Applying first validates: a failure leaves targets and state as they were.
             try collector.apply(Self.merge(planned, collectors: collectors, pageSize: pageSize, logger: settings.logger), organization: Self.members(planned))
@@ -364,7 +367,8 @@ public final class TargetRegistry: Sendable {
     /// Applies the merged targets of the current state, and the
     /// organisation's accounts for the image-permissions collector.
     private func applyCurrent() {
-        applying.withLock { _ in
+        applying.withLock { applied in
+            applied &+= 1
             let current = state.withLock { $0 }
             do throws(AWSClientError) {
                 try collector.apply(Self.merge(current, collectors: collectors, pageSize: pageSize, logger: settings.logger), organization: Self.members(current))
