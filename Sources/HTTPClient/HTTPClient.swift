@@ -94,13 +94,16 @@ public final class HTTPClient: Sendable {
         // takes the worker below, as does every request from Swift's pool.
         if pool.hasIdle(key(for: url, proxy: proxy)) {
             let inline: Exchange.Outcome? = await withTaskCancellationHandler {
-                WorkerThreads.blockHere { wake -> Exchange.Outcome in
-                    inlineRequests.wrappingAdd(1, ordering: .relaxed)
+                WorkerThreads.blockHere { wake -> Exchange.Outcome? in
                     guard let cancel = exchange.attach(wake) else { return exchange.settle(.failure(.cancelled)) }
-                    let performed = perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange)
+                    // No usable kept connection after all (closed, or idle too
+                    // long): nil, and a worker opens one.
+                    let performed = perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: false)
                     exchange.detach()
+                    guard let performed else { return nil }
+                    inlineRequests.wrappingAdd(1, ordering: .relaxed)
                     return exchange.settle(performed)
-                }
+                } ?? nil
             } onCancel: {
                 exchange.interrupt(with: .cancelled)
             }
@@ -114,7 +117,8 @@ public final class HTTPClient: Sendable {
                 let submitted = workers.submit { [self] wake in
                     // Given up while it waited for a thread: nothing is sent.
                     guard let cancel = exchange.attach(wake) else { return }
-                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange))
+                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: true)
+                        ?? .failure(.transport("no connection")))
                     exchange.detach()
                 }
                 if !submitted {
@@ -150,10 +154,12 @@ public final class HTTPClient: Sendable {
 
     // MARK: On a worker thread
 
+    /// The request over a kept connection, or a new one when `mayOpen`;
+    /// nil only when it may not open one and no kept one is usable.
     private func perform(
         _ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead, cancel: Cancellation,
-        deadline: ContinuousClock.Instant, exchange: Exchange
-    ) -> Exchange.Outcome {
+        deadline: ContinuousClock.Instant, exchange: Exchange, mayOpen: Bool
+    ) -> Exchange.Outcome? {
         guard ContinuousClock.now < deadline else { return .failure(.timedOut("waiting for a thread")) }
         let key = key(for: url, proxy: proxy)
         var message = head.bytes
@@ -168,6 +174,9 @@ public final class HTTPClient: Sendable {
                 if let reused {
                     connection = reused
                 } else {
+                    // Inline, only over a kept connection: opening one may
+                    // wait in a DNS lookup that no deadline of ours ends.
+                    guard mayOpen else { return nil }
                     Self.armTimeout(for: exchange, at: deadline, of: request.timeout)
                     connection = try open(url, proxy: proxy, deadline: deadline, cancel: cancel)
                 }

@@ -169,7 +169,7 @@ public final class WorkerThreads: @unchecked Sendable {
         var next: Entry?
         /// Whether the current job is blocked in ``blockHere(_:)``.
         var blocking = false
-        /// Signalled, under the pool's mutex, to hand this parked thread a job.
+        /// Signalled to hand this parked thread a job (taken off the parked list under the pool's mutex).
         let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
         init(pool: WorkerThreads) {

@@ -302,6 +302,29 @@ struct HTTPClientTests {
         await server.shutdown()
     }
 
+    /// On a pool's thread too: a kept connection the server closed is not
+    /// used, and the request does not open one inline (a DNS lookup has no
+    /// deadline of ours) but on a worker.
+    @Test func onAPoolsThreadAClosedKeptConnectionIsReplacedByAWorker() async throws {
+        var configuration = HTTPServer.Configuration.loopback()
+        configuration.idleTimeout = .milliseconds(200)
+        let server = try RunningServer(configuration: configuration, handler: Echo())
+        let client = HTTPClient()
+        let pool = WorkerThreads(name: "test-tasks")
+        try await withTaskExecutorPreference(pool) {
+            for _ in 0..<3 {
+                #expect(try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/again")).status == 200)
+                // Until the server has closed it: the kept connection reads as closed.
+                try await Task.sleep(for: .milliseconds(600))
+            }
+        }
+        #expect(client.openedConnections.load(ordering: .relaxed) == 3)
+        #expect(client.inlineRequests.load(ordering: .relaxed) == 0, "each new connection was opened by a worker")
+        pool.stop()
+        await client.shutdown()
+        await server.shutdown()
+    }
+
     func rawServer(_ mode: String) async throws -> (ChildProcess, Int) {
         try await RawHTTPServer.start(mode)
     }
