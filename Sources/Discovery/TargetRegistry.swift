@@ -36,6 +36,10 @@ public final class TargetRegistry: Sendable {
         var failuresInARow = 0
         var nextDue: ContinuousClock.Instant
         var refreshing = false
+        /// A listing that changed the accounts is recorded but not yet applied
+        /// to the collector: not settled until it is, or `/sd` could answer 200
+        /// without the accounts `/-/ready` counted as listed.
+        var awaitingApply = false
     }
 
     struct State {
@@ -250,7 +254,7 @@ public final class TargetRegistry: Sendable {
     /// was refused (which asking again soon will not change), or, after
     /// ``readinessGrace``, it has been tried at least once.
     static func settled(_ entry: SourceState, graceOver: Bool) -> Bool {
-        entry.found != nil || entry.refused || (graceOver && entry.lastDuration != nil)
+        !entry.awaitingApply && (entry.found != nil || entry.refused || (graceOver && entry.lastDuration != nil))
     }
 
     /// Ready once every `organizations` entry is settled (``settled(_:graceOver:)``);
@@ -321,6 +325,7 @@ public final class TargetRegistry: Sendable {
                 let after = Set(found.accounts)
                 if entry.found == nil || before != after || entry.found?.members != found.members {
                     changed = (after.subtracting(before).count, before.subtracting(after).count)
+                    entry.awaitingApply = true
                 }
                 entry.found = found
                 entry.lastAttemptSucceeded = true
@@ -348,6 +353,10 @@ public final class TargetRegistry: Sendable {
                     "removed": "\(changed.removed)", "inactive": "\(found.inactive)", "invalid": "\(found.invalid)",
                 ])
                 applyCurrent()
+                // Applied (or its failure logged): the entry counts as listed now.
+                state.withLock { state in
+                    if let index = state.sources.firstIndex(where: { $0.id == id }) { state.sources[index].awaitingApply = false }
+                }
             }
             return true
         case let .failure(error):

@@ -203,9 +203,10 @@ public final class WorkerThreads: @unchecked Sendable {
     /// there (`Task(executorPreference: WorkerThreads.current)`) stays on it.
     public static var current: WorkerThreads? { context?.pool }
 
-    /// Threads that may block in ``blockHere(_:)`` at once: the rest stay free
-    /// for tasks, so that blocked requests never keep a scrape from its answer.
-    public var maxBlockedThreads: Int { max(1, maxThreads - maxThreads / 8) }
+    /// Threads that may block in ``blockHere(_:)`` at once: the rest (an
+    /// eighth, at least one) stay free for tasks, so that blocked requests
+    /// never keep a scrape from its answer. None in a pool of one thread.
+    public var maxBlockedThreads: Int { maxThreads - max(1, maxThreads / 8) }
 
     /// Runs blocking `body` on the calling thread, given its wake descriptor,
     /// when that is a thread of a pool with room for one more blocked thread;

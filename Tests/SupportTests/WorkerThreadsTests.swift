@@ -136,6 +136,24 @@ import Testing
         #expect(ran, "the child task ran while this thread was blocked")
     }
 
+    /// The task a job readies runs next on the same thread, still warm: an
+    /// unstructured task started on the pool, and the caller resumed by it.
+    @Test func aReadiedTaskRunsNextOnTheSameThread() async {
+        let pool = WorkerThreads(name: "test-tasks")
+        defer { pool.stop() }
+        let (before, inTask, after) = await withTaskExecutorPreference(pool) { () async -> ([UInt], [UInt], [UInt]) in
+            var before: [UInt] = [], inTask: [UInt] = [], after: [UInt] = []
+            for _ in 0..<20 {
+                before.append(Self.thread())
+                inTask.append(await Task(executorPreference: WorkerThreads.current) { Self.thread() }.value)
+                after.append(Self.thread())
+            }
+            return (before, inTask, after)
+        }
+        #expect(before == inTask && inTask == after, "one thread ran every task and every resumption")
+        #expect(WorkerThreads(name: "test", maxThreads: 1).maxBlockedThreads == 0, "a pool of one thread never blocks it")
+    }
+
     /// At most `maxBlockedThreads` block at once; past that, nil.
     @Test func blockedThreadsAreCapped() async {
         let pool = WorkerThreads(name: "test-tasks", maxThreads: 8)
