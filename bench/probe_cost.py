@@ -104,18 +104,22 @@ def thread_runtimes(pid):
                 nanoseconds = int(f.read().split()[0])
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
                 name = re.sub(r"[0-9]+", "", f.read().strip()) or "?"
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                switches = sum(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches"))
         except (FileNotFoundError, ProcessLookupError):
             continue  # ended meanwhile
-        runtimes[tid] = (name, nanoseconds)
+        runtimes[tid] = (name, nanoseconds, switches)
     return runtimes
 
 
-def runtime_by_name(before, after):
-    """CPU nanoseconds per thread name between two thread_runtimes() (a
+def runtime_by_name(before, after, field=1):
+    """CPU nanoseconds (field 1) or voluntary context switches, that is
+    wake-ups (field 2), per thread name between two thread_runtimes() (a
     thread that ended meanwhile is missing; one started counts in full)."""
     totals = {}
-    for tid, (name, nanoseconds) in after.items():
-        totals[name] = totals.get(name, 0) + nanoseconds - before.get(tid, (name, 0))[1]
+    for tid, entry in after.items():
+        name = entry[0]
+        totals[name] = totals.get(name, 0) + entry[field] - before.get(tid, (name, 0, 0))[field]
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
@@ -290,9 +294,13 @@ def run_pace(args, pace, tool, workdir, progress):
         figures["api_requests_per_collection"] = expected_requests(args.images)
         if tool == "plain":
             figures["cpu_ms_per_probe"] = (cpu_seconds(exporter.pid) - cpu_before) * 1000 / probes
-            by_name = runtime_by_name(runtimes_before, thread_runtimes(exporter.pid))
+            runtimes_after = thread_runtimes(exporter.pid)
+            by_name = runtime_by_name(runtimes_before, runtimes_after)
             figures["runtime_ms_per_probe"] = sum(by_name.values()) / 1e6 / probes
             figures["runtime_ms_by_thread_per_probe"] = {name: ns / 1e6 / probes for name, ns in by_name.items()}
+            wakes = runtime_by_name(runtimes_before, runtimes_after, field=2)
+            figures["wakeups_per_probe"] = sum(wakes.values()) / probes
+            figures["wakeups_by_thread_per_probe"] = {name: n / probes for name, n in wakes.items() if n}
             split_after = cpu_split(exporter.pid)
             figures["user_ms_per_probe"] = (split_after[0] - split_before[0]) * 1000 / probes
             figures["system_ms_per_probe"] = (split_after[1] - split_before[1]) * 1000 / probes
@@ -342,6 +350,10 @@ def markdown(results):
         row("system calls (strace -f -c)", "strace", "syscalls_per_probe")
         row("threads created (clone, clone3)", "strace", "threads_created_per_probe", "{:.2f}")
         row("context switches (perf)", "plain", "context-switches_per_probe")
+        row("wake-ups (voluntary context switches, threads alive at the end)", "plain", "wakeups_per_probe")
+        if "plain" in rows:
+            wakes = rows["plain"]["wakeups_by_thread_per_probe"]
+            lines.append("| of which by thread | " + ", ".join(f"{name} {n:.2f}" for name, n in wakes.items() if n >= 0.005) + " |")
         row("page faults (perf)", "plain", "page-faults_per_probe")
         if "plain" in rows:
             lines.append(f"| threads alive before / after | {rows['plain']['threads_before']} / {rows['plain']['threads_after']} |")

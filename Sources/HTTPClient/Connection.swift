@@ -205,6 +205,14 @@ package final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Bytes TLS has decrypted already and not handed out: a wait for the
+    /// socket would not see them.
+    var hasDecryptedInput: Bool {
+        if let session, gnutls_record_check_pending(session) > 0 { return true }
+        if let outer, gnutls_record_check_pending(outer) > 0 { return true }
+        return false
+    }
+
     /// Whether a pooled connection is still usable: nothing readable (the
     /// server closed it, or sent something it should not have) and no error.
     var isReusable: Bool {

@@ -22,6 +22,8 @@ final class Exchange: Sendable {
         var worker: WorkerThreads.Wake?
         /// Whether that descriptor was signalled (then it is drained when the worker lets go).
         var signalled = false
+        /// The wait for the answer's first bytes, while the caller's thread runs other tasks.
+        var socketWaiter: WorkerThreads.SocketWaiter?
     }
 
     private let state = Locked(State())
@@ -79,6 +81,23 @@ final class Exchange: Sendable {
         signalled?.drain()
     }
 
+    /// The caller waits for the answer with `waiter`: an interruption ends
+    /// that wait. False when the request was already given up.
+    func attach(_ waiter: WorkerThreads.SocketWaiter) -> Bool {
+        state.withLock { state -> Bool in
+            switch state.stage {
+            case .finished, .done: return false
+            case .pending, .waiting:
+                state.socketWaiter = waiter
+                return true
+            }
+        }
+    }
+
+    func detachWaiter() {
+        state.withLock { $0.socketWaiter = nil }
+    }
+
     /// Settles the outcome; only the first call counts.
     func finish(_ outcome: Outcome) {
         let waiting: CheckedContinuation<Outcome, Never>? = state.withLock { state in
@@ -127,6 +146,7 @@ final class Exchange: Sendable {
         finish(.failure(error))
         flag.raise()
         state.withLock { state in
+            state.socketWaiter?.cancel()
             guard let worker = state.worker, !state.signalled else { return }
             state.signalled = true
             worker.signal()

@@ -51,7 +51,7 @@ public final class HTTPClient: Sendable {
     private let tlsCredentials = Locked<TLSCredentials?>(nil)
     /// Connections opened so far (`aws_workspaces_http_client_connections_opened_total`).
     let openedConnections = Atomic<Int>(0)
-    /// Requests whose I/O ran on the caller's thread (``WorkerThreads/blockHere(_:)``).
+    /// Requests whose I/O ran on the caller's thread (``WorkerThreads/blockHere(brief:_:)``).
     let inlineRequests = Atomic<Int>(0)
 
     /// Connections opened so far: how well pooling works.
@@ -92,22 +92,9 @@ public final class HTTPClient: Sendable {
         // request's I/O runs here, without two hops between threads. A new
         // connection (a DNS lookup, which no deadline of ours interrupts)
         // takes the worker below, as does every request from Swift's pool.
-        if pool.hasIdle(key(for: url, proxy: proxy)) {
-            let inline: Exchange.Outcome? = await withTaskCancellationHandler {
-                WorkerThreads.blockHere { wake -> Exchange.Outcome? in
-                    guard let cancel = exchange.attach(wake) else { return exchange.settle(.failure(.cancelled)) }
-                    // No usable kept connection after all (closed, or idle too
-                    // long): nil, and a worker opens one.
-                    let performed = perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: false)
-                    exchange.detach()
-                    guard let performed else { return nil }
-                    inlineRequests.wrappingAdd(1, ordering: .relaxed)
-                    return exchange.settle(performed)
-                } ?? nil
-            } onCancel: {
-                exchange.interrupt(with: .cancelled)
-            }
-            if let inline { return try inline.get() }
+        if pool.hasIdle(key(for: url, proxy: proxy)),
+           let inline = await executeInline(request, url: url, proxy: proxy, head: head, deadline: deadline, exchange: exchange) {
+            return try inline.get()
         }
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -130,6 +117,100 @@ public final class HTTPClient: Sendable {
         }
         exchange.synchronize()
         return try outcome.get()
+    }
+
+    /// The request over a kept connection, on the calling thread of a task
+    /// pool: sent there (``WorkerThreads/blockHere(brief:_:)``), then the
+    /// task waits for the answer's first bytes beside the thread's other
+    /// tasks (``WorkerThreads/awaitReadable(_:until:)``: one `poll`, one
+    /// wake-up, for two listings whose answers come together), then the
+    /// answer is read there. Nil, with nothing sent, when no kept connection
+    /// is usable or the thread may not block: a worker takes the request.
+    private func executeInline(
+        _ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead,
+        deadline: ContinuousClock.Instant, exchange: Exchange
+    ) async -> Exchange.Outcome? {
+        enum Sent {
+            case sent(Connection)
+            case settled(Exchange.Outcome)
+        }
+        let key = key(for: url, proxy: proxy)
+        let sent: Sent? = await withTaskCancellationHandler {
+            WorkerThreads.blockHere(brief: true) { wake -> Sent? in
+                guard let cancel = exchange.attach(wake) else { return .settled(exchange.settle(.failure(.cancelled))) }
+                defer { exchange.detach() }
+                var message = head.bytes
+                message += request.body
+                // A kept connection the server closed fails the write: nothing
+                // was acted on, so the next kept one is tried.
+                while let connection = pool.checkOut(key) {
+                    do throws(HTTPClientError) {
+                        try cancel.check()
+                        try connection.send(message, deadline: deadline, cancel: cancel)
+                        return .sent(connection)
+                    } catch {
+                        if case .transport = error { continue }
+                        return .settled(exchange.settle(.failure(error)))
+                    }
+                }
+                return nil
+            } ?? nil
+        } onCancel: {
+            exchange.interrupt(with: .cancelled)
+        }
+        guard let sent else { return nil }
+        guard case let .sent(connection) = sent else {
+            if case let .settled(outcome) = sent { return outcome }
+            return nil
+        }
+        inlineRequests.wrappingAdd(1, ordering: .relaxed)
+        // Dropped unless read to its end: a connection whose answer was not
+        // read is never put back.
+        if !connection.hasDecryptedInput {
+            // Ended by the task's cancellation, and by the exchange's
+            // interruption (the client's shutdown).
+            let waiter = WorkerThreads.SocketWaiter(descriptor: connection.descriptor, deadline: deadline)
+            guard exchange.attach(waiter) else { return exchange.settle(.failure(.cancelled)) }
+            let readiness = await WorkerThreads.awaitReadable(waiter)
+            exchange.detachWaiter()
+            switch readiness {
+            case .readable, .refused: break
+            case .timedOut: return exchange.settle(.failure(.timedOut("waiting for the answer")))
+            case .cancelled: return exchange.settle(.failure(.cancelled))
+            }
+        }
+        // Nil: closed under the request before any answer, and to be sent
+        // again on a new connection (only a worker opens one).
+        @Sendable func readAnswer(_ wake: WorkerThreads.Wake, mayOpen: Bool) -> Exchange.Outcome? {
+            guard let cancel = exchange.attach(wake) else { return exchange.settle(.failure(.cancelled)) }
+            defer { exchange.detach() }
+            var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: request.maxResponseBytes)
+            do throws(HTTPClientError) {
+                let outcome = try reader.read(method: request.method)
+                if outcome.reusable { pool.checkIn(connection, for: key) }
+                return exchange.settle(.success(outcome.response))
+            } catch {
+                // Closed under the request before any answer: sent again only
+                // when it may be repeated (as Go's transport decides), over
+                // another kept connection, or a new one.
+                if !reader.receivedAnything, case .transport = error, Self.isReplayable(request) {
+                    guard let again = perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: mayOpen)
+                    else { return nil }
+                    return exchange.settle(again)
+                }
+                return exchange.settle(.failure(error))
+            }
+        }
+        return await withTaskCancellationHandler {
+            if let read = WorkerThreads.blockHere(brief: true, { readAnswer($0, mayOpen: false) }) { return read }
+            // No room to block here (the wait was refused too): a worker reads it.
+            return await withCheckedContinuation { (continuation: CheckedContinuation<Exchange.Outcome?, Never>) in
+                let submitted = workers.submit { wake in continuation.resume(returning: readAnswer(wake, mayOpen: true)) }
+                if !submitted { continuation.resume(returning: exchange.settle(.failure(.transport("no thread available for the request")))) }
+            }
+        } onCancel: {
+            exchange.interrupt(with: .cancelled)
+        }
     }
 
     /// Fails what is in flight with ``HTTPClientError/shutDown``, closes the

@@ -94,21 +94,22 @@ final class ConnectionTable: Sendable {
 
     var count: Int { entries.withLock { $0.count } }
 
-    /// Closes connections that took too long to send a request. Returns how many.
-    @discardableResult
-    func sweep() -> Int {
-        let now = clock.now
-        return entries.withLock { entries in
-            var closed = 0
+    /// Closes connections that took too long to send a request; returns
+    /// the next deadline of a connection left waiting, if any.
+    func sweep(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        entries.withLock { entries in
+            var next: ContinuousClock.Instant?
             for (key, entry) in entries where !entry.active && !entry.closing {
                 let limit = entry.servedRequests == 0 ? limits.readHeaderTimeout : limits.idleTimeout
-                if entry.waitingSince.duration(to: now) > limit {
+                let deadline = entry.waitingSince.advanced(by: limit)
+                if deadline < now {
                     shutdown(entry.descriptor, Int32(SHUT_RDWR))
                     entries[key]?.closing = true
-                    closed += 1
+                } else if next.map({ deadline < $0 }) ?? true {
+                    next = deadline
                 }
             }
-            return closed
+            return next
         }
     }
 }

@@ -122,8 +122,8 @@ public final class HTTPServer: Sendable {
     /// libmicrohttpd's own messages; kept during start-up to explain a failure.
     let startupMessages = Locked<[String]?>([])
     let mhdLogger: LoggerContext
-    /// Cleared at stop, ending the sweeper thread.
-    let sweeper = SweeperFlag()
+    /// Closes connections past their timeouts; stopped at stop.
+    let sweeper = ConnectionSweeper()
 
     struct Shared {
         var contexts: [ObjectIdentifier: RequestContext] = [:]
@@ -189,21 +189,10 @@ public final class HTTPServer: Sendable {
             daemons.withLock { $0.append(DaemonHandle(raw: daemon)) }
         }
         startupMessages.withLock { $0 = nil }
-        // A quarter of the shorter timeout, at most a second: the defaults (10 s
-        // and 60 s) are enforced within a second with one wake-up a second (an
-        // idle exporter's main cost: four a second took 0.23 ms of CPU a second).
-        let sweepEvery = min(min(configuration.readHeaderTimeout, configuration.idleTimeout) / 4, .seconds(1))
-        // Closes slow connections, reads a changed web config for new
-        // connections, and renewed certificates (at most once a second), off
-        // libmicrohttpd's thread.
-        DedicatedThread.start(name: "http-sweeper") { [connections, sweeper, webConfig] in
-            while sweeper.running.load(ordering: .relaxed) {
-                usleep(UInt32(max(10_000, sweepEvery / .microseconds(1))))
-                connections.sweep()
-                webConfig.refresh()
-                webConfig.current.tls?.certificates.refresh()
-            }
-        }
+        // Files (a web config file, certificates) are looked at every quarter
+        // of the shorter timeout, at most every second.
+        let fileCheckEvery = min(min(configuration.readHeaderTimeout, configuration.idleTimeout) / 4, .seconds(1))
+        sweeper.start(connections: connections, webConfig: webConfig, fileCheckEvery: fileCheckEvery)
     }
 
     private func startDaemon(on descriptor: Int32, configuration: Configuration) -> OpaquePointer? {
@@ -315,7 +304,7 @@ public final class HTTPServer: Sendable {
             defer { current = [] }
             return current
         }
-        sweeper.running.store(false, ordering: .relaxed)
+        sweeper.stop()
         for handle in handles { _ = MHD_quiesce_daemon(handle.raw) }
         closeListeners()
         let pending = shared.withLock { shared -> [RequestContext] in
@@ -442,12 +431,6 @@ public final class HTTPServer: Sendable {
         ])
         context.complete(with: response)
     }
-}
-
-/// Whether the connection sweeper goes on; shared with its thread, which
-/// must not keep the server alive.
-final class SweeperFlag: Sendable {
-    let running = Atomic<Bool>(true)
 }
 
 /// A signal that fires once and wakes its one waiter.

@@ -50,11 +50,7 @@ public final class TimerThread: @unchecked Sendable {
     init(name: String) {
         self.name = name
         pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(wake, &attributes)
-        pthread_condattr_destroy(&attributes)
+        MonotonicTime.initCondition(wake)
     }
 
     // No deinit: the thread holds its instance for the process's life.
@@ -113,7 +109,7 @@ public final class TimerThread: @unchecked Sendable {
                 continue
             }
             (sleepsUntil, waiting) = (top.deadline, true)
-            var time = Self.monotonicTimespec(after: remaining)
+            var time = MonotonicTime.deadline(after: remaining)
             pthread_cond_timedwait(wake, mutex, &time)
             waiting = false
         }
@@ -147,20 +143,5 @@ public final class TimerThread: @unchecked Sendable {
             parent = smallest
         }
         return top
-    }
-
-    /// CLOCK_MONOTONIC now plus `duration` (at most a day: the thread
-    /// re-arms when it wakes), as `pthread_cond_timedwait` takes it.
-    private static func monotonicTimespec(after duration: Duration) -> timespec {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let (seconds, attoseconds) = min(duration, .seconds(86_400)).components
-        var nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000) + 1
-        var wholeSeconds = Int(now.tv_sec) + Int(seconds)
-        if nanoseconds >= 1_000_000_000 {
-            nanoseconds -= 1_000_000_000
-            wholeSeconds += 1
-        }
-        return timespec(tv_sec: wholeSeconds, tv_nsec: nanoseconds)
     }
 }

@@ -40,7 +40,7 @@ public final class WorkerThreads: @unchecked Sendable {
     private var stopping = false
     /// Threads holding a wake descriptor.
     private var holdingWake = 0
-    /// Threads in ``blockHere(_:)``.
+    /// Threads in ``blockHere(brief:_:)`` or waiting for sockets.
     private var blockedThreads = 0
 
     public init(name: String, idleTimeout: Duration = .seconds(30), maxThreads: Int = 256, wakeKeep: Duration = .seconds(1)) {
@@ -49,11 +49,7 @@ public final class WorkerThreads: @unchecked Sendable {
         self.wakeKeep = min(wakeKeep, idleTimeout)
         self.maxThreads = max(1, maxThreads)
         pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(ended, &attributes)
-        pthread_condattr_destroy(&attributes)
+        MonotonicTime.initCondition(ended)
     }
 
     deinit {
@@ -124,7 +120,7 @@ public final class WorkerThreads: @unchecked Sendable {
     /// Blocks until every thread has ended or `timeout` has passed; true when
     /// none is left. Call it off Swift's cooperative pool.
     public func waitForThreads(timeout: Duration) -> Bool {
-        let deadline = Self.monotonicTimespec(after: timeout)
+        let deadline = MonotonicTime.deadline(after: timeout)
         return locked {
             while running > 0 {
                 var time = deadline
@@ -150,12 +146,36 @@ public final class WorkerThreads: @unchecked Sendable {
                 if descriptors != nil { locked { holdingWake += 1 } }
             }
             context.wake = descriptors?.wake ?? .none
-            entry.job(context.wake)
+            entry.run(on: self, wake: context.wake)
             // A task this job made ready runs next, here, warm.
-            while let next = context.next {
-                context.next = nil
-                next.job(context.wake)
+            runReadied(context)
+            // Tasks of this thread waiting for their sockets: the thread waits
+            // for all of them at once, and runs each as its answer comes.
+            while !context.waiters.isEmpty {
+                pollWaiters(context)
+                runReadied(context)
             }
+            if context.holdsSlot {
+                context.holdsSlot = false
+                releaseSlot()
+            }
+        }
+    }
+
+    /// Runs the task in the thread's next slot, then those its waiters made
+    /// ready, until none is left.
+    private func runReadied(_ context: ThreadContext) {
+        while true {
+            let entry: Entry
+            if let next = context.next {
+                context.next = nil
+                entry = next
+            } else if !context.ready.isEmpty {
+                entry = context.ready.removeFirst()
+            } else {
+                return
+            }
+            entry.run(on: self, wake: context.wake)
         }
     }
 
@@ -167,18 +187,23 @@ public final class WorkerThreads: @unchecked Sendable {
         var wake = Wake.none
         /// The task job to run when the current job returns (as Go's `runnext`).
         var next: Entry?
-        /// Whether the current job is blocked in ``blockHere(_:)``.
+        /// Whether the current job is blocked in ``blockHere(brief:_:)``.
         var blocking = false
+        /// Whether the thread counts among the blocked ones: in
+        /// ``blockHere(brief:_:)``, or with tasks waiting for their sockets.
+        var holdsSlot = false
+        /// Tasks of this thread waiting for their sockets (``awaitReadable(_:until:)``).
+        var waiters: [SocketWaiter] = []
+        /// Tasks made ready while the thread resumed its waiters: they run here, in order.
+        var ready: [Entry] = []
+        /// Whether the thread is resuming its waiters.
+        var resuming = false
         /// Signalled to hand this parked thread a job (taken off the parked list under the pool's mutex).
         let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
         init(pool: WorkerThreads) {
             self.pool = pool
-            var attributes = pthread_condattr_t()
-            pthread_condattr_init(&attributes)
-            pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-            pthread_cond_init(condition, &attributes)
-            pthread_condattr_destroy(&attributes)
+            MonotonicTime.initCondition(condition)
         }
 
         deinit {
@@ -203,49 +228,233 @@ public final class WorkerThreads: @unchecked Sendable {
     /// there (`Task(executorPreference: WorkerThreads.current)`) stays on it.
     public static var current: WorkerThreads? { context?.pool }
 
-    /// Threads that may block in ``blockHere(_:)`` at once: the rest (an
-    /// eighth, at least one) stay free for tasks, so that blocked requests
-    /// never keep a scrape from its answer. None in a pool of one thread.
+    /// Threads that may block in ``blockHere(brief:_:)`` or wait for sockets
+    /// at once: the rest (an eighth, at least one) stay free for tasks, so
+    /// that blocked requests never keep a scrape from its answer. None in a
+    /// pool of one thread.
     public var maxBlockedThreads: Int { maxThreads - max(1, maxThreads / 8) }
+
+    private func acquireSlot() -> Bool {
+        locked {
+            guard blockedThreads < maxBlockedThreads else { return false }
+            blockedThreads += 1
+            return true
+        }
+    }
+
+    private func releaseSlot() {
+        locked { blockedThreads -= 1 }
+    }
 
     /// Runs blocking `body` on the calling thread, given its wake descriptor,
     /// when that is a thread of a pool with room for one more blocked thread;
-    /// nil (and `body` not run) otherwise. The task made ready meanwhile for
-    /// this thread is handed to another first, so nothing waits behind `body`.
-    public static func blockHere<T>(_ body: (Wake) -> T) -> T? {
+    /// nil (and `body` not run) otherwise. The tasks made ready meanwhile for
+    /// this thread are handed to others first, so nothing waits behind
+    /// `body`; unless `brief`: for a body that waits only for bytes on their
+    /// way (a small request into an empty socket buffer, the rest of an
+    /// answer that began to arrive), they wait for it instead of waking
+    /// another thread.
+    public static func blockHere<T>(brief: Bool = false, _ body: (Wake) -> T) -> T? {
         guard let context, !context.blocking else { return nil }
         let pool = context.pool
-        let allowed = pool.locked {
-            guard pool.blockedThreads < pool.maxBlockedThreads else { return false }
-            pool.blockedThreads += 1
-            return true
+        let acquired = !context.holdsSlot
+        if acquired {
+            guard pool.acquireSlot() else { return nil }
+            context.holdsSlot = true
         }
-        guard allowed else { return nil }
-        if let next = context.next {
-            context.next = nil
-            if !pool.submit(entry: next) { next.refused?() }
+        if !brief {
+            if let next = context.next {
+                context.next = nil
+                if !pool.submit(entry: next) { next.refused() }
+            }
+            for entry in context.ready where !pool.submit(entry: entry) { entry.refused() }
+            context.ready = []
         }
         context.blocking = true
         defer {
             context.blocking = false
-            pool.locked { pool.blockedThreads -= 1 }
+            if acquired {
+                context.holdsSlot = false
+                pool.releaseSlot()
+            }
         }
         return body(context.wake)
     }
 
+    // MARK: Waiting for sockets
+
+    /// How ``awaitReadable(_:until:)`` ended.
+    public enum Readiness: Sendable {
+        /// Readable, closed or in error: a read will tell.
+        case readable
+        case timedOut
+        case cancelled
+        /// Not on a thread of a pool, or no room for one more waiting
+        /// thread: nothing was waited for.
+        case refused
+    }
+
+    /// Suspends the calling task until `descriptor` is readable, `deadline`
+    /// passes or the task is cancelled. Its thread meanwhile runs the tasks
+    /// made ready for it, then waits for the sockets of all its waiting tasks
+    /// in one `poll` (with its wake descriptor, which cancellation signals),
+    /// and runs each task again as its socket becomes readable. So two
+    /// listings of one scrape, each waiting for an API answer, take one
+    /// thread and one wake-up when their answers come together, not two.
+    /// While it has waiting tasks the thread takes no other job, and counts
+    /// among ``maxBlockedThreads``. `.refused` at once when the task is not
+    /// on a thread of a pool (prefer the pool with
+    /// `withTaskExecutorPreference`).
+    public static func awaitReadable(_ descriptor: Int32, until deadline: ContinuousClock.Instant) async -> Readiness {
+        await awaitReadable(SocketWaiter(descriptor: descriptor, deadline: deadline))
+    }
+
+    /// ``awaitReadable(_:until:)`` for a waiter made beforehand, which
+    /// others may end with ``SocketWaiter/cancel()`` (as the task's
+    /// cancellation does): the HTTP client's shutdown, say.
+    public static func awaitReadable(_ waiter: SocketWaiter) async -> Readiness {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Readiness, Never>) in
+                // Here, on the thread that will poll (the task suspends when this returns).
+                guard let context, !context.blocking, context.wake.descriptor >= 0,
+                      context.holdsSlot || context.pool.acquireSlot()
+                else {
+                    continuation.resume(returning: .refused)
+                    return
+                }
+                context.holdsSlot = true
+                waiter.continuation = continuation
+                waiter.attach(context.wake)
+                context.waiters.append(waiter)
+            }
+        } onCancel: {
+            waiter.cancel()
+        }
+    }
+
+    /// One `poll` over the thread's wake descriptor and its waiters'
+    /// sockets, until one is readable or the earliest deadline; then resumes
+    /// the waiters that are done (readable, past their deadline, cancelled),
+    /// whose tasks go to the thread's ready list.
+    private func pollWaiters(_ context: ThreadContext) {
+        var entries = [pollfd(fd: context.wake.descriptor, events: Int16(POLLIN), revents: 0)]
+        entries.reserveCapacity(context.waiters.count + 1)
+        var earliest = context.waiters[0].deadline
+        var cancelled = false
+        for waiter in context.waiters {
+            entries.append(pollfd(fd: waiter.descriptor, events: Int16(POLLIN), revents: 0))
+            earliest = min(earliest, waiter.deadline)
+            if waiter.isCancelled { cancelled = true }
+        }
+        let remaining = ContinuousClock.now.duration(to: earliest)
+        // Rounded up, so that the wait does not end just before the deadline.
+        let timeout = cancelled || remaining <= .zero ? Int32(0) : Int32(min(remaining / .milliseconds(1) + 1, 60_000))
+        let result = poll(&entries, nfds_t(entries.count), timeout)
+        // A failed poll (not an interruption) ends every wait: the reads will tell.
+        let failed = result < 0 && errno != EINTR
+        if entries[0].revents != 0 { context.wake.drain() }
+        let now = ContinuousClock.now
+        var waiting: [SocketWaiter] = []
+        var done: [(SocketWaiter, Readiness)] = []
+        for (index, waiter) in context.waiters.enumerated() {
+            if waiter.isCancelled {
+                done.append((waiter, .cancelled))
+            } else if failed || entries[index + 1].revents != 0 {
+                done.append((waiter, .readable))
+            } else if now >= waiter.deadline {
+                done.append((waiter, .timedOut))
+            } else {
+                waiting.append(waiter)
+            }
+        }
+        context.waiters = waiting
+        context.resuming = true
+        for (waiter, readiness) in done { waiter.resume(readiness) }
+        context.resuming = false
+    }
+
+    /// A task waiting for its socket on a thread of a pool. Its continuation
+    /// is touched only by that thread; cancellation, from anywhere, raises
+    /// the flag and signals the thread's wake descriptor.
+    public final class SocketWaiter: @unchecked Sendable {
+        let descriptor: Int32
+        let deadline: ContinuousClock.Instant
+        /// Set and resumed on the waiting thread only.
+        fileprivate var continuation: UnsafeContinuation<Readiness, Never>?
+        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        // Guarded by `mutex`.
+        private var wake: Wake?
+        private var cancelled = false
+
+        public init(descriptor: Int32, deadline: ContinuousClock.Instant) {
+            self.descriptor = descriptor
+            self.deadline = deadline
+            pthread_mutex_init(mutex, nil)
+        }
+
+        deinit {
+            pthread_mutex_destroy(mutex)
+            mutex.deallocate()
+        }
+
+        var isCancelled: Bool {
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return cancelled
+        }
+
+        /// The thread that polls: a cancellation from now on signals it.
+        fileprivate func attach(_ wake: Wake) {
+            pthread_mutex_lock(mutex)
+            self.wake = wake
+            pthread_mutex_unlock(mutex)
+        }
+
+        /// Ends the wait with `.cancelled` (at once, or as soon as it starts).
+        public func cancel() {
+            pthread_mutex_lock(mutex)
+            cancelled = true
+            let wake = self.wake
+            pthread_mutex_unlock(mutex)
+            wake?.signal()
+        }
+
+        fileprivate func resume(_ readiness: Readiness) {
+            let continuation = self.continuation
+            self.continuation = nil
+            continuation?.resume(returning: readiness)
+        }
+    }
+
+    /// Tasks a thread keeps for itself beside its next slot (the child tasks
+    /// of one collection: bundles, alias, ...); more go to other threads.
+    static let localLimit = 4
+
     /// Queues a task's job: as the next job of the calling thread when it is
     /// one of this pool's (the job that made it ready is about to return),
-    /// else for any thread. Never dropped: refused (stopped, or no thread to
-    /// be had), it goes to Swift's global executor.
+    /// the one it displaces to the thread's ready list (up to
+    /// ``localLimit``), else for any thread. The thread runs its ready list
+    /// before it waits for sockets, and hands it to others before it blocks,
+    /// so that a collection's child tasks start there and wait for their
+    /// answers beside its own. Never dropped: refused (stopped, or no thread
+    /// to be had), it goes to Swift's global executor.
     private func submitTask(_ entry: Entry) {
         if let context = Self.context, context.pool === self, !context.blocking {
+            if context.resuming {
+                context.ready.append(entry)
+                return
+            }
             let previous = context.next
             context.next = entry
             guard let previous else { return }
-            if !submit(entry: previous) { previous.refused?() }
+            if context.ready.count < Self.localLimit {
+                context.ready.append(previous)
+                return
+            }
+            if !submit(entry: previous) { previous.refused() }
             return
         }
-        if !submit(entry: entry) { entry.refused?() }
+        if !submit(entry: entry) { entry.refused() }
     }
 
     /// A thread's wake descriptor: what its jobs' waits poll, and how others
@@ -305,7 +514,7 @@ public final class WorkerThreads: @unchecked Sendable {
                 if stopping { break }
                 idle.append(context)
                 let holding = descriptors != nil
-                var time = Self.monotonicTimespec(after: holding ? wakeKeep : idleTimeout - wakeKeep)
+                var time = MonotonicTime.deadline(after: holding ? wakeKeep : idleTimeout - wakeKeep)
                 let result = pthread_cond_timedwait(context.condition, mutex, &time)
                 // Still parked: not handed a job (a time-out, or a spurious wake-up).
                 if let index = idle.lastIndex(where: { $0 === context }) { idle.remove(at: index) }
@@ -327,43 +536,49 @@ public final class WorkerThreads: @unchecked Sendable {
         return next
     }
 
+    /// A job: a closure, or a task's job (held as it is: no closure and
+    /// context allocated for each of a scrape's 70 or so task jobs).
     private final class Entry {
-        let job: Job
-        /// What a task's job does when the pool refuses it.
-        let refused: (@Sendable () -> Void)?
-        init(_ job: @escaping Job, refused: (@Sendable () -> Void)? = nil) {
+        private let job: Job?
+        private let task: UnownedJob?
+
+        init(_ job: @escaping Job) {
             self.job = job
-            self.refused = refused
+            task = nil
+        }
+
+        init(task: UnownedJob) {
+            job = nil
+            self.task = task
+        }
+
+        func run(on pool: WorkerThreads, wake: Wake) {
+            if let task {
+                task.runSynchronously(on: pool.asUnownedTaskExecutor())
+            } else {
+                job?(wake)
+            }
+        }
+
+        /// The pool refused it: a task's job goes to Swift's global executor
+        /// (a closure is dropped, as ``submit(_:)`` said false).
+        func refused() {
+            if let task { globalConcurrentExecutor.enqueue(ExecutorJob(task)) }
         }
     }
 }
 
 /// A pool is also an executor for tasks (`withTaskExecutorPreference`): their
-/// jobs run on its threads, where ``WorkerThreads/blockHere(_:)`` lets blocking
+/// jobs run on its threads, where ``WorkerThreads/blockHere(brief:_:)`` lets blocking
 /// I/O run inline instead of handing it to another thread and back.
 extension WorkerThreads: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        submitTask(Entry({ [unowned(unsafe) self] _ in job.runSynchronously(on: self.asUnownedTaskExecutor()) },
-                         refused: { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }))
+        submitTask(Entry(task: UnownedJob(job)))
     }
 
     private func locked<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return body()
-    }
-
-    private static func monotonicTimespec(after duration: Duration) -> timespec {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let (seconds, attoseconds) = duration.components
-        var nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
-        var wholeSeconds = Int(now.tv_sec) + Int(seconds)
-        if nanoseconds >= 1_000_000_000 {
-            nanoseconds -= 1_000_000_000
-            wholeSeconds += 1
-        }
-        return timespec(tv_sec: wholeSeconds, tv_nsec: nanoseconds)
     }
 }

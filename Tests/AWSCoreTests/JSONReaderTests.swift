@@ -22,6 +22,33 @@ import Testing
         }
     }
 
+    /// What the writer writes, Foundation reads as the same strings (every
+    /// escape, control characters, multi-byte characters), and the reader too;
+    /// and the escapes are the short ones where JSON has them.
+    @Test func stringsWrittenReadBackAsTheyWere() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<48 {
+            for _ in 0..<20 {
+                let text = String((0..<length).map { _ in Self.alphabet.randomElement(using: &generator) ?? "a" })
+                var writer = JSONWriter()
+                writer.beginObject()
+                writer.member("k", text)
+                writer.endObject()
+                let decoded = try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: String]
+                #expect(decoded == ["k": text], "\(text.debugDescription)")
+                var reader = JSONReader(writer.bytes)
+                var read: String?
+                try reader.object { value, key throws(JSONReader.Failure) in if key == "k" { read = try value.string() } else { try value.skip() } }
+                #expect(read == text)
+            }
+        }
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("k", "\"\\\n\r\t\u{1}\u{1F}é😀")
+        writer.endObject()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"k":"\"\\\n\r\t\u0001\u001fé😀"}"#)
+    }
+
     @Test func rawControlCharactersAndBadUTF8AreRefusedAnywhere() {
         for position in 0..<20 {
             for bad: UInt8 in [0x01, 0x0A, 0x1F, 0xFF, 0xC3] {

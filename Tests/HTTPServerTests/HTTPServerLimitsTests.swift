@@ -79,6 +79,27 @@ struct HTTPServerLimitsTests {
         await server.shutdown()
     }
 
+    /// The sweeper sleeps until a connection's deadline, at most the shorter
+    /// timeout, instead of waking every quarter of it: an idle server without
+    /// a web config file does not wake it before then, and a silent
+    /// connection is still closed at its read-header deadline.
+    @Test func theSweeperWakesAtDeadlinesOnly() async throws {
+        let server = try start { $0.readHeaderTimeout = .seconds(2) }
+        let port = server.port
+        try await Task.sleep(for: .milliseconds(1500))
+        // A quarter of the timeout (the old pace) would have been 3 wake-ups.
+        #expect(server.server.sweeper.wakeUpCount == 0)
+        let (closed, waited) = try await blocking { () -> (Bool, Duration) in
+            guard let connection = RawConnection(port: port, readTimeout: .seconds(8)) else { return (false, .zero) }
+            let started = ContinuousClock.now
+            return (connection.readAll(limit: 1024).closed, ContinuousClock.now - started)
+        }
+        #expect(closed)
+        #expect(waited < .seconds(8), "closed at the read-header deadline, not by the client's read timeout")
+        #expect(server.server.sweeper.wakeUpCount <= 4)
+        await server.shutdown()
+    }
+
     /// Random request lines, headers and bytes: whatever arrives, the server
     /// answers with a status or closes, and keeps serving the next client.
     @Test func survivesFuzzedRequests() async throws {

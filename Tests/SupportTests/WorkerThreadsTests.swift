@@ -154,6 +154,92 @@ import Testing
         #expect(WorkerThreads(name: "test", maxThreads: 1).maxBlockedThreads == 0, "a pool of one thread never blocks it")
     }
 
+    /// Two tasks of one thread that wait for their sockets share it: the
+    /// children readied before the parent's wait run there, one waits too, and
+    /// both run again there when their sockets are readable (one poll, one
+    /// wake-up, where each used to block a thread of its own).
+    @Test func tasksWaitingForSocketsShareTheirThread() async throws {
+        let pool = WorkerThreads(name: "test-tasks")
+        defer { pool.stop() }
+        let first = try #require(SocketPair()), second = try #require(SocketPair())
+        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        let writer = Task.detached {
+            try? await Task.sleep(for: .milliseconds(100))
+            first.write()
+            second.write()
+        }
+        let (threads, results) = await withTaskExecutorPreference(pool) { () async -> ([UInt], [WorkerThreads.Readiness]) in
+            async let child = Self.waitOnThread(for: second.reader, until: deadline)
+            // A second child (a collection's alias, say) takes the next slot
+            // from the first, which stays on this thread all the same.
+            async let quick = Self.thread()
+            let before = Self.thread()
+            let mine = await WorkerThreads.awaitReadable(first.reader, until: deadline)
+            let after = Self.thread()
+            let other = await child
+            return ([before, after, await quick] + other.threads, [mine, other.readiness])
+        }
+        await writer.value
+        #expect(results == [.readable, .readable])
+        #expect(Set(threads).count == 1, "both tasks waited and ran again on the one thread")
+    }
+
+    private static func waitOnThread(for descriptor: Int32, until deadline: ContinuousClock.Instant) async -> (threads: [UInt], readiness: WorkerThreads.Readiness) {
+        let before = thread()
+        let readiness = await WorkerThreads.awaitReadable(descriptor, until: deadline)
+        return ([before, thread()], readiness)
+    }
+
+    /// A socket wait ends at its deadline, at once when its task is
+    /// cancelled (a 60 s deadline otherwise), and is refused off a pool's thread.
+    @Test func aSocketWaitEndsAtItsDeadlineOrWhenCancelled() async throws {
+        let pool = WorkerThreads(name: "test-tasks")
+        defer { pool.stop() }
+        let pair = try #require(SocketPair())
+        let timedOut = await withTaskExecutorPreference(pool) {
+            await WorkerThreads.awaitReadable(pair.reader, until: ContinuousClock.now.advanced(by: .milliseconds(50)))
+        }
+        #expect(timedOut == .timedOut)
+        let waiting = Task(executorPreference: pool) {
+            await WorkerThreads.awaitReadable(pair.reader, until: ContinuousClock.now.advanced(by: .seconds(60)))
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(await waiting.value == .cancelled)
+        #expect(start.duration(to: clock.now) < .seconds(30), "ended by the cancellation, not the 60 s deadline")
+        // The thread's next wait is not cancelled by the signal that ended this one.
+        pair.write()
+        let next = await withTaskExecutorPreference(pool) {
+            await WorkerThreads.awaitReadable(pair.reader, until: ContinuousClock.now.advanced(by: .seconds(20)))
+        }
+        #expect(next == .readable)
+        #expect(await WorkerThreads.awaitReadable(pair.reader, until: ContinuousClock.now.advanced(by: .seconds(1))) == .refused)
+    }
+
+    /// A connected pair of sockets: what one writes, the other reads.
+    final class SocketPair: Sendable {
+        let reader: Int32
+        let writer: Int32
+
+        init?() {
+            var ends: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0 else { return nil }
+            (reader, writer) = (ends[0], ends[1])
+        }
+
+        deinit {
+            close(reader)
+            close(writer)
+        }
+
+        func write() {
+            var byte: UInt8 = 1
+            _ = send(writer, &byte, 1, Int32(MSG_NOSIGNAL))
+        }
+    }
+
     /// At most `maxBlockedThreads` block at once; past that, nil.
     @Test func blockedThreadsAreCapped() async {
         let pool = WorkerThreads(name: "test-tasks", maxThreads: 8)

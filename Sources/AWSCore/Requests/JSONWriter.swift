@@ -57,26 +57,30 @@ public struct JSONWriter: Sendable {
         hasValue[hasValue.count - 1] = true
     }
 
+    /// A JSON string, byte by byte over the UTF-8 (every byte of a
+    /// multi-byte character is 0x80 or more, so it goes as it is): a
+    /// `NextToken` of 150 characters once cost 150 strings and arrays.
     private mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": bytes.append(contentsOf: Array("\\\"".utf8))
-            case "\\": bytes.append(contentsOf: Array("\\\\".utf8))
-            case "\n": bytes.append(contentsOf: Array("\\n".utf8))
-            case "\r": bytes.append(contentsOf: Array("\\r".utf8))
-            case "\t": bytes.append(contentsOf: Array("\\t".utf8))
-            case _ where scalar.value < 0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(hex[Int(scalar.value >> 4)])
-                bytes.append(hex[Int(scalar.value & 0xF)])
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\\"))
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0xF)])
             default:
-                bytes.append(contentsOf: Array(String(scalar).utf8))
+                bytes.append(byte)
             }
         }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Plain decimal form with millisecond precision, like AWS's answers.
     public static func number(_ value: Double) -> String {

@@ -4,8 +4,9 @@ import Support
 /// were read from, page by page: two listings with the same digest were read
 /// from the same bytes, so whatever is built from them alone comes out the
 /// same (the collector skips building families whose answers did not
-/// change). SipHash-1-3 keyed at random per process: an endpoint cannot aim
-/// for a collision, and an accidental one is a chance in 2^64.
+/// change). ``FastHash``, keyed at random per process: an accidental
+/// collision is a chance in about 2^64, and one aimed for could only make a
+/// page look as the endpoint answered before, which it could send anyway.
 ///
 /// A page whose answer has the digest the same page had in the last
 /// collection (its ``PageRecord``) is not decoded: its `NextToken` is the
@@ -40,7 +41,7 @@ public struct Listing<Item> {
     /// Adds the next page's answer and returns its `NextToken`: decoded, or
     /// taken from `known` when the answer is the bytes `known` was read from.
     public mutating func add(answer: [UInt8], known: PageRecord?) throws(AWSClientError) -> String? {
-        let pageDigest = answer.withUnsafeBytes { SipHash.random.hash($0) }
+        let pageDigest = answer.withUnsafeBytes { FastHash.random.hash($0) }
         let token: String?
         if let known, known.digest == pageDigest {
             // Kept at its own size: a body read in chunks grew by doubling.
@@ -52,7 +53,7 @@ public struct Listing<Item> {
             token = page.nextToken
         }
         records.append(PageRecord(digest: pageDigest, nextToken: token))
-        digest = withUnsafeBytes(of: (digest, pageDigest, UInt64(answer.count))) { SipHash.random.hash($0) }
+        digest = FastHash.random.hash(of: (digest, pageDigest, UInt64(answer.count)))
         return token
     }
 
@@ -64,6 +65,8 @@ public struct Listing<Item> {
     /// Every page's items, in order; pages left undecoded are decoded now
     /// (bytes that decoded before, so this fails only as the decoder would).
     public func items() throws(AWSClientError) -> [Item] {
+        // One decoded page (a listing made ``decoded()``): its array, not a copy.
+        if pages.count == 1, case let .decoded(items) = pages[0] { return items }
         var all: [Item] = []
         for page in pages {
             switch page {
