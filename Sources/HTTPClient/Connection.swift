@@ -244,15 +244,25 @@ package final class Connection: @unchecked Sendable {
 
     /// Waits until the socket is ready for `events`, the cancel descriptor
     /// fires, or the deadline passes.
+    ///
+    /// The cancel descriptor is the thread's: a signal on it is this
+    /// request's only when its flag is raised (raised before the signal is
+    /// sent). Otherwise it was meant for a task of the same thread waiting
+    /// for its socket (``WorkerThreads/awaitReadable(_:)``, which checks its
+    /// own flag), or is left from one: drained, and the wait goes on.
     func wait(for events: Int16, deadline: ContinuousClock.Instant, cancel: Cancellation) throws(Interruption) {
         while true {
+            if cancel.isRaised { throw .cancelled }
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { throw .timedOut }
             var entries = [pollfd(fd: descriptor, events: events, revents: 0), pollfd(fd: cancel.descriptor, events: Int16(POLLIN), revents: 0)]
             let milliseconds = Int32(min(remaining / .milliseconds(1) + 1, 60_000))
             let ready = poll(&entries, 2, milliseconds)
             if ready < 0 { if errno == EINTR { continue } else { return } }
-            if entries[1].revents != 0 { throw .cancelled }
+            if entries[1].revents != 0 {
+                if cancel.isRaised { throw .cancelled }
+                cancel.drain()
+            }
             if entries[0].revents != 0 { return }
         }
     }

@@ -124,8 +124,10 @@ public final class HTTPClient: Sendable {
     /// task waits for the answer's first bytes beside the thread's other
     /// tasks (``WorkerThreads/awaitReadable(_:until:)``: one `poll`, one
     /// wake-up, for two listings whose answers come together), then the
-    /// answer is read there. Nil, with nothing sent, when no kept connection
-    /// is usable or the thread may not block: a worker takes the request.
+    /// answer is read there. Nil when a worker is to send the request:
+    /// nothing was sent (no usable kept connection, or the thread may not
+    /// block), or a request that may be repeated found its connection
+    /// closed before any answer and needs a new one.
     private func executeInline(
         _ request: HTTPClientRequest, url: URLParts, proxy: ProxySettings.Proxy?, head: RequestHead,
         deadline: ContinuousClock.Instant, exchange: Exchange
@@ -166,12 +168,13 @@ public final class HTTPClient: Sendable {
         inlineRequests.wrappingAdd(1, ordering: .relaxed)
         // Dropped unless read to its end: a connection whose answer was not
         // read is never put back.
+        var readiness = WorkerThreads.Readiness.readable
         if !connection.hasDecryptedInput {
             // Ended by the task's cancellation, and by the exchange's
             // interruption (the client's shutdown).
             let waiter = WorkerThreads.SocketWaiter(descriptor: connection.descriptor, deadline: deadline)
             guard exchange.attach(waiter) else { return exchange.settle(.failure(.cancelled)) }
-            let readiness = await WorkerThreads.awaitReadable(waiter)
+            readiness = await WorkerThreads.awaitReadable(waiter)
             exchange.detachWaiter()
             switch readiness {
             case .readable, .refused: break
@@ -179,38 +182,55 @@ public final class HTTPClient: Sendable {
             case .cancelled: return exchange.settle(.failure(.cancelled))
             }
         }
-        // Nil: closed under the request before any answer, and to be sent
-        // again on a new connection (only a worker opens one).
+        // The answer, not yet settled; nil when it is to be sent again on a
+        // new connection (closed under the request before any answer, a
+        // request that may be repeated: only a worker opens one).
         @Sendable func readAnswer(_ wake: WorkerThreads.Wake, mayOpen: Bool) -> Exchange.Outcome? {
-            guard let cancel = exchange.attach(wake) else { return exchange.settle(.failure(.cancelled)) }
+            guard let cancel = exchange.attach(wake) else { return .failure(.cancelled) }
             defer { exchange.detach() }
             var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: request.maxResponseBytes)
             do throws(HTTPClientError) {
                 let outcome = try reader.read(method: request.method)
                 if outcome.reusable { pool.checkIn(connection, for: key) }
-                return exchange.settle(.success(outcome.response))
+                return .success(outcome.response)
             } catch {
-                // Closed under the request before any answer: sent again only
-                // when it may be repeated (as Go's transport decides), over
-                // another kept connection, or a new one.
+                // Sent again only when it may be repeated (as Go's transport
+                // decides), over another kept connection, or a new one.
                 if !reader.receivedAnything, case .transport = error, Self.isReplayable(request) {
-                    guard let again = perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: mayOpen)
-                    else { return nil }
-                    return exchange.settle(again)
+                    return perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: mayOpen)
                 }
-                return exchange.settle(.failure(error))
+                return .failure(error)
             }
         }
-        return await withTaskCancellationHandler {
-            if let read = WorkerThreads.blockHere(brief: true, { readAnswer($0, mayOpen: false) }) { return read }
-            // No room to block here (the wait was refused too): a worker reads it.
-            return await withCheckedContinuation { (continuation: CheckedContinuation<Exchange.Outcome?, Never>) in
-                let submitted = workers.submit { wake in continuation.resume(returning: readAnswer(wake, mayOpen: true)) }
-                if !submitted { continuation.resume(returning: exchange.settle(.failure(.transport("no thread available for the request")))) }
+        // Brief when the answer began to arrive; after a refused wait, the
+        // thread's readied tasks go to others first.
+        let read: Exchange.Outcome?? = await withTaskCancellationHandler {
+            WorkerThreads.blockHere(brief: readiness == .readable) { readAnswer($0, mayOpen: false) }
+        } onCancel: {
+            exchange.interrupt(with: .cancelled)
+        }
+        if let read {
+            guard let read else { return nil }
+            return exchange.settle(read)
+        }
+        // No room to block here: a worker reads it, and an interruption
+        // resumes the caller at once, as for any request on a worker.
+        let outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Exchange.Outcome, Never>) in
+                exchange.wait(continuation)
+                guard !exchange.isFinished else { return }
+                let submitted = workers.submit { wake in
+                    exchange.finish(readAnswer(wake, mayOpen: true) ?? .failure(.transport("no connection")))
+                }
+                if !submitted {
+                    exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
+                }
             }
         } onCancel: {
             exchange.interrupt(with: .cancelled)
         }
+        exchange.synchronize()
+        return outcome
     }
 
     /// Fails what is in flight with ``HTTPClientError/shutDown``, closes the

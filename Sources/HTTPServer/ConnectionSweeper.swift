@@ -11,7 +11,7 @@ import Darwin
 /// for new connections.
 ///
 /// It sleeps until the next connection deadline (plus `slack`, so that the
-/// deadline has passed), and never longer than the shorter of the two
+/// deadline has passed; at least 10 ms), and never longer than the shorter of the two
 /// timeouts: a connection opened or answered meanwhile has a deadline at
 /// least that far ahead, so no one needs to wake it, and each deadline is
 /// enforced within `slack`. With files to watch it also wakes every
@@ -56,7 +56,7 @@ final class ConnectionSweeper: @unchecked Sendable {
                     webConfig.current.tls?.certificates.refresh()
                     wake = min(wake, now + fileCheckEvery)
                 }
-                guard sleep(for: now.duration(to: wake)) else { return }
+                guard sleep(for: clock.now.duration(to: wake)) else { return }
             }
         }
     }
@@ -87,7 +87,7 @@ final class ConnectionSweeper: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         if !stopped {
-            var time = MonotonicTime.deadline(after: max(duration, .milliseconds(1)))
+            var time = MonotonicTime.deadline(after: max(duration, .milliseconds(10)))
             pthread_cond_timedwait(condition, mutex, &time)
             wakeUps += 1
         }

@@ -15,8 +15,7 @@ public struct FastHash: Sendable {
     public let secrets: (UInt64, UInt64, UInt64, UInt64, UInt64)
 
     public init(secrets: (UInt64, UInt64, UInt64, UInt64, UInt64)) {
-        // An even multiplier or zero would lose state: every secret is odd.
-        self.secrets = (secrets.0 | 1, secrets.1 | 1, secrets.2 | 1, secrets.3 | 1, secrets.4 | 1)
+        self.secrets = secrets
     }
 
     /// Secrets drawn once per process.

@@ -8,7 +8,7 @@ public import Darwin
 /// clock is `CLOCK_MONOTONIC` (``initCondition(_:)``).
 public enum MonotonicTime {
     /// `CLOCK_MONOTONIC` now plus `duration`: at least zero, at most a day
-    /// (a waiter re-arms when it wakes).
+    /// (the waits of this project are seconds; a longer one ends after a day).
     public static func deadline(after duration: Duration) -> timespec {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

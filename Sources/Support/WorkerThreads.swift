@@ -420,6 +420,11 @@ public final class WorkerThreads: @unchecked Sendable {
         }
 
         fileprivate func resume(_ readiness: Readiness) {
+            // A cancellation from now on signals no thread (one that comes
+            // anyway finds its way: waits drain a signal not theirs).
+            pthread_mutex_lock(mutex)
+            wake = nil
+            pthread_mutex_unlock(mutex)
             let continuation = self.continuation
             self.continuation = nil
             continuation?.resume(returning: readiness)
@@ -434,10 +439,11 @@ public final class WorkerThreads: @unchecked Sendable {
     /// one of this pool's (the job that made it ready is about to return),
     /// the one it displaces to the thread's ready list (up to
     /// ``localLimit``), else for any thread. The thread runs its ready list
-    /// before it waits for sockets, and hands it to others before it blocks,
-    /// so that a collection's child tasks start there and wait for their
-    /// answers beside its own. Never dropped: refused (stopped, or no thread
-    /// to be had), it goes to Swift's global executor.
+    /// before it waits for sockets, and hands it to others before a blocking
+    /// that is not brief, so that a collection's child tasks start there and
+    /// wait for their answers beside its own; meanwhile they wait for the
+    /// thread's current job (a render, a brief read). Never dropped: refused
+    /// (stopped, or no thread to be had), it goes to Swift's global executor.
     private func submitTask(_ entry: Entry) {
         if let context = Self.context, context.pool === self, !context.blocking {
             if context.resuming {

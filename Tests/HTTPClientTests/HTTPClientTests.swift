@@ -243,6 +243,31 @@ struct HTTPClientTests {
         withExtendedLifetime(target) {}
     }
 
+    /// A thread's wake descriptor is shared by its requests: a signal there
+    /// that is not this request's (a socket wait of another task on the
+    /// thread was cancelled) is drained, and the wait goes on; only the
+    /// request's own raised flag cancels it.
+    @Test func aSignalForAnotherTaskOfTheThreadDoesNotCancelARequest() throws {
+        var socketEnds: [Int32] = [-1, -1], wakeEnds: [Int32] = [-1, -1]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &socketEnds) == 0)
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &wakeEnds) == 0)
+        defer { [socketEnds[1], wakeEnds[0], wakeEnds[1]].forEach { close($0) } }
+        let connection = Connection(descriptor: socketEnds[0])
+        let flag = Cancellation.Flag()
+        let cancel = Cancellation(descriptor: wakeEnds[0], flag: flag)
+        var byte: UInt8 = 1
+        _ = send(wakeEnds[1], &byte, 1, 0)
+        _ = send(socketEnds[1], &byte, 1, 0)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        #expect(throws: Never.self) { try connection.wait(for: Int16(POLLIN), deadline: deadline, cancel: cancel) }
+        var pending = pollfd(fd: wakeEnds[0], events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pending, 1, 0) == 0, "the stray signal was drained")
+        // This request's own cancellation: flag raised, then the signal.
+        flag.raise()
+        _ = send(wakeEnds[1], &byte, 1, 0)
+        #expect(throws: Connection.Interruption.cancelled) { try connection.wait(for: Int16(POLLOUT) | Int16(POLLIN), deadline: deadline, cancel: cancel) }
+    }
+
     @Test func aRequestCancelledBeforeItStartsIsNeverSent() async throws {
         let counting = Counting()
         let server = try RunningServer(configuration: .loopback(), handler: counting)
