@@ -96,17 +96,26 @@ public final class HTTPClient: Sendable {
            let inline = await executeInline(request, url: url, proxy: proxy, head: head, deadline: deadline, exchange: exchange) {
             return try inline.get()
         }
+        return try await onWorker(exchange) { [self] wake in
+            // Given up while it waited for a thread: nothing is sent.
+            guard let cancel = exchange.attach(wake) else { return nil }
+            defer { exchange.detach() }
+            return perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: true)
+                ?? .failure(.transport("no connection"))
+        }.get()
+    }
+
+    /// Runs `job` on a worker thread and settles the exchange with what it
+    /// returns (nil: given up meanwhile, settled already); the caller is
+    /// resumed at once by an interruption (cancellation, shutdown) instead.
+    private func onWorker(_ exchange: Exchange, _ job: @escaping @Sendable (WorkerThreads.Wake) -> Exchange.Outcome?) async -> Exchange.Outcome {
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 exchange.wait(continuation)
                 // Cancelled before it started: nothing is sent.
                 guard !exchange.isFinished else { return }
-                let submitted = workers.submit { [self] wake in
-                    // Given up while it waited for a thread: nothing is sent.
-                    guard let cancel = exchange.attach(wake) else { return }
-                    exchange.finish(perform(request, url: url, proxy: proxy, head: head, cancel: cancel, deadline: deadline, exchange: exchange, mayOpen: true)
-                        ?? .failure(.transport("no connection")))
-                    exchange.detach()
+                let submitted = workers.submit { wake in
+                    if let outcome = job(wake) { exchange.finish(outcome) }
                 }
                 if !submitted {
                     exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
@@ -116,7 +125,7 @@ public final class HTTPClient: Sendable {
             exchange.interrupt(with: .cancelled)
         }
         exchange.synchronize()
-        return try outcome.get()
+        return outcome
     }
 
     /// The request over a kept connection, on the calling thread of a task
@@ -215,22 +224,7 @@ public final class HTTPClient: Sendable {
         }
         // No room to block here: a worker reads it, and an interruption
         // resumes the caller at once, as for any request on a worker.
-        let outcome = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Exchange.Outcome, Never>) in
-                exchange.wait(continuation)
-                guard !exchange.isFinished else { return }
-                let submitted = workers.submit { wake in
-                    exchange.finish(readAnswer(wake, mayOpen: true) ?? .failure(.transport("no connection")))
-                }
-                if !submitted {
-                    exchange.finish(.failure(state.withLock { $0.shutDown } ? .shutDown : .transport("no thread available for the request")))
-                }
-            }
-        } onCancel: {
-            exchange.interrupt(with: .cancelled)
-        }
-        exchange.synchronize()
-        return outcome
+        return await onWorker(exchange) { readAnswer($0, mayOpen: true) ?? .failure(.transport("no connection")) }
     }
 
     /// Fails what is in flight with ``HTTPClientError/shutDown``, closes the
