@@ -26,6 +26,13 @@ dumped after the measured probes. Warm-up: every target probed once (role
 assumed, connections opened, caches filled), then, for the spread pace, a
 pause of --min-interval so that no measured probe reuses a warm-up collection.
 
+With --tools profile (not among the defaults), perf record samples the
+exporter on the cpu-clock software event during the measured probes (a VM
+without hardware counters has that one) and prints the CPU time by library
+and the --annotate N (default 30) costliest symbols, self time. --cpus LIST
+runs the exporter under taskset -c LIST (one CPU: do its threads' hand-offs
+cost less when they share a cache?).
+
 Prints a Markdown table per pace (and JSON with --json). Compare two builds by
 running it on each:
 
@@ -149,6 +156,25 @@ def perf_result(process, out):
     return figures
 
 
+def perf_record(pid, out):
+    """perf record of `pid` on the cpu-clock software event (the one a VM
+    without hardware counters has), 20,000 samples a second, until stopped."""
+    return subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-p", str(pid), "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def perf_profile(process, out, top):
+    """Where the CPU time went: samples by thread, and the `top` symbols by self time."""
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    def report(sort, limit):
+        text = subprocess.run(["perf", "report", "-i", out, "--stdio", "--no-children", "--sort", sort, "--percent-limit", "0.5"],
+                              capture_output=True, text=True, timeout=300).stdout
+        rows = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        return rows[:limit]
+    return dict(by_dso=report("dso", 15), by_symbol=report("dso,symbol", top))
+
+
 def strace_attach(pid, out):
     process = subprocess.Popen(["strace", "-f", "-c", "-S", "calls", "-o", out, "-p", str(pid)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -244,11 +270,11 @@ def run_pace(args, pace, tool, workdir, progress):
     emulator = Emulator(args.emulator, accounts, args.images, latency, workdir, f"{pace}-{tool}")
     config = write_config(workdir)
     flags = ["--collector.min-interval", "0s"] if back_to_back else ["--collector.min-interval", f"{args.min_interval:g}s"]
-    prefix = ()
+    prefix = ("taskset", "-c", args.cpus) if args.cpus else ()
     outdir = os.path.join(workdir, f"callgrind-{pace}")
     if tool == "callgrind":
         os.makedirs(outdir, exist_ok=True)
-        prefix = ("valgrind", "--tool=callgrind", "--quiet", f"--callgrind-out-file={outdir}/callgrind.out.%p")
+        prefix += ("valgrind", "--tool=callgrind", "--quiet", f"--callgrind-out-file={outdir}/callgrind.out.%p")
     exporter = Exporter(args.exporter, emulator, config, workdir, f"{pace}-{tool}", flags + args.exporter_flag, prefix, args.env)
     try:
         targets = exporter.targets(accounts, args.discovery_timeout * (20 if prefix else 1))
@@ -265,7 +291,7 @@ def run_pace(args, pace, tool, workdir, progress):
         warm = len(client.results)
         progress(f"{pace}/{tool}: {probes} probes" + ("" if back_to_back else f" over {interval:g} s"))
         figures = dict(pace=pace, tool=tool, probes=probes, targets=len(targets), latency_ms=latency)
-        perf = strace = None
+        perf = strace = profile = None
         if tool == "plain":
             perf = perf_stat(exporter.pid, os.path.join(workdir, f"perf-{pace}.txt"))
             time.sleep(0.5)
@@ -275,6 +301,9 @@ def run_pace(args, pace, tool, workdir, progress):
             runtimes_before = thread_runtimes(exporter.pid)
         elif tool == "strace":
             strace = strace_attach(exporter.pid, os.path.join(workdir, f"strace-{pace}.txt"))
+        elif tool == "profile":
+            profile = perf_record(exporter.pid, os.path.join(workdir, f"perf-{pace}.data"))
+            time.sleep(1.0)
         else:
             callgrind_instructions(exporter.pid, outdir, "-z")
         before = emulator.stats()
@@ -315,6 +344,10 @@ def run_pace(args, pace, tool, workdir, progress):
             figures["threads_created_per_probe"] = (calls.get("clone", 0) + calls.get("clone3", 0)) / probes
             figures["syscalls_by_name_per_probe"] = {name: count / probes for name, count in
                                                      sorted(calls.items(), key=lambda kv: -kv[1])}
+        elif tool == "profile":
+            figures["profile"] = perf_profile(profile, os.path.join(workdir, f"perf-{pace}.data"), args.annotate or 30)
+            progress(f"{pace}: where the CPU time went (perf samples, self)\n" + "\n".join(figures["profile"]["by_dso"])
+                     + "\n\n" + "\n".join(figures["profile"]["by_symbol"]))
         else:
             instructions, dump = callgrind_instructions(exporter.pid, outdir, "-d")
             figures["instructions_per_probe"] = instructions / probes
@@ -385,12 +418,13 @@ def main():
     parser.add_argument("--annotate", type=int, default=0, metavar="N", help="print callgrind's N most costly functions")
     parser.add_argument("--exporter-flag", action="append", default=[], help="one more flag for the exporter, repeatable")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="one more environment variable for the exporter")
+    parser.add_argument("--cpus", help="run the exporter on these CPUs only (taskset -c), e.g. 0")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, dumps)")
     parser.add_argument("--json")
     args = parser.parse_args()
     args.exporter, args.emulator = os.path.abspath(args.exporter), os.path.abspath(args.emulator)
     tools = args.tools.split(",")
-    for tool, binary in (("strace", "strace"), ("callgrind", "valgrind")):
+    for tool, binary in (("strace", "strace"), ("callgrind", "valgrind"), ("profile", "perf")):
         if tool in tools and not shutil.which(binary):
             sys.exit(f"{binary} is needed for --tools {tool} (apt install {binary})")
 

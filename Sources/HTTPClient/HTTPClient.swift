@@ -194,10 +194,12 @@ public final class HTTPClient: Sendable {
         // The answer, not yet settled; nil when it is to be sent again on a
         // new connection (closed under the request before any answer, a
         // request that may be repeated: only a worker opens one).
+        let readable = readiness == .readable
         @Sendable func readAnswer(_ wake: WorkerThreads.Wake, mayOpen: Bool) -> Exchange.Outcome? {
             guard let cancel = exchange.attach(wake) else { return .failure(.cancelled) }
             defer { exchange.detach() }
-            var reader = ResponseReader(connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: request.maxResponseBytes)
+            var reader = ResponseReader(
+                connection: connection, deadline: deadline, cancel: cancel, maxBodyBytes: request.maxResponseBytes, readable: readable)
             do throws(HTTPClientError) {
                 let outcome = try reader.read(method: request.method)
                 if outcome.reusable { pool.checkIn(connection, for: key) }

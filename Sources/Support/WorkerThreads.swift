@@ -515,15 +515,26 @@ public final class WorkerThreads: @unchecked Sendable {
     /// idle timeout without it.
     private func nextJob(for context: ThreadContext, releasing descriptors: inout WakeDescriptors?) -> Entry? {
         let next: Entry? = locked {
+            // Where the thread stood among the parked ones when it woke
+            // without a job: it parks there again, so that a thread giving
+            // back its wake descriptor does not jump ahead of the warmer
+            // threads parked after it (before, two threads took turns with
+            // a stream of jobs a second apart, each one cold).
+            var place: Int?
             while true {
                 if !queue.isEmpty { return queue.removeFirst() }
                 if stopping { break }
-                idle.append(context)
+                if let place, place < idle.count {
+                    idle.insert(context, at: place)
+                } else {
+                    idle.append(context)
+                }
                 let holding = descriptors != nil
                 var time = MonotonicTime.deadline(after: holding ? wakeKeep : idleTimeout - wakeKeep)
                 let result = pthread_cond_timedwait(context.condition, mutex, &time)
                 // Still parked: not handed a job (a time-out, or a spurious wake-up).
-                if let index = idle.lastIndex(where: { $0 === context }) { idle.remove(at: index) }
+                place = idle.lastIndex(where: { $0 === context })
+                if let place { idle.remove(at: place) }
                 if result == ETIMEDOUT, queue.isEmpty {
                     if holding {
                         descriptors = nil

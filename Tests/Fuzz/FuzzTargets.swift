@@ -182,6 +182,8 @@ enum FuzzTargets {
     /// what comes through the tunnel; 0x02, TLS from a real GnuTLS server,
     /// ended with close_notify; 0x03, the same cut without close_notify.
     /// Anything else: the whole input, plain, as answers to POST then HEAD.
+    /// An input of odd length has its first answer read without a wait first,
+    /// as after the socket was seen readable.
     @Sendable static func responseReader(_ bytes: [UInt8]) {
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return }
@@ -213,9 +215,10 @@ enum FuzzTargets {
                     check(false, "the TLS handshake with the harness's own server failed: \(error)")
                 }
             }
-            for method in methods {
+            for (index, method) in methods.enumerated() {
                 var reader = ResponseReader(
-                    connection: connection, deadline: ContinuousClock.now.advanced(by: .seconds(5)), cancel: neverCancelled, maxBodyBytes: 64 << 10)
+                    connection: connection, deadline: ContinuousClock.now.advanced(by: .seconds(5)), cancel: neverCancelled, maxBodyBytes: 64 << 10,
+                    readable: index == 0 && bytes.count % 2 == 1)
                 guard let outcome = try? reader.read(method: method) else { break }
                 check(outcome.response.body.count <= 64 << 10, "body of \(outcome.response.body.count) bytes")
                 // A tunnel only goes on after a 2xx to CONNECT.

@@ -283,8 +283,45 @@ import Testing
     @Test func theThreadParkedLastTakesTheNextJob() async throws {
         let pool = WorkerThreads(name: "test", idleTimeout: .seconds(30))
         defer { pool.stop() }
-        // Two threads: one job holds the first while the second starts.
         let hold = Flag()
+        let first = try await twoThreads(pool, holdingTheFirstUntil: hold)
+        hold.raise()
+        // The first parks after the second: it takes each of the next jobs.
+        for _ in 0..<1000 where pool.idleThreadCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        for _ in 0..<5 {
+            let next = await withCheckedContinuation { (done: CheckedContinuation<UInt, Never>) in
+                #expect(pool.submit { _ in done.resume(returning: Self.thread()) })
+            }
+            #expect(next == first)
+            for _ in 0..<1000 where pool.idleThreadCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    /// A parked thread that gives back its wake descriptor keeps its place:
+    /// it does not jump ahead of a thread parked after it. Before, with jobs
+    /// a second apart, two threads took turns, each one cold.
+    @Test func aThreadGivingBackItsWakeDescriptorKeepsItsPlace() async throws {
+        let pool = WorkerThreads(name: "test", idleTimeout: .seconds(30), wakeKeep: .seconds(1))
+        defer { pool.stop() }
+        let hold = Flag()
+        let first = try await twoThreads(pool, holdingTheFirstUntil: hold)
+        // The first parks well after the second, so that the second gives its
+        // descriptor back (a second after it parked) while the first, parked
+        // last, still holds its own.
+        try await Task.sleep(for: .milliseconds(600))
+        hold.raise()
+        for _ in 0..<1000 where pool.idleThreadCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        for _ in 0..<400 where pool.wakeDescriptorsHeld > 1 { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(pool.wakeDescriptorsHeld == 1, "the second gave its descriptor back, the first not yet")
+        let next = await withCheckedContinuation { (done: CheckedContinuation<UInt, Never>) in
+            #expect(pool.submit { _ in done.resume(returning: Self.thread()) })
+        }
+        #expect(next == first)
+    }
+
+    /// Starts two threads of `pool`: a job holds the first (until `hold` is
+    /// raised) while the second starts, runs a job and parks. Returns the first.
+    func twoThreads(_ pool: WorkerThreads, holdingTheFirstUntil hold: Flag) async throws -> UInt {
         let first = await withCheckedContinuation { (started: CheckedContinuation<UInt, Never>) in
             #expect(pool.submit { _ in
                 started.resume(returning: Self.thread())
@@ -296,16 +333,7 @@ import Testing
         }
         #expect(first != second)
         for _ in 0..<1000 where pool.idleThreadCount < 1 { try await Task.sleep(for: .milliseconds(5)) }
-        hold.raise()
-        // The first parks after the second: it takes each of the next jobs.
-        for _ in 0..<1000 where pool.idleThreadCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
-        for _ in 0..<5 {
-            let next = await withCheckedContinuation { (done: CheckedContinuation<UInt, Never>) in
-                #expect(pool.submit { _ in done.resume(returning: Self.thread()) })
-            }
-            #expect(next == first)
-            for _ in 0..<1000 where pool.idleThreadCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
-        }
+        return first
     }
 
     final class Flag: Sendable {
