@@ -1,9 +1,5 @@
+import Support
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a request's I/O on a worker thread watches to stop early: a flag,
 /// checked before every read and write without a system call, and a
@@ -35,8 +31,7 @@ package struct Cancellation: Sendable {
 
     /// Empties the descriptor of a signal that was not this request's.
     func drain() {
-        var bytes = (UInt64(0), UInt64(0))
-        while withUnsafeMutableBytes(of: &bytes, { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0 {}
+        WorkerThreads.Wake.drain(descriptor)
     }
 
     /// Raised once, by whoever gives the request up.

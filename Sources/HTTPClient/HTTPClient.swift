@@ -169,10 +169,11 @@ public final class HTTPClient: Sendable {
         } onCancel: {
             exchange.interrupt(with: .cancelled)
         }
-        guard let sent else { return nil }
-        guard case let .sent(connection) = sent else {
-            if case let .settled(outcome) = sent { return outcome }
-            return nil
+        let connection: Connection
+        switch sent {
+        case nil: return nil
+        case let .settled(outcome): return outcome
+        case let .sent(sentOn): connection = sentOn
         }
         inlineRequests.wrappingAdd(1, ordering: .relaxed)
         // Dropped unless read to its end: a connection whose answer was not
@@ -216,7 +217,7 @@ public final class HTTPClient: Sendable {
         // Brief when the answer began to arrive; after a refused wait, the
         // thread's readied tasks go to others first.
         let read: Exchange.Outcome?? = await withTaskCancellationHandler {
-            WorkerThreads.blockHere(brief: readiness == .readable) { readAnswer($0, mayOpen: false) }
+            WorkerThreads.blockHere(brief: readable) { readAnswer($0, mayOpen: false) }
         } onCancel: {
             exchange.interrupt(with: .cancelled)
         }

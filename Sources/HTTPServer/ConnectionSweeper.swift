@@ -44,13 +44,13 @@ final class ConnectionSweeper: @unchecked Sendable {
     /// Starts the thread; false when the system refused one.
     @discardableResult
     func start(connections: ConnectionTable, webConfig: WebConfigWatcher, fileCheckEvery: Duration) -> Bool {
-        let longest = min(connections.limits.readHeaderTimeout, connections.limits.idleTimeout)
+        let shorterTimeout = min(connections.limits.readHeaderTimeout, connections.limits.idleTimeout)
         let watchesFiles = webConfig.path != nil || webConfig.current.tls != nil
         return DedicatedThread.start(name: "http-sweeper") { [self] in
             let clock = ContinuousClock()
             while true {
                 let now = clock.now
-                var wake = connections.sweep(now: now).map { min($0 + Self.slack, now + longest) } ?? now + longest
+                var wake = connections.sweep(now: now).map { min($0 + Self.slack, now + shorterTimeout) } ?? now + shorterTimeout
                 if watchesFiles {
                     webConfig.refresh()
                     webConfig.current.tls?.certificates.refresh()
@@ -67,12 +67,6 @@ final class ConnectionSweeper: @unchecked Sendable {
         stopped = true
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
-    }
-
-    var running: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return !stopped
     }
 
     /// How many times the thread has woken, for tests.

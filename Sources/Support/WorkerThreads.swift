@@ -483,6 +483,12 @@ public final class WorkerThreads: @unchecked Sendable {
 
         /// Makes a signalled ``descriptor`` unreadable again.
         public func drain() {
+            Self.drain(descriptor)
+        }
+
+        /// Reads whatever signals wait in `descriptor` (a wake descriptor's
+        /// receiving end), without blocking; nothing for a negative one.
+        public static func drain(_ descriptor: Int32) {
             guard descriptor >= 0 else { return }
             var bytes = (UInt64(0), UInt64(0))
             while withUnsafeMutableBytes(of: &bytes, { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0 {}
