@@ -381,50 +381,36 @@ public final class WorkerThreads: @unchecked Sendable {
         let deadline: ContinuousClock.Instant
         /// Set and resumed on the waiting thread only.
         fileprivate var continuation: UnsafeContinuation<Readiness, Never>?
-        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        // Guarded by `mutex`.
-        private var wake: Wake?
-        private var cancelled = false
+        /// The polling thread's wake descriptor while it waits, and whether it was cancelled.
+        private let state = Locked<(wake: Wake?, cancelled: Bool)>((nil, false))
 
         public init(descriptor: Int32, deadline: ContinuousClock.Instant) {
             self.descriptor = descriptor
             self.deadline = deadline
-            pthread_mutex_init(mutex, nil)
-        }
-
-        deinit {
-            pthread_mutex_destroy(mutex)
-            mutex.deallocate()
         }
 
         var isCancelled: Bool {
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return cancelled
+            state.withLock { $0.cancelled }
         }
 
         /// The thread that polls: a cancellation from now on signals it.
         fileprivate func attach(_ wake: Wake) {
-            pthread_mutex_lock(mutex)
-            self.wake = wake
-            pthread_mutex_unlock(mutex)
+            state.withLock { $0.wake = wake }
         }
 
         /// Ends the wait with `.cancelled` (at once, or as soon as it starts).
         public func cancel() {
-            pthread_mutex_lock(mutex)
-            cancelled = true
-            let wake = self.wake
-            pthread_mutex_unlock(mutex)
+            let wake = state.withLock { state -> Wake? in
+                state.cancelled = true
+                return state.wake
+            }
             wake?.signal()
         }
 
         fileprivate func resume(_ readiness: Readiness) {
             // A cancellation from now on signals no thread (one that comes
             // anyway finds its way: waits drain a signal not theirs).
-            pthread_mutex_lock(mutex)
-            wake = nil
-            pthread_mutex_unlock(mutex)
+            state.withLock { $0.wake = nil }
             let continuation = self.continuation
             self.continuation = nil
             continuation?.resume(returning: readiness)
